@@ -31,40 +31,12 @@ var (
 	_ Resource = (*Group)(nil)
 )
 
-// Get implements Resource.
-func (u *User) Get(schemaURN, name string) any { return nil } // TODO
-
-// Get implements Resource.
-func (g *Group) Get(schemaURN, name string) any { return nil } // TODO
-
 // Registry holds the resource types a server serves and their schemas: the
 // core User with the enterprise extension and any registered custom
 // extensions, and the core Group.
 type Registry struct {
 	User  *ResourceType
 	Group *ResourceType
-}
-
-// NewRegistry returns a registry with the core schemas, the enterprise
-// extension on User, and the given custom extension schemas. It returns an
-// error if an extension's URN clashes with another schema.
-func NewRegistry(userExtensions, groupExtensions []*Schema) (*Registry, error) {
-	return nil, errTODO
-}
-
-// Schemas returns every schema of the registry, core ones first.
-func (r *Registry) Schemas() []*Schema { return nil }
-
-// ResourceTypes returns User and Group.
-func (r *Registry) ResourceTypes() []*ResourceType { return nil }
-
-// Resolve finds an attribute of rt by schema URN (case-insensitive, "" for
-// the core schema, falling back to the extensions when the core schema has
-// no such name, so "manager" resolves to the enterprise manager), name and
-// optional sub-attribute. It returns the owning schema, the attribute and
-// the sub-attribute (nil when sub is ""), or nil schema if nothing matches.
-func Resolve(rt *ResourceType, urn, name, sub string) (*Schema, *Attribute, *Attribute) {
-	return nil, nil, nil
 }
 
 // DecodeUser decodes a User request body: attribute names and schema URNs
