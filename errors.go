@@ -1,0 +1,171 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/jsonenc"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// scimType values of RFC 7644 §3.12, table 9.
+const (
+	ScimTypeInvalidFilter = "invalidFilter"
+	ScimTypeTooMany       = "tooMany"
+	ScimTypeUniqueness    = "uniqueness"
+	ScimTypeMutability    = "mutability"
+	ScimTypeInvalidSyntax = "invalidSyntax"
+	ScimTypeInvalidPath   = "invalidPath"
+	ScimTypeNoTarget      = "noTarget"
+	ScimTypeInvalidValue  = "invalidValue"
+	ScimTypeInvalidVers   = "invalidVers"
+	ScimTypeSensitive     = "sensitive"
+)
+
+// ErrorSchema is the URN of the SCIM error message (RFC 7644 §3.12).
+const ErrorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+// Error is a SCIM error response (RFC 7644 §3.12): an HTTP status, an
+// optional scimType and a detail for the client. Err is the cause, which
+// is logged but never sent to the client.
+//
+// Match it with errors.As and a pointer:
+//
+//	var e *scim.Error
+//	if errors.As(err, &e) { ... e.Status ... }
+type Error struct {
+	Status   int
+	ScimType string
+	Detail   string
+	Err      error
+}
+
+// NewError returns a new *Error. Each call returns a fresh value.
+func NewError(status int, scimType, detail string) *Error {
+	return &Error{Status: status, ScimType: scimType, Detail: detail}
+}
+
+func (e *Error) Error() string {
+	s := "scim: " + strconv.Itoa(e.Status)
+	if e.ScimType != "" {
+		s += " " + e.ScimType
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is an *Error with the same Status and ScimType
+// and, unless target's Detail is empty, the same Detail.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	if !ok {
+		return false
+	}
+	return e.Status == t.Status && e.ScimType == t.ScimType && (t.Detail == "" || t.Detail == e.Detail)
+}
+
+// LogValue implements slog.LogValuer.
+func (e *Error) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.Int("status", e.Status)}
+	if e.ScimType != "" {
+		attrs = append(attrs, slog.String("scimType", e.ScimType))
+	}
+	if e.Detail != "" {
+		attrs = append(attrs, slog.String("detail", e.Detail))
+	}
+	if e.Err != nil {
+		attrs = append(attrs, slog.String("cause", e.Err.Error()))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// StatusOf returns the HTTP status the handler answers err with: the
+// Status of a *Error, 404, 409 or 412 for the store sentinels, 400 for
+// invalid resources and filters, 413 for an oversized body, and 500 for
+// anything else.
+func StatusOf(err error) int { return toError(err).Status }
+
+// toError maps any error to the *Error the client sees.
+func toError(err error) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
+	var re *resource.Error
+	if errors.As(err, &re) {
+		return &Error{Status: http.StatusBadRequest, ScimType: re.ScimType, Detail: re.Detail, Err: err}
+	}
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return &Error{Status: http.StatusBadRequest, ScimType: fe.ScimType, Detail: fe.Error(), Err: err}
+	}
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Detail: "request body larger than " + strconv.FormatInt(mb.Limit, 10) + " bytes", Err: err}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
+	case errors.Is(err, store.ErrConflict):
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: "a resource with the same unique attribute exists", Err: err}
+	case errors.Is(err, store.ErrPreconditionFailed):
+		return &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match", Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "request cancelled or timed out", Err: err}
+	}
+	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error", Err: err}
+}
+
+// WriteError writes err as a SCIM error response with Content-Type
+// application/scim+json; see StatusOf for the status. It is meant for the
+// app's own middleware, e.g. an authentication layer answering 401 in the
+// form identity providers expect. Causes of 5xx errors are logged with
+// slog.Default and never sent to the client.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, slog.Default())
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
+	e := toError(err)
+	if e.Status >= 500 {
+		log.ErrorContext(r.Context(), "scim: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if e.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
+	}
+	b := make([]byte, 0, 128)
+	b = append(b, `{"schemas":["`+ErrorSchema+`"],"status":"`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = append(b, '"')
+	if e.ScimType != "" {
+		b = append(b, `,"scimType":`...)
+		b = jsonenc.AppendString(b, e.ScimType)
+	}
+	if e.Detail != "" {
+		b = append(b, `,"detail":`...)
+		b = jsonenc.AppendString(b, e.Detail)
+	}
+	b = append(b, '}')
+	writeJSON(w, e.Status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/scim+json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}

@@ -1,0 +1,355 @@
+package scim
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// maxWriteRetries bounds read-modify-write retries after a concurrent
+// write changed the version read.
+const maxWriteRetries = 8
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// linkUser fills the request-dependent parts of u: meta.resourceType,
+// meta.location and the $ref of each group.
+func (s *Server) linkUser(base string, u *resource.User) {
+	u.Meta.ResourceType = "User"
+	u.Meta.Location = base + "/Users/" + u.ID
+	for i := range u.Groups {
+		if u.Groups[i].Ref == "" && u.Groups[i].Value != "" {
+			u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
+		}
+	}
+}
+
+// linkGroup fills meta.resourceType, meta.location and member $refs.
+func (s *Server) linkGroup(base string, g *resource.Group) {
+	g.Meta.ResourceType = "Group"
+	g.Meta.Location = base + "/Groups/" + g.ID
+	for i := range g.Members {
+		m := &g.Members[i]
+		if m.Ref == "" && m.Value != "" {
+			if m.Type == "Group" {
+				m.Ref = base + "/Groups/" + m.Value
+			} else {
+				m.Ref = base + "/Users/" + m.Value
+			}
+		}
+	}
+}
+
+func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, status int, u *resource.User, p *resource.Projection) {
+	s.linkUser(s.baseURL(r), u)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", u.Meta.Location)
+	}
+	bp := bufPool.Get().(*[]byte)
+	*bp = s.reg.AppendUser((*bp)[:0], u, p)
+	s.writeResource(w, r, status, *bp, u.Meta.Version)
+	bufPool.Put(bp)
+}
+
+func (s *Server) respondGroup(w http.ResponseWriter, r *http.Request, status int, g *resource.Group, p *resource.Projection) {
+	s.linkGroup(s.baseURL(r), g)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", g.Meta.Location)
+	}
+	bp := bufPool.Get().(*[]byte)
+	*bp = s.reg.AppendGroup((*bp)[:0], g, p)
+	s.writeResource(w, r, status, *bp, g.Meta.Version)
+	bufPool.Put(bp)
+}
+
+func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*resource.User, *resource.Projection, error) {
+	p, err := s.projection(r, s.reg.User)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.reg.DecodeUser(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.reg.ValidateUser(u); err != nil {
+		return nil, nil, err
+	}
+	u.Groups = nil // read-only (RFC 7643 §4.1.2): derived by the store
+	return u, p, nil
+}
+
+func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.Group, *resource.Projection, error) {
+	p, err := s.projection(r, s.reg.Group)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := s.reg.DecodeGroup(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.reg.ValidateGroup(g); err != nil {
+		return nil, nil, err
+	}
+	return g, p, nil
+}
+
+// userConflict turns a store conflict on a user write into the 409 the
+// IdP's admin can act on.
+func userConflict(err error, u *resource.User) error {
+	if errors.Is(err, store.ErrConflict) {
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness,
+			Detail: "a user with userName " + strconv.Quote(u.UserName) + " already exists in this tenant", Err: err}
+	}
+	return err
+}
+
+// POST /Users (RFC 7644 §3.3).
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	u, p, err := s.decodeUser(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.cfg.Clock().UTC()
+	u.ID = s.cfg.NewID()
+	u.Meta = resource.Meta{ResourceType: "User", Created: now, LastModified: now}
+	created, err := s.cfg.Store.CreateUser(r.Context(), u)
+	if err != nil {
+		s.writeError(w, r, userConflict(err, u))
+		return
+	}
+	s.respondUser(w, r, http.StatusCreated, created, p)
+}
+
+// GET /Users/{id} (RFC 7644 §3.4.1).
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, id string) {
+	p, err := s.projection(r, s.reg.User)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.cfg.Store.GetUser(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, notFound(err, "User", id))
+		return
+	}
+	if notModified(r, u.Meta.Version) {
+		w.Header().Set("ETag", etag(u.Meta.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.respondUser(w, r, http.StatusOK, u, p)
+}
+
+// notFound names the missing resource in a 404's detail.
+func notFound(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Detail: kind + " " + strconv.Quote(id) + " not found", Err: err}
+	}
+	return err
+}
+
+// PUT /Users/{id} (RFC 7644 §3.5.1): a full replace. Read-only attributes in
+// the body are ignored; an omitted active or password keeps the stored
+// value, because Okta's AIW apps send every update as PUT and a PUT that
+// drops active must not deactivate the user.
+func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) {
+	u, p, err := s.decodeUser(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ifMatch := ifMatchVersion(r)
+	ctx := r.Context()
+	for attempt := 0; ; attempt++ {
+		old, err := s.cfg.Store.GetUser(ctx, id)
+		if err != nil {
+			s.writeError(w, r, notFound(err, "User", id))
+			return
+		}
+		if ifMatch != "" && ifMatch != old.Meta.Version {
+			s.writeError(w, r, store.ErrPreconditionFailed)
+			return
+		}
+		if err := s.reg.CheckImmutable(s.reg.User, old, u); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		nu := *u
+		nu.ID = id
+		if nu.Active == nil {
+			nu.Active = old.Active
+		}
+		if nu.Password == "" {
+			nu.Password = old.Password
+		}
+		nu.Meta = resource.Meta{ResourceType: "User", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
+		res, err := s.cfg.Store.ReplaceUser(ctx, &nu, old.Meta.Version)
+		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" && attempt < maxWriteRetries {
+			continue // a concurrent write: read again
+		}
+		if err != nil {
+			s.writeError(w, r, userConflict(notFound(err, "User", id), u))
+			return
+		}
+		s.respondUser(w, r, http.StatusOK, res, p)
+		return
+	}
+}
+
+// DELETE /Users/{id} and /Groups/{id} (RFC 7644 §3.6).
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id string) {
+	var err error
+	if isUser {
+		err = notFound(s.cfg.Store.DeleteUser(r.Context(), id, ifMatchVersion(r)), "User", id)
+	} else {
+		err = notFound(s.cfg.Store.DeleteGroup(r.Context(), id, ifMatchVersion(r)), "Group", id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// groupNameTaken reports whether another group of the tenant has name,
+// compared case-insensitively (displayName is caseExact false).
+func (s *Server) groupNameTaken(r *http.Request, name, exceptID string) (bool, error) {
+	if s.cfg.AllowDuplicateGroupNames {
+		return false, nil
+	}
+	q := store.Query{
+		Filter:         &filter.Compare{Path: filter.AttrPath{Name: "displayName"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: name}},
+		Page:           store.Page{StartIndex: 1, Count: 2},
+		ExcludeMembers: true,
+	}
+	res, err := s.queryGroups(r.Context(), q)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range res.Resources {
+		if g.ID != exceptID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func groupNameConflict(name string) error {
+	return NewError(http.StatusConflict, ScimTypeUniqueness, "a group with displayName "+strconv.Quote(name)+" already exists in this tenant")
+}
+
+// POST /Groups (RFC 7644 §3.3).
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
+	g, p, err := s.decodeGroup(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if taken, err := s.groupNameTaken(r, g.DisplayName, ""); err != nil || taken {
+		if err == nil {
+			err = groupNameConflict(g.DisplayName)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.cfg.Clock().UTC()
+	g.ID = s.cfg.NewID()
+	g.Meta = resource.Meta{ResourceType: "Group", Created: now, LastModified: now}
+	created, err := s.cfg.Store.CreateGroup(r.Context(), g)
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			err = groupNameConflict(g.DisplayName)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	s.respondGroup(w, r, http.StatusCreated, created, p)
+}
+
+// GET /Groups/{id}. With excludedAttributes=members (Entra sends it on every
+// group read) the store is asked not to load members.
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, id string) {
+	p, err := s.projection(r, s.reg.Group)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := s.cfg.Store.GetGroup(r.Context(), id, p.Excludes("", "members"))
+	if err != nil {
+		s.writeError(w, r, notFound(err, "Group", id))
+		return
+	}
+	if notModified(r, g.Meta.Version) {
+		w.Header().Set("ETag", etag(g.Meta.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.respondGroup(w, r, http.StatusOK, g, p)
+}
+
+// PUT /Groups/{id} (RFC 7644 §3.5.1): members in the body replace the
+// membership.
+func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string) {
+	g, p, err := s.decodeGroup(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
+		if err == nil {
+			err = groupNameConflict(g.DisplayName)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	ifMatch := ifMatchVersion(r)
+	ctx := r.Context()
+	for attempt := 0; ; attempt++ {
+		old, err := s.cfg.Store.GetGroup(ctx, id, true)
+		if err != nil {
+			s.writeError(w, r, notFound(err, "Group", id))
+			return
+		}
+		if ifMatch != "" && ifMatch != old.Meta.Version {
+			s.writeError(w, r, store.ErrPreconditionFailed)
+			return
+		}
+		if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ng := *g
+		ng.ID = id
+		ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
+		res, err := s.cfg.Store.ReplaceGroup(ctx, &ng, old.Meta.Version)
+		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" && attempt < maxWriteRetries {
+			continue
+		}
+		if err != nil {
+			s.writeError(w, r, notFound(err, "Group", id))
+			return
+		}
+		s.respondGroup(w, r, http.StatusOK, res, p)
+		return
+	}
+}
+
+// patch answers PATCH (RFC 7644 §3.5.2), which the patch package will
+// implement.
+func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *resource.ResourceType, id string) {
+	s.writeError(w, r, NewError(http.StatusNotImplemented, "", "PATCH is not supported yet"))
+}

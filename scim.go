@@ -1,0 +1,156 @@
+package scim
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// Default limits. Each can be changed per server in Config.
+const (
+	DefaultMaxResults   = 200
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Config configures a Server. New copies it; changing it afterwards has no
+// effect. Zero values mean the documented defaults.
+type Config struct {
+	// Store keeps users and groups. Required.
+	Store store.Store
+
+	// Authenticate authenticates a request and returns the context the store
+	// will see, carrying the tenant (see store.WithTenant). A returned
+	// *Error is answered as is; any other error is answered 401 with
+	// WWW-Authenticate: Bearer. Required: use [Tokens.Authenticate] or
+	// [BearerTokens] for bearer tokens, or [NoAuthentication] to opt out
+	// explicitly (tests, or an app that authenticates in its own middleware).
+	Authenticate func(r *http.Request) (context.Context, error)
+
+	// BaseURL returns the absolute URL the handler is mounted at, without a
+	// trailing slash, e.g. "https://app.example.com/scim/v2"; it is used for
+	// meta.location and Location headers. nil means derive it from the
+	// request: the scheme (TLS, or X-Forwarded-Proto), the host
+	// (X-Forwarded-Host, or Host) and the prefix removed by http.StripPrefix.
+	BaseURL func(r *http.Request) string
+
+	// UserExtensions and GroupExtensions register custom extension schemas
+	// (RFC 7643 §3.3). The enterprise User extension is always registered.
+	UserExtensions  []*resource.Schema
+	GroupExtensions []*resource.Schema
+
+	// MaxResults caps the count of a list request and is the page size when
+	// a request gives no count; it is advertised as filter.maxResults in
+	// /ServiceProviderConfig. Defaults to DefaultMaxResults (200).
+	MaxResults int
+
+	// MaxBodyBytes caps request bodies; a larger body is answered 413
+	// without being parsed. Defaults to DefaultMaxBodyBytes (1 MiB).
+	MaxBodyBytes int64
+
+	// FilterLimits bound filter length, nesting depth and clause count; the
+	// zero value means filter's defaults.
+	FilterLimits filter.Limits
+
+	// AllowDuplicateGroupNames turns off the check that refuses (409
+	// uniqueness) a group whose displayName another group of the tenant
+	// has, compared case-insensitively. The check is on by default because
+	// Entra and JumpCloud match groups by displayName.
+	AllowDuplicateGroupNames bool
+
+	// DocumentationURI is advertised in /ServiceProviderConfig.
+	DocumentationURI string
+
+	// Logger receives errors (5xx causes, recovered panics). nil means
+	// slog.Default().
+	Logger *slog.Logger
+
+	// Clock returns the current time, for meta.created and
+	// meta.lastModified. nil means time.Now.
+	Clock func() time.Time
+
+	// NewID returns a new resource id. nil means a random UUID (version 4).
+	NewID func() string
+}
+
+// Server is the SCIM service provider: an http.Handler serving /Users,
+// /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas relative to
+// where it is mounted. Create it with New; it is safe for concurrent use.
+type Server struct {
+	cfg  Config
+	reg  *resource.Registry
+	log  *slog.Logger
+	spc  []byte // encoded /ServiceProviderConfig, built once
+	disc discovery
+}
+
+// New validates cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("scim: Config.Store is required")
+	}
+	if cfg.Authenticate == nil {
+		return nil, errors.New("scim: Config.Authenticate is required (use scim.NoAuthentication to opt out)")
+	}
+	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("scim: Config.MaxResults and MaxBodyBytes must not be negative")
+	}
+	if cfg.MaxResults == 0 {
+		cfg.MaxResults = DefaultMaxResults
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = newUUID
+	}
+	reg, err := resource.NewRegistry(cfg.UserExtensions, cfg.GroupExtensions)
+	if err != nil {
+		return nil, fmt.Errorf("scim: %w", err)
+	}
+	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger}
+	s.spc = s.serviceProviderConfig()
+	s.disc = newDiscovery(reg)
+	return s, nil
+}
+
+// Registry returns the server's schema registry.
+func (s *Server) Registry() *resource.Registry { return s.reg }
+
+// NoAuthentication is an Authenticate hook that accepts every request and
+// leaves the context unchanged (the empty tenant). Use it only in tests or
+// behind the app's own authentication middleware.
+func NoAuthentication(r *http.Request) (context.Context, error) { return r.Context(), nil }
+
+// newUUID returns a random RFC 9562 version 4 UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hx = "0123456789abcdef"
+	out := make([]byte, 36)
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hx[c>>4], hx[c&0xf]
+		j += 2
+	}
+	return string(out)
+}
