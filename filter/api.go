@@ -1,14 +1,6 @@
 package filter
 
-// This file pins the package's API; bodies marked TODO are being written.
-
-import (
-	"errors"
-
-	"github.com/scimkit/scim/resource"
-)
-
-var errTODO = errors.New("filter: not implemented yet")
+import "fmt"
 
 // Error is a parse or validation failure. ScimType is "invalidFilter" for
 // filters and "invalidPath" for PATCH paths (RFC 7644 §3.12); Pos is the
@@ -21,40 +13,61 @@ type Error struct {
 
 func (e *Error) Error() string { return e.ScimType + ": " + e.Msg }
 
+func newErrorNoPos(scimType string, format string, arg ...any) *Error {
+	return &Error{ScimType: scimType, Pos: noPos, Msg: fmt.Sprintf(format, arg...)}
+}
+
+func newError(scimType string, pos int, msg string, arg ...any) *Error {
+	if len(arg) > 0 {
+		msg = fmt.Sprintf(msg, arg...)
+	}
+	return &Error{ScimType: scimType, Pos: pos, Msg: fmt.Sprintf("%s (at byte %d)", msg, pos)}
+}
+
 // Limits bound what the parser accepts; the zero value of a field means its
-// default.
+// default. Every limit is checked as the input is read, so an input over a
+// limit is refused in time linear in its length (a 400, never a slow
+// request).
 type Limits struct {
-	MaxLength  int // bytes of input; default 4096
-	MaxDepth   int // nesting of parentheses, not and brackets; default 16
-	MaxClauses int // comparisons; default 64
+	MaxLength  int // bytes of input; default 4096 (DefaultMaxLength)
+	MaxDepth   int // nesting of parentheses (including not's) and brackets; default 16
+	MaxClauses int // comparisons, including those inside brackets; default 64
 }
 
 // Parse parses a filter with the default limits.
 func Parse(s string) (Expr, error) { return Limits{}.Parse(s) }
 
-// Parse parses a filter (RFC 7644 §3.4.2.2).
-func (l Limits) Parse(s string) (Expr, error) { return nil, errTODO }
+// Parse parses a filter (RFC 7644 §3.4.2.2). Errors are *Error with
+// ScimType invalidFilter. See the package documentation for the grammar
+// and the non-standard inputs it tolerates.
+func (l Limits) Parse(s string) (Expr, error) {
+	p, err := l.newParser(s, InvalidFilter)
+	if err != nil {
+		return nil, err
+	}
+	e, err := p.parseFilter()
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
 
 // ParsePath parses a PATCH path with the default limits.
 func ParsePath(s string) (*Path, error) { return Limits{}.ParsePath(s) }
 
-// ParsePath parses a PATCH path (RFC 7644 §3.5.2).
-func (l Limits) ParsePath(s string) (*Path, error) { return nil, errTODO }
-
-// Validate checks e against rt's schemas: attributes exist, operators fit
-// their types, no filtering on returned:never attributes. Errors are
-// *Error with ScimType invalidFilter.
-func Validate(e Expr, rt *resource.ResourceType) error { return errTODO }
-
-// Match reports whether r, a resource of type rt, matches e.
-func Match(e Expr, rt *resource.ResourceType, r resource.Resource) (bool, error) {
-	return false, errTODO
-}
-
-// Sort sorts rs, resources of type rt, stably by the attribute by
-// (RFC 7644 §3.4.2.3): multi-valued attributes sort by their primary value,
-// or the first; unassigned values sort last when ascending, first when
-// descending; strings compare by the attribute's caseExact.
-func Sort[T resource.Resource](rt *resource.ResourceType, rs []T, by AttrPath, descending bool) error {
-	return errTODO
+// ParsePath parses a PATCH path (RFC 7644 §3.5.2): "name.givenName",
+// "members[value eq \"id\"]", "emails[type eq \"work\"].value",
+// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager".
+// Errors, including those inside the brackets, are *Error with ScimType
+// invalidPath.
+func (l Limits) ParsePath(s string) (*Path, error) {
+	p, err := l.newParser(s, InvalidPath)
+	if err != nil {
+		return nil, err
+	}
+	path, err := p.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	return path, nil
 }
