@@ -31,6 +31,10 @@ type target struct {
 // §4.1.1) are errors: RFC 7644 §3.4.2.2 lets a filter refer only to
 // attributes that can be returned.
 func resolve(rt *resource.ResourceType, p AttrPath) (target, *Error) {
+	if p.Sub == "" && lowerEq(p.Name, "schemas") && (p.URN == "" || (rt != nil && rt.Schema != nil && strings.EqualFold(p.URN, rt.Schema.ID))) {
+		// RFC 7644 §3.4.2.2's example `schemas eq "urn:...:enterprise:2.0:User"`.
+		return target{schema: rt.Schema, attr: schemasAttr}, nil
+	}
 	s, a, sub := resource.Resolve(rt, p.URN, p.Name, p.Sub)
 	if s == nil || a == nil {
 		return target{}, schemaErr("unknown attribute %q", p.String())
@@ -39,6 +43,40 @@ func resolve(rt *resource.ResourceType, p AttrPath) (target, *Error) {
 		return target{}, schemaErr("attribute %q cannot be filtered on", p.String())
 	}
 	return target{schema: s, attr: a, sub: sub}, nil
+}
+
+// schemasAttr describes the "schemas" attribute every resource has
+// (RFC 7643 §3), which the registry does not list.
+var schemasAttr = &resource.Attribute{Name: "schemas", Type: resource.TypeReference, MultiValued: true, CaseExact: true,
+	Mutability: resource.ReadOnly, Returned: resource.ReturnedAlways}
+
+// getValue returns attribute t of r; "schemas" is derived from the
+// resource's extensions.
+func getValue(r resource.Resource, t target) any {
+	if t.attr != schemasAttr {
+		return r.Get(t.schema.ID, t.attr.Name)
+	}
+	out := []any{t.schema.ID}
+	switch r := r.(type) {
+	case *resource.User:
+		if r == nil {
+			return nil
+		}
+		if r.Enterprise != nil {
+			out = append(out, resource.EnterpriseUserSchema)
+		}
+		for urn := range r.Extensions {
+			out = append(out, urn)
+		}
+	case *resource.Group:
+		if r == nil {
+			return nil
+		}
+		for urn := range r.Extensions {
+			out = append(out, urn)
+		}
+	}
+	return out
 }
 
 // compared returns the attribute whose values a comparison uses: the
@@ -254,7 +292,7 @@ func match(e Expr, rt *resource.ResourceType, r resource.Resource) bool {
 		if err != nil {
 			return false
 		}
-		v := r.Get(t.schema.ID, t.attr.Name)
+		v := getValue(r, t)
 		if e.Op == Pr && t.sub == nil {
 			return present(v)
 		}

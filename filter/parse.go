@@ -553,7 +553,7 @@ func hex4(s string, i int) (rune, bool) {
 		case isDigit(c):
 			d = c - '0'
 		case 'a' <= c|0x20 && c|0x20 <= 'f':
-			d = c|0x20 - 'a' + 10
+			d = c | 0x20 - 'a' + 10
 		default:
 			return 0, false
 		}

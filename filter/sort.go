@@ -40,7 +40,7 @@ func Sort[T resource.Resource](rt *resource.ResourceType, rs []T, by AttrPath, d
 	}
 	keys := make([]sortKey, len(rs))
 	for i, r := range rs {
-		keys[i] = keyOf(r.Get(t.schema.ID, t.attr.Name), t, a)
+		keys[i] = keyOf(getValue(r, t), t, a)
 		keys[i].idx = i
 	}
 	slices.SortStableFunc(keys, func(x, y sortKey) int {

@@ -165,4 +165,3 @@ func appendOperand(b []byte, x Expr, parent LogicalOp, right bool) []byte {
 	}
 	return appendExpr(b, x)
 }
-
