@@ -1,0 +1,856 @@
+package resource
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Decoding rules shared by DecodeUser and DecodeGroup (RFC 7643 §2, RFC
+// 7644 §3.3, §3.5.1), with the IdP quirks they tolerate:
+//
+//   - Attribute names, sub-attribute names and schema URNs match
+//     case-insensitively (RFC 7643 §2.1, RFC 7644 §3.10). The Microsoft
+//     Entra SCIM validator posts "UserName", "Active" and "Primary"
+//     (idp-behaviour.md Q14).
+//   - Of keys that differ only in case (or not at all), the last one wins.
+//   - null means unassigned (RFC 7643 §2.5); so do "" and empty arrays.
+//     Entra's documented POST /Users carries "addresses":null,
+//     "title":null and "manager":null (idp-behaviour.md §1.1, Q9).
+//   - Booleans also arrive as the strings "True"/"False", in any case:
+//     Entra without the aadOptscim062020 flag, documented in Microsoft's
+//     "Known issues and resolutions with SCIM 2.0 protocol compliance"
+//     (idp-behaviour.md Q2), also inside sub-attributes such as
+//     emails[].primary.
+//   - A lone object for a multi-valued attribute is taken as a one-element
+//     array, and a one-element array for a singular complex attribute as
+//     its element (Entra, idp-behaviour.md Q10).
+//   - Read-only attributes in the body are ignored (RFC 7644 §3.5.1):
+//     Entra sends "meta":{"resourceType":"User"}, Okta sends id and
+//     "groups":[] (idp-behaviour.md Q17).
+//   - Unknown URNs in schemas are ignored: Entra's Group POST lists
+//     http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group
+//     and its older User example a typo'd "...enterprise:2.0User"
+//     (idp-behaviour.md Q15). Keys naming a registered extension are
+//     accepted even when schemas does not list it (Entra omits custom
+//     extension URNs from schemas, Q15), and so are keys of the form
+//     "<extension URN>:<attribute>".
+//   - Attributes no schema defines are kept in Extra, as sent.
+
+// DecodeUser decodes a User request body: attribute names and schema URNs
+// case-insensitively, null as unassigned, "True"/"False" strings for
+// booleans, read-only attributes (id, meta, groups) ignored, unknown URNs in
+// schemas ignored, unknown attributes kept in Extra. Malformed JSON is an
+// *Error with scimType invalidSyntax; a wrong type is invalidValue, and so
+// is a schemas array that does not list the core User schema (an absent
+// schemas is tolerated). The limits MaxDepth, MaxStringLength and MaxValues
+// apply. The password is kept in User.Password.
+func (r *Registry) DecodeUser(data []byte) (*User, error) { return r.decodeUser(data, false) }
+
+// DecodeGroup decodes a Group request body like DecodeUser; id and meta are
+// ignored.
+func (r *Registry) DecodeGroup(data []byte) (*Group, error) { return r.decodeGroup(data, false) }
+
+// invalid returns an invalidValue error about the attribute at path.
+func invalid(path, msg string) *Error {
+	return &Error{ScimType: "invalidValue", Detail: "attribute " + strconv.Quote(path) + " " + msg}
+}
+
+func wrongType(path, want string, v *jvalue) *Error {
+	return invalid(path, "must be "+want+", not "+v.kind.String())
+}
+
+// parseObject parses a request body that must be a JSON object.
+func parseObject(data []byte) (jvalue, error) {
+	v, err := parseJSON(data)
+	if err != nil {
+		return jvalue{}, err
+	}
+	if v.kind != jObject {
+		return jvalue{}, &Error{ScimType: "invalidSyntax", Detail: "the request body must be a JSON object, not " + v.kind.String()}
+	}
+	return v, nil
+}
+
+// checkSchemas checks the schemas attribute: when present it must list the
+// core schema of the resource type.
+func checkSchemas(body *jvalue, core string) error {
+	v := body.get("schemas")
+	if v == nil || v.kind == jNull {
+		return nil
+	}
+	elems := []jvalue{*v}
+	if v.kind == jArray {
+		elems = v.elems
+	}
+	found := false
+	for i := range elems {
+		if elems[i].kind != jString {
+			return wrongType("schemas", "an array of strings", &elems[i])
+		}
+		if equalFold(elems[i].s, core) {
+			found = true
+		}
+	}
+	if !found {
+		return invalid("schemas", "must list "+strconv.Quote(core))
+	}
+	return nil
+}
+
+func decStr(v *jvalue, path string) (string, error) {
+	switch v.kind {
+	case jNull:
+		return "", nil
+	case jString:
+		return v.s, nil
+	}
+	return "", wrongType(path, "a string", v)
+}
+
+// decBool accepts JSON booleans and, for Entra, the strings "true" and
+// "false" in any case (idp-behaviour.md Q2).
+func decBool(v *jvalue, path string) (*bool, error) {
+	t, f := true, false
+	switch v.kind {
+	case jNull:
+		return nil, nil
+	case jTrue:
+		return &t, nil
+	case jFalse:
+		return &f, nil
+	case jString:
+		if equalFold(v.s, "true") {
+			return &t, nil
+		}
+		if equalFold(v.s, "false") {
+			return &f, nil
+		}
+	}
+	return nil, wrongType(path, "a boolean", v)
+}
+
+// decMulti returns the values of a multi-valued attribute: nil for null, a
+// lone non-array value wrapped (Entra, idp-behaviour.md Q10), null elements
+// dropped. max < 0 means no limit.
+func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
+	switch v.kind {
+	case jNull:
+		return nil, nil
+	case jArray:
+		if max >= 0 && len(v.elems) > max {
+			return nil, invalid(path, "has "+strconv.Itoa(len(v.elems))+" values, more than the limit of "+strconv.Itoa(max))
+		}
+		return v.elems, nil
+	}
+	return []jvalue{*v}, nil
+}
+
+// decComplex returns the object of a singular complex attribute, or nil
+// when unassigned; a one-element array is unwrapped (idp-behaviour.md Q10).
+func decComplex(v *jvalue, path string) (*jvalue, error) {
+	switch v.kind {
+	case jNull:
+		return nil, nil
+	case jObject:
+		return v, nil
+	case jArray:
+		if len(v.elems) == 0 {
+			return nil, nil
+		}
+		if len(v.elems) == 1 {
+			return decComplex(&v.elems[0], path)
+		}
+	}
+	return nil, wrongType(path, "an object", v)
+}
+
+// subStr decodes the string sub-attribute name of obj.
+func subStr(obj *jvalue, name, path string) (string, error) {
+	v := obj.get(name)
+	if v == nil {
+		return "", nil
+	}
+	return decStr(v, path+"."+name)
+}
+
+func subBool(obj *jvalue, name, path string) (bool, error) {
+	v := obj.get(name)
+	if v == nil {
+		return false, nil
+	}
+	b, err := decBool(v, path+"."+name)
+	return b != nil && *b, err
+}
+
+// strs decodes several string sub-attributes of obj into the pointers.
+func strs(obj *jvalue, path string, names []string, dst ...*string) error {
+	for i, n := range names {
+		s, err := subStr(obj, n, path)
+		if err != nil {
+			return err
+		}
+		*dst[i] = s
+	}
+	return nil
+}
+
+func elemPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+func decName(v *jvalue, path string) (*Name, error) {
+	obj, err := decComplex(v, path)
+	if obj == nil || err != nil {
+		return nil, err
+	}
+	var n Name
+	if err := strs(obj, path, []string{"formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"},
+		&n.Formatted, &n.FamilyName, &n.GivenName, &n.MiddleName, &n.HonorificPrefix, &n.HonorificSuffix); err != nil {
+		return nil, err
+	}
+	if n == (Name{}) {
+		return nil, nil
+	}
+	return &n, nil
+}
+
+// decMultiValues decodes emails, phoneNumbers, ims, photos, entitlements,
+// roles or x509Certificates. Elements with no assigned sub-attribute are
+// dropped.
+func decMultiValues(v *jvalue, path string, binary bool) ([]MultiValue, error) {
+	elems, err := decMulti(v, path, MaxValues)
+	if err != nil {
+		return nil, err
+	}
+	var out []MultiValue
+	for i := range elems {
+		if elems[i].kind == jNull {
+			continue
+		}
+		p := elemPath(path, i)
+		if elems[i].kind != jObject {
+			return nil, wrongType(p, "an object", &elems[i])
+		}
+		var m MultiValue
+		if err := strs(&elems[i], p, []string{"value", "display", "type"}, &m.Value, &m.Display, &m.Type); err != nil {
+			return nil, err
+		}
+		if m.Primary, err = subBool(&elems[i], "primary", p); err != nil {
+			return nil, err
+		}
+		if binary && m.Value != "" && !isBase64(m.Value) {
+			return nil, invalid(p+".value", "must be base64-encoded (RFC 7643 §2.3.6)")
+		}
+		if m != (MultiValue{}) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func isBase64(s string) bool {
+	if _, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return true
+	}
+	_, err := base64.RawStdEncoding.DecodeString(s)
+	return err == nil
+}
+
+func decAddresses(v *jvalue, path string) ([]Address, error) {
+	elems, err := decMulti(v, path, MaxValues)
+	if err != nil {
+		return nil, err
+	}
+	var out []Address
+	for i := range elems {
+		if elems[i].kind == jNull {
+			continue
+		}
+		p := elemPath(path, i)
+		if elems[i].kind != jObject {
+			return nil, wrongType(p, "an object", &elems[i])
+		}
+		var a Address
+		if err := strs(&elems[i], p, []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"},
+			&a.Formatted, &a.StreetAddress, &a.Locality, &a.Region, &a.PostalCode, &a.Country, &a.Type); err != nil {
+			return nil, err
+		}
+		if a.Primary, err = subBool(&elems[i], "primary", p); err != nil {
+			return nil, err
+		}
+		if a != (Address{}) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func decGroupRefs(v *jvalue, path string) ([]GroupRef, error) {
+	elems, err := decMulti(v, path, -1)
+	if err != nil {
+		return nil, err
+	}
+	var out []GroupRef
+	for i := range elems {
+		if elems[i].kind == jNull {
+			continue
+		}
+		p := elemPath(path, i)
+		if elems[i].kind != jObject {
+			return nil, wrongType(p, "an object", &elems[i])
+		}
+		var g GroupRef
+		if err := strs(&elems[i], p, []string{"value", "$ref", "display", "type"}, &g.Value, &g.Ref, &g.Display, &g.Type); err != nil {
+			return nil, err
+		}
+		if g != (GroupRef{}) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// decMembers decodes Group.members. "$ref": null is unassigned (Entra,
+// idp-behaviour.md Q16); type is canonicalised to "User" or "Group".
+func decMembers(v *jvalue, path string) ([]Member, error) {
+	elems, err := decMulti(v, path, -1)
+	if err != nil {
+		return nil, err
+	}
+	var out []Member
+	for i := range elems {
+		if elems[i].kind == jNull {
+			continue
+		}
+		p := elemPath(path, i)
+		if elems[i].kind != jObject {
+			return nil, wrongType(p, "an object", &elems[i])
+		}
+		var m Member
+		if err := strs(&elems[i], p, []string{"value", "$ref", "display", "type"}, &m.Value, &m.Ref, &m.Display, &m.Type); err != nil {
+			return nil, err
+		}
+		switch {
+		case m.Type == "":
+		case equalFold(m.Type, "User"):
+			m.Type = "User"
+		case equalFold(m.Type, "Group"):
+			m.Type = "Group"
+		default:
+			return nil, invalid(p+".type", `must be "User" or "Group", not `+strconv.Quote(m.Type))
+		}
+		if m != (Member{}) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// decManager decodes the enterprise manager: an object, a bare string
+// meaning its value, a one-element array, or "" / null / [] for none
+// (Entra, idp-behaviour.md Q6). displayName is read-only and kept only when
+// keepRO is set.
+func decManager(v *jvalue, path string, keepRO bool) (*Manager, error) {
+	if v.kind == jString {
+		if v.s == "" {
+			return nil, nil
+		}
+		return &Manager{Value: v.s}, nil
+	}
+	if v.kind == jArray && len(v.elems) == 1 && v.elems[0].kind == jString {
+		return decManager(&v.elems[0], path, keepRO)
+	}
+	obj, err := decComplex(v, path)
+	if obj == nil || err != nil {
+		return nil, err
+	}
+	var m Manager
+	if err := strs(obj, path, []string{"value", "$ref"}, &m.Value, &m.Ref); err != nil {
+		return nil, err
+	}
+	if keepRO {
+		if m.DisplayName, err = subStr(obj, "displayName", path); err != nil {
+			return nil, err
+		}
+	}
+	if m == (Manager{}) {
+		return nil, nil
+	}
+	return &m, nil
+}
+
+// setEnterprise decodes the enterprise attribute a (canonical name) into e.
+func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool) error {
+	path := EnterpriseUserSchema + ":" + a
+	var err error
+	switch a {
+	case "employeeNumber":
+		e.EmployeeNumber, err = decStr(v, path)
+	case "costCenter":
+		e.CostCenter, err = decStr(v, path)
+	case "organization":
+		e.Organization, err = decStr(v, path)
+	case "division":
+		e.Division, err = decStr(v, path)
+	case "department":
+		e.Department, err = decStr(v, path)
+	case "manager":
+		e.Manager, err = decManager(v, path, keepRO)
+	}
+	return err
+}
+
+// decMeta decodes meta, used only when read-only attributes are kept
+// (UnmarshalJSON). The weak ETag form of version is unwrapped.
+func decMeta(v *jvalue, path string) (Meta, error) {
+	var m Meta
+	obj, err := decComplex(v, path)
+	if obj == nil || err != nil {
+		return m, err
+	}
+	var created, modified string
+	if err := strs(obj, path, []string{"resourceType", "created", "lastModified", "location", "version"},
+		&m.ResourceType, &created, &modified, &m.Location, &m.Version); err != nil {
+		return m, err
+	}
+	if created != "" {
+		if m.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
+			return m, invalid(path+".created", "must be an RFC 3339 date-time")
+		}
+	}
+	if modified != "" {
+		if m.LastModified, err = time.Parse(time.RFC3339Nano, modified); err != nil {
+			return m, invalid(path+".lastModified", "must be an RFC 3339 date-time")
+		}
+	}
+	if strings.HasPrefix(m.Version, `W/"`) && strings.HasSuffix(m.Version, `"`) && len(m.Version) >= 4 {
+		m.Version = m.Version[3 : len(m.Version)-1]
+	}
+	return m, nil
+}
+
+// extensionKey matches a top-level key against rt's extensions: the key is
+// an extension URN (attr == ""), or "<URN>:<attr>" for an attribute of it.
+func extensionKey(rt *ResourceType, key string) (s *Schema, attr string) {
+	for _, e := range rt.Extensions {
+		id := e.Schema.ID
+		if equalFold(key, id) {
+			return e.Schema, ""
+		}
+		if len(key) > len(id)+1 && key[len(id)] == ':' && equalFold(key[:len(id)], id) {
+			if a := e.Schema.Attr(key[len(id)+1:]); a != nil {
+				return e.Schema, a.Name
+			}
+		}
+	}
+	return nil, ""
+}
+
+// extParts collects the members of custom extensions, in input order.
+type extParts struct {
+	schemas []*Schema
+	mems    [][]jmember
+}
+
+func (x *extParts) add(s *Schema, m ...jmember) {
+	for i, t := range x.schemas {
+		if t == s {
+			x.mems[i] = append(x.mems[i], m...)
+			return
+		}
+	}
+	x.schemas = append(x.schemas, s)
+	x.mems = append(x.mems, m)
+}
+
+// build normalises each collected extension into its canonical JSON.
+func (x *extParts) build(keepRO bool) (map[string]json.RawMessage, error) {
+	var out map[string]json.RawMessage
+	for i, s := range x.schemas {
+		raw, err := normalizeObject(s.Attributes, x.mems[i], s.ID, keepRO)
+		if err != nil {
+			return nil, err
+		}
+		if raw != nil {
+			if out == nil {
+				out = make(map[string]json.RawMessage, len(x.schemas))
+			}
+			out[s.ID] = raw
+		}
+	}
+	return out, nil
+}
+
+// addExtension records the value v of a top-level key that names the
+// extension s (attr == "") or its attribute attr.
+func (x *extParts) addExtension(s *Schema, attr string, v *jvalue) error {
+	if attr != "" {
+		x.add(s, jmember{key: attr, val: *v})
+		return nil
+	}
+	obj, err := decComplex(v, s.ID)
+	if err != nil {
+		return err
+	}
+	if obj == nil {
+		// A null extension clears what came before it.
+		x.add(s)
+		for i, t := range x.schemas {
+			if t == s {
+				x.mems[i] = x.mems[i][:0]
+			}
+		}
+		return nil
+	}
+	x.add(s, obj.mems...)
+	return nil
+}
+
+func setExtra(extra *map[string]json.RawMessage, key string, v *jvalue) {
+	if v.kind == jNull {
+		delete(*extra, key)
+		return
+	}
+	if *extra == nil {
+		*extra = make(map[string]json.RawMessage)
+	}
+	(*extra)[key] = append(json.RawMessage(nil), v.raw...)
+}
+
+func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
+	body, err := parseObject(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchemas(&body, UserSchema); err != nil {
+		return nil, err
+	}
+	u := &User{}
+	var ent EnterpriseUser
+	var exts extParts
+	for i := range body.mems {
+		key, v := body.mems[i].key, &body.mems[i].val
+		if equalFold(key, "schemas") {
+			continue
+		}
+		if c := canonicalName(r.User.Schema, key); c != "" {
+			if err := u.set(c, v, keepRO); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		s, attr := extensionKey(r.User, key)
+		switch {
+		case s == nil:
+			setExtra(&u.Extra, key, v)
+		case s.ID == EnterpriseUserSchema && attr != "":
+			if err := setEnterprise(&ent, attr, v, keepRO); err != nil {
+				return nil, err
+			}
+		case s.ID == EnterpriseUserSchema:
+			obj, err := decComplex(v, s.ID)
+			if err != nil {
+				return nil, err
+			}
+			if obj == nil {
+				ent = EnterpriseUser{}
+				continue
+			}
+			for j := range obj.mems {
+				if a := s.Attr(obj.mems[j].key); a != nil {
+					if err := setEnterprise(&ent, a.Name, &obj.mems[j].val, keepRO); err != nil {
+						return nil, err
+					}
+				}
+			}
+		default:
+			if err := exts.addExtension(s, attr, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if ent != (EnterpriseUser{}) {
+		u.Enterprise = &ent
+	}
+	if u.Extensions, err = exts.build(keepRO); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// set decodes the core or common attribute c (canonical name) of a user.
+func (u *User) set(c string, v *jvalue, keepRO bool) error {
+	var err error
+	switch c {
+	case "id":
+		if keepRO {
+			u.ID, err = decStr(v, c)
+		}
+	case "meta":
+		if keepRO {
+			u.Meta, err = decMeta(v, c)
+		}
+	case "groups":
+		if keepRO {
+			u.Groups, err = decGroupRefs(v, c)
+		}
+	case "externalId":
+		u.ExternalID, err = decStr(v, c)
+	case "userName":
+		u.UserName, err = decStr(v, c)
+	case "name":
+		u.Name, err = decName(v, c)
+	case "displayName":
+		u.DisplayName, err = decStr(v, c)
+	case "nickName":
+		u.NickName, err = decStr(v, c)
+	case "profileUrl":
+		u.ProfileURL, err = decStr(v, c)
+	case "title":
+		u.Title, err = decStr(v, c)
+	case "userType":
+		u.UserType, err = decStr(v, c)
+	case "preferredLanguage":
+		u.PreferredLanguage, err = decStr(v, c)
+	case "locale":
+		u.Locale, err = decStr(v, c)
+	case "timezone":
+		u.Timezone, err = decStr(v, c)
+	case "active":
+		u.Active, err = decBool(v, c)
+	case "password":
+		u.Password, err = decStr(v, c)
+	case "emails":
+		u.Emails, err = decMultiValues(v, c, false)
+	case "phoneNumbers":
+		u.PhoneNumbers, err = decMultiValues(v, c, false)
+	case "ims":
+		u.IMs, err = decMultiValues(v, c, false)
+	case "photos":
+		u.Photos, err = decMultiValues(v, c, false)
+	case "addresses":
+		u.Addresses, err = decAddresses(v, c)
+	case "entitlements":
+		u.Entitlements, err = decMultiValues(v, c, false)
+	case "roles":
+		u.Roles, err = decMultiValues(v, c, false)
+	case "x509Certificates":
+		u.X509Certificates, err = decMultiValues(v, c, true)
+	}
+	return err
+}
+
+func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
+	body, err := parseObject(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSchemas(&body, GroupSchema); err != nil {
+		return nil, err
+	}
+	g := &Group{}
+	var exts extParts
+	for i := range body.mems {
+		key, v := body.mems[i].key, &body.mems[i].val
+		if equalFold(key, "schemas") {
+			continue
+		}
+		switch canonicalName(r.Group.Schema, key) {
+		case "id":
+			if keepRO {
+				g.ID, err = decStr(v, "id")
+			}
+		case "meta":
+			if keepRO {
+				g.Meta, err = decMeta(v, "meta")
+			}
+		case "externalId":
+			g.ExternalID, err = decStr(v, "externalId")
+		case "displayName":
+			g.DisplayName, err = decStr(v, "displayName")
+		case "members":
+			g.Members, err = decMembers(v, "members")
+		default:
+			if s, attr := extensionKey(r.Group, key); s != nil {
+				err = exts.addExtension(s, attr, v)
+			} else {
+				setExtra(&g.Extra, key, v)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if g.Extensions, err = exts.build(keepRO); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// normalizeObject checks the members of a custom extension object (or of a
+// complex value in one) against attrs and returns its canonical JSON:
+// canonical names in schema order, then unknown keys as sent; nulls, ""
+// and empty values dropped; "True"/"False" strings turned into booleans;
+// read-only attributes dropped unless keepRO. It returns nil when nothing
+// is assigned.
+func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO bool) (json.RawMessage, error) {
+	vals := make([][]byte, len(attrs))
+	set := make([]bool, len(attrs))
+	var unknown []jmember
+	for i := range mems {
+		m := &mems[i]
+		idx := -1
+		for j, a := range attrs {
+			if equalFold(a.Name, m.key) {
+				idx = j
+				break
+			}
+		}
+		if idx < 0 {
+			// Unknown keys are kept as sent, last one wins.
+			for k := range unknown {
+				if unknown[k].key == m.key {
+					unknown = append(unknown[:k], unknown[k+1:]...)
+					break
+				}
+			}
+			if m.val.kind != jNull {
+				unknown = append(unknown, *m)
+			}
+			continue
+		}
+		a := attrs[idx]
+		if a.Mutability == ReadOnly && !keepRO {
+			continue
+		}
+		b, err := normalizeValue(a, &m.val, path+":"+a.Name, keepRO)
+		if err != nil {
+			return nil, err
+		}
+		vals[idx], set[idx] = b, b != nil
+	}
+	var out []byte
+	for j, a := range attrs {
+		if !set[j] {
+			continue
+		}
+		out = appendSep(out)
+		out = appendString(out, a.Name)
+		out = append(out, ':')
+		out = append(out, vals[j]...)
+	}
+	for _, m := range unknown {
+		out = appendSep(out)
+		out = appendString(out, m.key)
+		out = append(out, ':')
+		out = append(out, m.val.raw...)
+	}
+	if out == nil {
+		return nil, nil
+	}
+	return append(out, '}'), nil
+}
+
+// appendSep starts an object or separates its members.
+func appendSep(b []byte) []byte {
+	if b == nil {
+		return append(make([]byte, 0, 64), '{')
+	}
+	return append(b, ',')
+}
+
+// normalizeValue returns the canonical JSON of v for attribute a, or nil
+// when v is unassigned.
+func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, error) {
+	if !a.MultiValued {
+		if a.Type == TypeComplex {
+			obj, err := decComplex(v, path)
+			if obj == nil || err != nil {
+				return nil, err
+			}
+			return normalizeObject(a.SubAttributes, obj.mems, path, keepRO)
+		}
+		return normalizeSimple(a, v, path)
+	}
+	elems, err := decMulti(v, path, MaxValues)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for i := range elems {
+		p := elemPath(path, i)
+		var b []byte
+		if a.Type == TypeComplex {
+			if elems[i].kind != jObject && elems[i].kind != jNull {
+				return nil, wrongType(p, "an object", &elems[i])
+			}
+			b, err = normalizeObject(a.SubAttributes, elems[i].mems, p, keepRO)
+		} else {
+			b, err = normalizeSimple(a, &elems[i], p)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			continue
+		}
+		if out == nil {
+			out = append(make([]byte, 0, 64), '[')
+		} else {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	if out == nil {
+		return nil, nil
+	}
+	return append(out, ']'), nil
+}
+
+// normalizeSimple checks a singular non-complex value against a's type.
+func normalizeSimple(a *Attribute, v *jvalue, path string) ([]byte, error) {
+	if v.kind == jNull {
+		return nil, nil
+	}
+	switch a.Type {
+	case TypeBoolean:
+		b, err := decBool(v, path)
+		if b == nil || err != nil {
+			return nil, err
+		}
+		return strconv.AppendBool(nil, *b), nil
+	case TypeInteger:
+		if v.kind != jNumber {
+			return nil, wrongType(path, "an integer", v)
+		}
+		if _, err := strconv.ParseInt(v.s, 10, 64); err != nil {
+			return nil, wrongType(path, "an integer", v)
+		}
+		return []byte(v.s), nil
+	case TypeDecimal:
+		if v.kind != jNumber {
+			return nil, wrongType(path, "a number", v)
+		}
+		return []byte(v.s), nil
+	case TypeComplex:
+		return nil, wrongType(path, "an object", v)
+	}
+	if v.kind != jString {
+		return nil, wrongType(path, "a string", v)
+	}
+	if v.s == "" {
+		return nil, nil
+	}
+	switch a.Type {
+	case TypeDateTime:
+		if _, err := time.Parse(time.RFC3339Nano, v.s); err != nil {
+			return nil, invalid(path, "must be an RFC 3339 date-time (RFC 7643 §2.3.5)")
+		}
+	case TypeBinary:
+		if !isBase64(v.s) {
+			return nil, invalid(path, "must be base64-encoded (RFC 7643 §2.3.6)")
+		}
+	}
+	return appendString(nil, v.s), nil
+}

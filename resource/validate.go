@@ -1,0 +1,170 @@
+package resource
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// ValidateUser checks a decoded user against the schema (RFC 7643 §2.2,
+// §4.1): userName is required and must not be blank, and custom extensions
+// must be registered, well typed and carry their required attributes
+// (required extensions must be present). Failures are *Error with scimType
+// invalidValue and a detail an IdP administrator can act on: it shows up in
+// Microsoft Entra's provisioning logs.
+func (r *Registry) ValidateUser(u *User) error {
+	if u == nil {
+		return &Error{ScimType: "invalidValue", Detail: "the request has no user"}
+	}
+	if strings.TrimSpace(u.UserName) == "" {
+		return &Error{ScimType: "invalidValue", Detail: `attribute "userName" is required and must not be blank; ` +
+			`map a non-empty source attribute to userName in the identity provider (in Microsoft Entra ID it is usually userPrincipalName)`}
+	}
+	return validateExtensions(r.User, u.Extensions)
+}
+
+// ValidateGroup checks a decoded group (RFC 7643 §4.2): displayName is
+// required and must not be blank, members need a value and a type of
+// "User" or "Group" when given, and custom extensions are checked as in
+// ValidateUser.
+func (r *Registry) ValidateGroup(g *Group) error {
+	if g == nil {
+		return &Error{ScimType: "invalidValue", Detail: "the request has no group"}
+	}
+	if strings.TrimSpace(g.DisplayName) == "" {
+		return &Error{ScimType: "invalidValue", Detail: `attribute "displayName" is required and must not be blank; ` +
+			`map a non-empty source attribute to the group's displayName in the identity provider`}
+	}
+	for i, m := range g.Members {
+		p := elemPath("members", i)
+		if strings.TrimSpace(m.Value) == "" {
+			return invalid(p+".value", "is required: it is the id of the member resource")
+		}
+		if m.Type != "" && m.Type != "User" && m.Type != "Group" {
+			return invalid(p+".type", `must be "User" or "Group", not `+strconv.Quote(m.Type))
+		}
+	}
+	return validateExtensions(r.Group, g.Extensions)
+}
+
+func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error {
+	for urn, raw := range exts {
+		s := extension(rt, urn)
+		if s == nil || s.ID == EnterpriseUserSchema {
+			return &Error{ScimType: "invalidValue", Detail: "extension schema " + strconv.Quote(urn) + " is not registered for " + rt.Name}
+		}
+		v, err := parseJSON(raw)
+		if err != nil {
+			return err
+		}
+		if v.kind != jObject {
+			return wrongType(s.ID, "an object", &v)
+		}
+		if _, err := normalizeObject(s.Attributes, v.mems, s.ID, true); err != nil {
+			return err
+		}
+		if err := checkRequired(s.Attributes, &v, s.ID); err != nil {
+			return err
+		}
+	}
+	for _, e := range rt.Extensions {
+		if !e.Required {
+			continue
+		}
+		found := false
+		for urn := range exts {
+			found = found || equalFold(urn, e.Schema.ID)
+		}
+		if !found {
+			return &Error{ScimType: "invalidValue", Detail: "extension " + strconv.Quote(e.Schema.ID) + " is required for " + rt.Name}
+		}
+	}
+	return nil
+}
+
+// checkRequired reports a missing required attribute of obj, descending
+// into the complex values present.
+func checkRequired(attrs []*Attribute, obj *jvalue, path string) error {
+	for _, a := range attrs {
+		v := obj.get(a.Name)
+		if v == nil || v.kind == jNull || (v.kind == jString && strings.TrimSpace(v.s) == "") ||
+			(v.kind == jArray && len(v.elems) == 0) {
+			if a.Required {
+				return invalid(path+":"+a.Name, "is required")
+			}
+			continue
+		}
+		if a.Type != TypeComplex {
+			continue
+		}
+		elems := []jvalue{*v}
+		if v.kind == jArray {
+			elems = v.elems
+		}
+		for i := range elems {
+			if elems[i].kind == jObject {
+				if err := checkRequired(a.SubAttributes, &elems[i], path+":"+a.Name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// CheckImmutable returns an *Error with scimType mutability when an
+// immutable attribute of rt (RFC 7643 §7), including one of a custom
+// extension, was set in old and differs in new (RFC 7644 §3.5.1). It checks
+// top-level attributes and the immutable sub-attributes of singular complex
+// ones; the elements of multi-valued attributes (Group.members) are
+// identified by their immutable value, so adding and removing them is not a
+// change of an immutable attribute.
+func (r *Registry) CheckImmutable(rt *ResourceType, old, new Resource) error {
+	if rt == nil || old == nil || new == nil {
+		return nil
+	}
+	schemas := []*Schema{rt.Schema}
+	for _, e := range rt.Extensions {
+		schemas = append(schemas, e.Schema)
+	}
+	for _, s := range schemas {
+		for _, a := range s.Attributes {
+			if a.MultiValued {
+				continue
+			}
+			if a.Mutability == Immutable {
+				ov := old.Get(s.ID, a.Name)
+				if ov != nil && !reflect.DeepEqual(ov, new.Get(s.ID, a.Name)) {
+					return immutableErr(s, a.Name)
+				}
+				continue
+			}
+			if a.Type != TypeComplex {
+				continue
+			}
+			for _, sa := range a.SubAttributes {
+				if sa.Mutability != Immutable {
+					continue
+				}
+				om, _ := old.Get(s.ID, a.Name).(map[string]any)
+				if om == nil || om[sa.Name] == nil {
+					continue
+				}
+				nm, _ := new.Get(s.ID, a.Name).(map[string]any)
+				if !reflect.DeepEqual(om[sa.Name], nm[sa.Name]) {
+					return immutableErr(s, a.Name+"."+sa.Name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func immutableErr(s *Schema, name string) *Error {
+	path := name
+	if s.ID != UserSchema && s.ID != GroupSchema {
+		path = s.ID + ":" + name
+	}
+	return &Error{ScimType: "mutability", Detail: "attribute " + strconv.Quote(path) + " is immutable and cannot be changed once set"}
+}
