@@ -8,6 +8,7 @@ type Error struct {
 	Detail   string
 }
 
+// Error implements the error interface.
 func (e *Error) Error() string { return "scim " + e.ScimType + ": " + e.Detail }
 
 // Resource is the read view of a resource used by filtering, sorting and
