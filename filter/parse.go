@@ -29,12 +29,12 @@ type parser struct {
 	bracket  bool // inside a valuePath's brackets
 }
 
-func (l Limits) newParser(s, scimType string) (*parser, *Error) {
+func (l Limits) newParser(s, scimType string) (parser, *Error) {
 	maxLen := l.MaxLength
 	if maxLen <= 0 {
 		maxLen = DefaultMaxLength
 	}
-	p := &parser{s: s, scimType: scimType, maxDepth: l.MaxDepth, maxCl: l.MaxClauses}
+	p := parser{s: s, scimType: scimType, maxDepth: l.MaxDepth, maxCl: l.MaxClauses}
 	if p.maxDepth <= 0 {
 		p.maxDepth = DefaultMaxDepth
 	}
@@ -44,7 +44,7 @@ func (l Limits) newParser(s, scimType string) (*parser, *Error) {
 	// The length is checked before anything is read, so an oversized input
 	// costs O(1).
 	if len(s) > maxLen {
-		return nil, p.errf(maxLen, "input is longer than the limit of %d bytes", maxLen)
+		return parser{}, p.errf(maxLen, "input is longer than the limit of %d bytes", maxLen)
 	}
 	return p, nil
 }
