@@ -250,7 +250,9 @@ func TestValidate(t *testing.T) {
 
 func TestCheckImmutable(t *testing.T) {
 	r := testRegistry(t)
-	ext := func(s string) map[string]json.RawMessage { return map[string]json.RawMessage{extURN: json.RawMessage(s)} }
+	ext := func(s string) map[string]json.RawMessage {
+		return map[string]json.RawMessage{extURN: json.RawMessage(s)}
+	}
 	old := &User{UserName: "a", Extensions: ext(`{"badge":"B1","level":1}`)}
 	tests := []struct {
 		name    string
