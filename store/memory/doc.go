@@ -1,0 +1,40 @@
+// Package memory is the reference in-memory implementation of the
+// [store.Store] contract, with every optional fast path: [store.UserQuerier],
+// [store.GroupQuerier] and [store.GroupMemberPatcher].
+//
+// It is meant for tests, demos and small deployments that can lose their
+// directory on restart. It is safe for concurrent use, keeps every tenant
+// ([store.TenantFrom]) apart, and is deterministic: lists are in creation
+// order, stable across pages.
+//
+// # Indexes
+//
+// Each tenant keeps its users by id, by userName and by externalId, and its
+// groups by id, by displayName and by externalId, so the lookups identity
+// providers send before every write ("userName eq", "externalId eq",
+// "id eq", "displayName eq", alone or on one side of an "and") do not scan.
+// userName and displayName keys are folded case-insensitively: ASCII letters
+// with [strings.ToLower], other letters through their Unicode simple case
+// folding orbit, so that two names equal under [strings.EqualFold] or equal
+// after [strings.ToLower] share a key. Index hits are always confirmed with
+// [filter.Match], so query results are exactly those of the generic path.
+//
+// Group members are a set keyed by the member's value, kept in insertion
+// order: adding or removing one member costs the same in a group of ten and
+// in a group of a hundred thousand. A reverse index from member value to
+// groups fills User.Groups on every read.
+//
+// # Versions
+//
+// Meta.Version is a decimal counter, drawn from one sequence per tenant, so a
+// resource deleted and created again never reuses a version. Every write
+// changes it, including a membership change made by PatchMembers or by the
+// deletion of a member.
+//
+// # What the store does not check
+//
+// Members may reference ids that exist nowhere: the handler validates
+// references before writing, and the store keeps what it is given.
+// Members are identified by value alone; two members with the same value in
+// one write collapse to the first.
+package memory

@@ -1,0 +1,312 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// groupRec is a stored group. g.Members is always nil: the members live in
+// a set keyed by value, threaded in insertion order by a doubly linked list,
+// so that one add or remove costs O(1) whatever the group's size.
+type groupRec struct {
+	seq        uint64
+	g          *resource.Group
+	members    map[string]*memberNode
+	byFold     map[string][]*memberNode // by fold(value), for filters on members.value
+	head, tail *memberNode
+}
+
+type memberNode struct {
+	m          resource.Member
+	prev, next *memberNode
+}
+
+func (r *groupRec) sequence() uint64 { return r.seq }
+
+func newGroupRec(seq uint64, g *resource.Group) *groupRec {
+	return &groupRec{seq: seq, g: g, members: make(map[string]*memberNode), byFold: make(map[string][]*memberNode)}
+}
+
+// addMember adds m unless a member with its value is present, and reports
+// whether it did.
+func (r *groupRec) addMember(m resource.Member) bool {
+	if r.members[m.Value] != nil {
+		return false
+	}
+	n := &memberNode{m: m, prev: r.tail}
+	if r.tail != nil {
+		r.tail.next = n
+	} else {
+		r.head = n
+	}
+	r.tail = n
+	r.members[m.Value] = n
+	k := fold(m.Value)
+	r.byFold[k] = append(r.byFold[k], n)
+	return true
+}
+
+// removeMember removes the member with value v and reports whether there
+// was one.
+func (r *groupRec) removeMember(v string) bool {
+	n := r.members[v]
+	if n == nil {
+		return false
+	}
+	if n.prev != nil {
+		n.prev.next = n.next
+	} else {
+		r.head = n.next
+	}
+	if n.next != nil {
+		n.next.prev = n.prev
+	} else {
+		r.tail = n.prev
+	}
+	delete(r.members, v)
+	k := fold(v)
+	same := r.byFold[k]
+	for i, x := range same {
+		if x == n {
+			same = append(same[:i], same[i+1:]...)
+			break
+		}
+	}
+	if len(same) == 0 {
+		delete(r.byFold, k)
+	} else {
+		r.byFold[k] = same
+	}
+	return true
+}
+
+// memberSlice returns a copy of the members in insertion order, nil for
+// none.
+func (r *groupRec) memberSlice() []resource.Member {
+	if len(r.members) == 0 {
+		return nil
+	}
+	out := make([]resource.Member, 0, len(r.members))
+	for n := r.head; n != nil; n = n.next {
+		out = append(out, n.m)
+	}
+	return out
+}
+
+// groupOut returns a copy of r for a caller.
+func groupOut(r *groupRec, excludeMembers bool) *resource.Group {
+	c := cloneGroup(r.g)
+	if !excludeMembers {
+		c.Members = r.memberSlice()
+	}
+	return c
+}
+
+func (t *tenant) indexGroup(r *groupRec) {
+	addToSet(t.groupByName, fold(r.g.DisplayName), r)
+	if r.g.ExternalID != "" {
+		addToSet(t.groupByExtID, r.g.ExternalID, r)
+	}
+}
+
+func (t *tenant) unindexGroup(r *groupRec) {
+	removeFromSet(t.groupByName, fold(r.g.DisplayName), r)
+	if r.g.ExternalID != "" {
+		removeFromSet(t.groupByExtID, r.g.ExternalID, r)
+	}
+}
+
+// addMember and removeMember change r's membership and the reverse index.
+func (t *tenant) addMember(r *groupRec, m resource.Member) {
+	if r.addMember(m) {
+		addToSet(t.memberOf, m.Value, r)
+	}
+}
+
+func (t *tenant) removeMember(r *groupRec, v string) {
+	if r.removeMember(v) {
+		removeFromSet(t.memberOf, v, r)
+	}
+}
+
+// clearMembers empties r.
+func (t *tenant) clearMembers(r *groupRec) {
+	for n := r.head; n != nil; n = n.next {
+		removeFromSet(t.memberOf, n.m.Value, r)
+	}
+	r.members = make(map[string]*memberNode)
+	r.byFold = make(map[string][]*memberNode)
+	r.head, r.tail = nil, nil
+}
+
+// dropMember removes the member value v from every group, giving each a new
+// version and Meta.LastModified now.
+func (t *tenant) dropMember(v string, now time.Time) {
+	set := t.memberOf[v]
+	if len(set) == 0 {
+		return
+	}
+	recs := make([]*groupRec, 0, len(set))
+	for r := range set {
+		recs = append(recs, r)
+	}
+	sortBySeq(recs) // versions are issued in a deterministic order
+	for _, r := range recs {
+		r.removeMember(v)
+		t.touch(r, now)
+	}
+	delete(t.memberOf, v)
+}
+
+// touch gives r a new version after a change the caller did not send.
+func (t *tenant) touch(r *groupRec, now time.Time) {
+	r.g.Meta.Version = t.nextVersion()
+	r.g.Meta.LastModified = now.Round(0)
+}
+
+// GetGroup implements [store.Groups]. With excludeMembers, Members is
+// left empty and nothing is copied.
+func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, store.ErrNotFound
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.groups[id]
+	if r == nil {
+		return nil, store.ErrNotFound
+	}
+	return groupOut(r, excludeMembers), nil
+}
+
+// CreateGroup implements [store.Groups]. Members with the same value
+// collapse to the first.
+func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	if g.ID == "" {
+		return nil, errNoID
+	}
+	t := s.tenant(ctx, true)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.groups[g.ID] != nil {
+		return nil, store.ErrConflict
+	}
+	stored := cloneGroup(g)
+	stored.Meta.Version = t.nextVersion()
+	r := newGroupRec(t.next(), stored)
+	for _, m := range g.Members {
+		t.addMember(r, m)
+	}
+	t.groups[g.ID] = r
+	t.groupList = append(t.groupList, r)
+	t.indexGroup(r)
+	return groupOut(r, false), nil
+}
+
+// ReplaceGroup implements [store.Groups]: the group's members become
+// g.Members. The group keeps its place in the creation order.
+func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, store.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[g.ID]
+	if r == nil {
+		return nil, store.ErrNotFound
+	}
+	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+		return nil, err
+	}
+	stored := cloneGroup(g)
+	stored.Meta.Version = t.nextVersion()
+	t.unindexGroup(r)
+	r.g = stored
+	t.indexGroup(r)
+	t.clearMembers(r)
+	for _, m := range g.Members {
+		t.addMember(r, m)
+	}
+	return groupOut(r, false), nil
+}
+
+// DeleteGroup implements [store.Groups]. The group disappears from its
+// members' User.Groups, and from the groups it was itself a member of
+// (which get a new version).
+func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return store.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[id]
+	if r == nil {
+		return store.ErrNotFound
+	}
+	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+		return err
+	}
+	t.unindexGroup(r)
+	t.clearMembers(r)
+	delete(t.groups, id)
+	t.groupList = removeBySeq(t.groupList, r)
+	t.dropMember(id, s.now())
+	return nil
+}
+
+// ListGroups implements [store.Groups]: groups in creation order.
+func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return store.GroupList{Resources: []*resource.Group{}}, nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	lo, hi := window(len(t.groupList), p)
+	out := make([]*resource.Group, 0, hi-lo)
+	for _, r := range t.groupList[lo:hi] {
+		out = append(out, groupOut(r, excludeMembers))
+	}
+	return store.GroupList{Resources: out, TotalResults: len(t.groupList)}, nil
+}
+
+// PatchMembers implements [store.GroupMemberPatcher]: it removes the
+// members whose value is in remove, then adds those of add that are not
+// present (a present member is kept as it is), in O(1) per member. Every
+// call is a write: the group gets a new version and Meta.LastModified, even
+// when nothing changed.
+func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (string, error) {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return "", store.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[groupID]
+	if r == nil {
+		return "", store.ErrNotFound
+	}
+	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+		return "", err
+	}
+	for _, v := range remove {
+		t.removeMember(r, v)
+	}
+	for _, m := range add {
+		t.addMember(r, m)
+	}
+	t.touch(r, s.now())
+	return r.g.Meta.Version, nil
+}

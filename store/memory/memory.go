@@ -1,0 +1,210 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// Compile-time checks that Store implements the contract and every fast
+// path.
+var (
+	_ store.Store              = (*Store)(nil)
+	_ store.UserQuerier        = (*Store)(nil)
+	_ store.GroupQuerier       = (*Store)(nil)
+	_ store.GroupMemberPatcher = (*Store)(nil)
+)
+
+// Store is an in-memory store. The zero value is not usable; call [New].
+type Store struct {
+	reg    *resource.Registry
+	regErr error
+	now    func() time.Time
+
+	mu      sync.RWMutex
+	tenants map[string]*tenant
+}
+
+// Option configures a Store.
+type Option func(*options)
+
+type options struct {
+	reg *resource.Registry
+	now func() time.Time
+}
+
+// WithRegistry makes the store evaluate filters and sort with the resource
+// types of reg, which must be the registry the handler validates filters
+// against when it has custom extensions. The default is
+// resource.NewRegistry(nil, nil): the core schemas and the enterprise
+// extension.
+func WithRegistry(reg *resource.Registry) Option {
+	return func(o *options) { o.reg = reg }
+}
+
+// WithClock sets the clock the store reads when it changes a group on its own
+// (PatchMembers, or a member deleted) and sets the group's
+// Meta.LastModified. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+// New returns an empty store.
+func New(opts ...Option) *Store {
+	var o options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	s := &Store{reg: o.reg, now: o.now, tenants: make(map[string]*tenant)}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.reg == nil {
+		s.reg, s.regErr = resource.NewRegistry(nil, nil)
+	}
+	return s
+}
+
+var (
+	errNilResource = errors.New("memory: nil resource")
+	errNoID        = errors.New("memory: resource has no ID")
+)
+
+// tenant is the state of one tenant. Every field is guarded by mu.
+type tenant struct {
+	mu    sync.RWMutex
+	clock uint64 // last sequence number or version issued
+
+	users       map[string]*userRec // by id
+	userList    []*userRec          // by seq: creation order
+	userByName  map[string]*userRec // by fold(userName)
+	userByExtID map[string]map[*userRec]struct{}
+
+	groups       map[string]*groupRec              // by id
+	groupList    []*groupRec                       // by seq
+	groupByName  map[string]map[*groupRec]struct{} // by fold(displayName)
+	groupByExtID map[string]map[*groupRec]struct{}
+
+	// memberOf maps a member value (a user or group id) to the groups that
+	// have it as a member: the reverse index behind User.Groups.
+	memberOf map[string]map[*groupRec]struct{}
+}
+
+func newTenant() *tenant {
+	return &tenant{
+		users:        make(map[string]*userRec),
+		userByName:   make(map[string]*userRec),
+		userByExtID:  make(map[string]map[*userRec]struct{}),
+		groups:       make(map[string]*groupRec),
+		groupByName:  make(map[string]map[*groupRec]struct{}),
+		groupByExtID: make(map[string]map[*groupRec]struct{}),
+		memberOf:     make(map[string]map[*groupRec]struct{}),
+	}
+}
+
+// tenant returns the state of ctx's tenant, creating it if create is true;
+// otherwise it returns nil for a tenant that has never been written.
+func (s *Store) tenant(ctx context.Context, create bool) *tenant {
+	id := store.TenantFrom(ctx)
+	s.mu.RLock()
+	t := s.tenants[id]
+	s.mu.RUnlock()
+	if t != nil || !create {
+		return t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t = s.tenants[id]; t == nil {
+		t = newTenant()
+		s.tenants[id] = t
+	}
+	return t
+}
+
+func (t *tenant) next() uint64 {
+	t.clock++
+	return t.clock
+}
+
+func (t *tenant) nextVersion() string {
+	return strconv.FormatUint(t.next(), 10)
+}
+
+// checkVersion reports ErrPreconditionFailed when version is set and is not
+// the stored one.
+func checkVersion(stored, version string) error {
+	if version != "" && version != stored {
+		return store.ErrPreconditionFailed
+	}
+	return nil
+}
+
+// addToSet and removeFromSet maintain the map-of-sets indexes, dropping
+// empty sets so that deleted keys do not accumulate.
+func addToSet[K comparable, V comparable](m map[K]map[V]struct{}, k K, v V) {
+	set := m[k]
+	if set == nil {
+		set = make(map[V]struct{})
+		m[k] = set
+	}
+	set[v] = struct{}{}
+}
+
+func removeFromSet[K comparable, V comparable](m map[K]map[V]struct{}, k K, v V) {
+	set := m[k]
+	delete(set, v)
+	if len(set) == 0 {
+		delete(m, k)
+	}
+}
+
+// sequenced is a record with a creation sequence number.
+type sequenced interface{ sequence() uint64 }
+
+// removeBySeq removes rec from list, which is sorted by sequence.
+func removeBySeq[T sequenced](list []T, rec T) []T {
+	seq := rec.sequence()
+	i := sort.Search(len(list), func(i int) bool { return list[i].sequence() >= seq })
+	if i < len(list) && list[i].sequence() == seq {
+		copy(list[i:], list[i+1:])
+		var zero T
+		list[len(list)-1] = zero
+		list = list[:len(list)-1]
+	}
+	return list
+}
+
+// sortBySeq sorts records into creation order.
+func sortBySeq[T sequenced](list []T) {
+	sort.Slice(list, func(i, j int) bool { return list[i].sequence() < list[j].sequence() })
+}
+
+// window returns the bounds of page p over n items (RFC 7644 §3.4.2.4):
+// StartIndex below 1 counts as 1, a negative Count as 0.
+func window(n int, p store.Page) (lo, hi int) {
+	start := p.StartIndex
+	if start < 1 {
+		start = 1
+	}
+	lo = start - 1
+	if lo > n || lo < 0 {
+		lo = n
+	}
+	count := p.Count
+	if count < 0 {
+		count = 0
+	}
+	hi = n
+	if count < n-lo {
+		hi = lo + count
+	}
+	return lo, hi
+}

@@ -1,0 +1,321 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// QueryUsers implements [store.UserQuerier]. It never returns
+// store.ErrUnsupported: a filter with an indexed comparison ("userName eq",
+// "externalId eq", "id eq", alone or as one side of an "and") is answered
+// from the index, any other by a scan in creation order; every candidate is
+// checked with filter.Match, then the matches are sorted with filter.Sort
+// and paged.
+func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
+	if s.regErr != nil {
+		return store.UserList{}, fmt.Errorf("memory: resource registry: %w", s.regErr)
+	}
+	rt := s.reg.User
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return store.UserList{Resources: []*resource.User{}}, nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+
+	cands := t.userList
+	if q.Filter != nil {
+		if c, ok := t.userCandidates(q.Filter, rt); ok {
+			cands = c
+		}
+	}
+	// Stored users carry no Groups; derive them for the filter or the sort
+	// only when they name groups, so that other queries copy nothing.
+	needGroups := mentions(q.Filter, "groups") || q.SortBy.Is("groups", q.SortBy.Sub)
+	var matched []*resource.User
+	for _, r := range cands {
+		u := r.u
+		if needGroups {
+			view := *u
+			view.Groups = t.groupRefs(u.ID)
+			u = &view
+		}
+		if q.Filter != nil {
+			ok, err := filter.Match(q.Filter, rt, u)
+			if err != nil {
+				return store.UserList{}, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		matched = append(matched, u)
+	}
+	if !q.SortBy.IsZero() {
+		if err := filter.Sort(rt, matched, q.SortBy, q.SortOrder == store.Descending); err != nil {
+			return store.UserList{}, err
+		}
+	}
+	lo, hi := window(len(matched), q.Page)
+	out := make([]*resource.User, 0, hi-lo)
+	for _, u := range matched[lo:hi] {
+		out = append(out, t.userOut(u))
+	}
+	return store.UserList{Resources: out, TotalResults: len(matched)}, nil
+}
+
+// QueryGroups implements [store.GroupQuerier] like QueryUsers, with the
+// indexes on "displayName eq", "externalId eq" and "id eq". A
+// members[value eq "…"] or members.value eq "…" comparison is answered from
+// the member set without copying the members; other filters or a sort on
+// members copy them.
+func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {
+	if s.regErr != nil {
+		return store.GroupList{}, fmt.Errorf("memory: resource registry: %w", s.regErr)
+	}
+	rt := s.reg.Group
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return store.GroupList{Resources: []*resource.Group{}}, nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+
+	cands := t.groupList
+	if q.Filter != nil {
+		if c, ok := t.groupCandidates(q.Filter, rt); ok {
+			cands = c
+		}
+	}
+	sortMembers := q.SortBy.Is("members", q.SortBy.Sub)
+	var matched []*resource.Group
+	recOf := make(map[*resource.Group]*groupRec)
+	for _, r := range cands {
+		m := groupMatcher{rt: rt, r: r}
+		if q.Filter != nil {
+			ok, err := m.match(q.Filter)
+			if err != nil {
+				return store.GroupList{}, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		g := r.g
+		if sortMembers {
+			g = m.view()
+		}
+		matched = append(matched, g)
+		recOf[g] = r
+	}
+	if !q.SortBy.IsZero() {
+		if err := filter.Sort(rt, matched, q.SortBy, q.SortOrder == store.Descending); err != nil {
+			return store.GroupList{}, err
+		}
+	}
+	lo, hi := window(len(matched), q.Page)
+	out := make([]*resource.Group, 0, hi-lo)
+	for _, g := range matched[lo:hi] {
+		out = append(out, groupOut(recOf[g], q.ExcludeMembers))
+	}
+	return store.GroupList{Resources: out, TotalResults: len(matched)}, nil
+}
+
+// groupMatcher evaluates a filter on one stored group, copying its members
+// at most once and only when a comparison needs them.
+type groupMatcher struct {
+	rt   *resource.ResourceType
+	r    *groupRec
+	full *resource.Group // r.g with Members, built on first need
+}
+
+func (m *groupMatcher) view() *resource.Group {
+	if m.full == nil {
+		v := *m.r.g
+		v.Members = m.r.memberSlice()
+		m.full = &v
+	}
+	return m.full
+}
+
+// match evaluates e. "and", "or" and "not" combine the results of their
+// operands, as RFC 7644 §3.4.2.2 defines them, so that a member comparison
+// inside them still uses the member set.
+func (m *groupMatcher) match(e filter.Expr) (bool, error) {
+	switch x := e.(type) {
+	case *filter.Logical:
+		l, err := m.match(x.Left)
+		if err != nil {
+			return false, err
+		}
+		if (x.Op == filter.And && !l) || (x.Op == filter.Or && l) {
+			return l, nil
+		}
+		return m.match(x.Right)
+	case *filter.Not:
+		r, err := m.match(x.X)
+		return !r, err
+	}
+	if v, ok := memberValueEq(e); ok {
+		// Only members whose value folds like v can match, whatever the
+		// schema says of members.value's caseExact; filter.Match decides
+		// among them.
+		same := m.r.byFold[fold(v)]
+		if len(same) == 0 {
+			return false, nil
+		}
+		few := resource.Group{ID: m.r.g.ID, Members: make([]resource.Member, len(same))}
+		for i, n := range same {
+			few.Members[i] = n.m
+		}
+		return filter.Match(e, m.rt, &few)
+	}
+	g := m.r.g
+	if mentions(e, "members") {
+		g = m.view()
+	}
+	return filter.Match(e, m.rt, g)
+}
+
+// memberValueEq recognises members[value eq "v"] and members.value eq "v".
+func memberValueEq(e filter.Expr) (string, bool) {
+	switch x := e.(type) {
+	case *filter.ValuePath:
+		c, ok := x.Filter.(*filter.Compare)
+		if !ok || !coreAttr(x.Path, resource.GroupSchema, "members", "") || c.Path.URN != "" ||
+			!c.Path.Is("value", "") || c.Op != filter.Eq || c.Value.Kind != filter.String {
+			return "", false
+		}
+		return c.Value.Str, true
+	case *filter.Compare:
+		if coreAttr(x.Path, resource.GroupSchema, "members", "value") && x.Op == filter.Eq && x.Value.Kind == filter.String {
+			return x.Value.Str, true
+		}
+	}
+	return "", false
+}
+
+// coreAttr reports whether p names attribute name.sub of the core schema
+// urn, unqualified or qualified.
+func coreAttr(p filter.AttrPath, urn, name, sub string) bool {
+	return p.Is(name, sub) && (p.URN == "" || strings.EqualFold(p.URN, urn))
+}
+
+// indexedEq finds in e, or in either side of an "and" in e, a string
+// equality on one of names, and returns the attribute name and value.
+func indexedEq(e filter.Expr, urn string, names ...string) (name, value string, ok bool) {
+	switch x := e.(type) {
+	case *filter.Compare:
+		if x.Op != filter.Eq || x.Value.Kind != filter.String {
+			return "", "", false
+		}
+		for _, n := range names {
+			if coreAttr(x.Path, urn, n, "") {
+				return n, x.Value.Str, true
+			}
+		}
+	case *filter.Logical:
+		if x.Op != filter.And {
+			return "", "", false
+		}
+		if name, value, ok = indexedEq(x.Left, urn, names...); ok {
+			return name, value, true
+		}
+		return indexedEq(x.Right, urn, names...)
+	}
+	return "", "", false
+}
+
+// caseExact reports whether rt declares attribute name case-exact. id and
+// externalId are (RFC 7643 §3.1); a registry that says otherwise turns off
+// their exact-match indexes.
+func caseExact(rt *resource.ResourceType, name string) bool {
+	if rt == nil || rt.Schema == nil {
+		return true
+	}
+	a := rt.Schema.Attr(name)
+	return a == nil || a.CaseExact
+}
+
+// userCandidates returns, in creation order, a superset of the users that
+// can match e when e has an indexed comparison; ok is false otherwise.
+func (t *tenant) userCandidates(e filter.Expr, rt *resource.ResourceType) (cands []*userRec, ok bool) {
+	names := []string{"userName"}
+	if caseExact(rt, "id") {
+		names = append(names, "id")
+	}
+	if caseExact(rt, "externalId") {
+		names = append(names, "externalId")
+	}
+	name, v, ok := indexedEq(e, resource.UserSchema, names...)
+	if !ok {
+		return nil, false
+	}
+	switch name {
+	case "userName":
+		if r := t.userByName[fold(v)]; r != nil {
+			cands = append(cands, r)
+		}
+	case "id":
+		if r := t.users[v]; r != nil {
+			cands = append(cands, r)
+		}
+	case "externalId":
+		for r := range t.userByExtID[v] {
+			cands = append(cands, r)
+		}
+		sortBySeq(cands)
+	}
+	return cands, true
+}
+
+// groupCandidates is userCandidates for groups.
+func (t *tenant) groupCandidates(e filter.Expr, rt *resource.ResourceType) (cands []*groupRec, ok bool) {
+	names := []string{"displayName"}
+	if caseExact(rt, "id") {
+		names = append(names, "id")
+	}
+	if caseExact(rt, "externalId") {
+		names = append(names, "externalId")
+	}
+	name, v, ok := indexedEq(e, resource.GroupSchema, names...)
+	if !ok {
+		return nil, false
+	}
+	switch name {
+	case "displayName":
+		for r := range t.groupByName[fold(v)] {
+			cands = append(cands, r)
+		}
+	case "id":
+		if r := t.groups[v]; r != nil {
+			cands = append(cands, r)
+		}
+	case "externalId":
+		for r := range t.groupByExtID[v] {
+			cands = append(cands, r)
+		}
+	}
+	sortBySeq(cands)
+	return cands, true
+}
+
+// mentions reports whether e refers to the attribute name (of any schema).
+func mentions(e filter.Expr, name string) bool {
+	switch x := e.(type) {
+	case *filter.Compare:
+		return strings.EqualFold(x.Path.Name, name)
+	case *filter.ValuePath:
+		return strings.EqualFold(x.Path.Name, name)
+	case *filter.Logical:
+		return mentions(x.Left, name) || mentions(x.Right, name)
+	case *filter.Not:
+		return mentions(x.X, name)
+	}
+	return false
+}

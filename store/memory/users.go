@@ -1,0 +1,172 @@
+package memory
+
+import (
+	"context"
+
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// userRec is a stored user. u is owned by the store: Groups is always nil
+// (it is derived on read) and u is replaced, never changed, on write.
+type userRec struct {
+	seq uint64
+	u   *resource.User
+}
+
+func (r *userRec) sequence() uint64 { return r.seq }
+
+// groupRefs derives User.Groups for the member value id, in group creation
+// order. $ref is left empty for the handler to fill.
+func (t *tenant) groupRefs(id string) []resource.GroupRef {
+	set := t.memberOf[id]
+	if len(set) == 0 {
+		return nil
+	}
+	recs := make([]*groupRec, 0, len(set))
+	for g := range set {
+		recs = append(recs, g)
+	}
+	sortBySeq(recs)
+	refs := make([]resource.GroupRef, len(recs))
+	for i, g := range recs {
+		refs[i] = resource.GroupRef{Value: g.g.ID, Display: g.g.DisplayName, Type: "direct"}
+	}
+	return refs
+}
+
+// userOut returns a copy of u for a caller, with Groups derived.
+func (t *tenant) userOut(u *resource.User) *resource.User {
+	c := cloneUser(u)
+	c.Groups = t.groupRefs(u.ID)
+	return c
+}
+
+func (t *tenant) indexUser(r *userRec) {
+	t.userByName[fold(r.u.UserName)] = r
+	if r.u.ExternalID != "" {
+		addToSet(t.userByExtID, r.u.ExternalID, r)
+	}
+}
+
+func (t *tenant) unindexUser(r *userRec) {
+	if t.userByName[fold(r.u.UserName)] == r {
+		delete(t.userByName, fold(r.u.UserName))
+	}
+	if r.u.ExternalID != "" {
+		removeFromSet(t.userByExtID, r.u.ExternalID, r)
+	}
+}
+
+// GetUser implements [store.Users].
+func (s *Store) GetUser(ctx context.Context, id string) (*resource.User, error) {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, store.ErrNotFound
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.users[id]
+	if r == nil {
+		return nil, store.ErrNotFound
+	}
+	return t.userOut(r.u), nil
+}
+
+// CreateUser implements [store.Users]. u.Groups is ignored: groups are
+// derived from membership.
+func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
+	if u == nil {
+		return nil, errNilResource
+	}
+	if u.ID == "" {
+		return nil, errNoID
+	}
+	t := s.tenant(ctx, true)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.users[u.ID] != nil {
+		return nil, store.ErrConflict
+	}
+	if t.userByName[fold(u.UserName)] != nil {
+		return nil, store.ErrConflict
+	}
+	stored := cloneUser(u)
+	stored.Groups = nil
+	stored.Meta.Version = t.nextVersion()
+	r := &userRec{seq: t.next(), u: stored}
+	t.users[u.ID] = r
+	t.userList = append(t.userList, r)
+	t.indexUser(r)
+	return t.userOut(stored), nil
+}
+
+// ReplaceUser implements [store.Users]. The user keeps its place in the
+// creation order.
+func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
+	if u == nil {
+		return nil, errNilResource
+	}
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, store.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.users[u.ID]
+	if r == nil {
+		return nil, store.ErrNotFound
+	}
+	if err := checkVersion(r.u.Meta.Version, version); err != nil {
+		return nil, err
+	}
+	if other := t.userByName[fold(u.UserName)]; other != nil && other != r {
+		return nil, store.ErrConflict
+	}
+	stored := cloneUser(u)
+	stored.Groups = nil
+	stored.Meta.Version = t.nextVersion()
+	t.unindexUser(r)
+	r.u = stored
+	t.indexUser(r)
+	return t.userOut(stored), nil
+}
+
+// DeleteUser implements [store.Users]. Every group the user was a member of
+// loses the member and gets a new version and Meta.LastModified.
+func (s *Store) DeleteUser(ctx context.Context, id, version string) error {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return store.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.users[id]
+	if r == nil {
+		return store.ErrNotFound
+	}
+	if err := checkVersion(r.u.Meta.Version, version); err != nil {
+		return err
+	}
+	t.unindexUser(r)
+	delete(t.users, id)
+	t.userList = removeBySeq(t.userList, r)
+	t.dropMember(id, s.now())
+	return nil
+}
+
+// ListUsers implements [store.Users]: users in creation order.
+func (s *Store) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return store.UserList{Resources: []*resource.User{}}, nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	lo, hi := window(len(t.userList), p)
+	out := make([]*resource.User, 0, hi-lo)
+	for _, r := range t.userList[lo:hi] {
+		out = append(out, t.userOut(r.u))
+	}
+	return store.UserList{Resources: out, TotalResults: len(t.userList)}, nil
+}

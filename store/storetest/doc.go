@@ -1,0 +1,42 @@
+// Package storetest is the conformance kit for [store.Store]
+// implementations: an app that keeps SCIM users and groups in its own
+// database runs [Run] against its store in an ordinary test, the way
+// testing/fstest.TestFS checks an fs.FS.
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store {
+//			return newEmptyTestStore(t)
+//		})
+//	}
+//
+// Run checks every rule of the store package's doc comments, one subtest
+// per rule, so that a failing rule can be rerun alone:
+//
+//	go test -run 'TestStore/Users/Replace_version_mismatch'
+//
+// The groups of cases are Users, Groups, Membership, Tenants, Query and
+// PatchMembers. The optional fast paths a store implements (discovered by
+// type assertion, as the handler discovers them) are checked against the
+// generic path the handler would otherwise take: QueryUsers and QueryGroups
+// against ListUsers or ListGroups, filter.Match, filter.Sort and paging over
+// a fixed corpus and a list of filters; PatchMembers against GetGroup and
+// ReplaceGroup. A fast path that answers store.ErrUnsupported is accepted.
+//
+// # Preconditions
+//
+// newStore is called once per case and must return an empty store: no
+// users and no groups in any tenant. Stores backed by a shared database
+// should use a fresh schema or database per call, or truncate the tables;
+// newStore may register cleanups with t.Cleanup. The cases use the tenants
+// "", "tenant-a" and "tenant-b", ids chosen by the kit (short strings such
+// as "u01" and "g1") and times truncated to the second in UTC. Resources are
+// compared field by field, nil and empty slices and maps counting as equal,
+// times compared with time.Time.Equal. Meta.Version values are opaque: the
+// kit checks that they are set and that every write changes them.
+// User.Groups and Group.Members are compared as sets; a GroupRef's Ref is
+// ignored and an empty Type counts as "direct".
+//
+// The kit needs the filter and resource packages' evaluator (filter.Parse,
+// filter.Match, filter.Sort, resource.NewRegistry) to compute the results
+// of the generic path.
+package storetest
