@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/internal/jsonenc"
 )
 
 // Decoding rules shared by DecodeUser and DecodeGroup (RFC 7643 §2, RFC
@@ -736,13 +738,13 @@ func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO boo
 			continue
 		}
 		out = appendSep(out)
-		out = appendString(out, a.Name)
+		out = jsonenc.AppendString(out, a.Name)
 		out = append(out, ':')
 		out = append(out, vals[j]...)
 	}
 	for _, m := range unknown {
 		out = appendSep(out)
-		out = appendString(out, m.key)
+		out = jsonenc.AppendString(out, m.key)
 		out = append(out, ':')
 		out = append(out, m.val.raw...)
 	}
@@ -852,5 +854,5 @@ func normalizeSimple(a *Attribute, v *jvalue, path string) ([]byte, error) {
 			return nil, invalid(path, "must be base64-encoded (RFC 7643 §2.3.6)")
 		}
 	}
-	return appendString(nil, v.s), nil
+	return jsonenc.AppendString(nil, v.s), nil
 }

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"sort"
 	"time"
-	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/jsonenc"
 )
 
 // AppendUser appends the JSON encoding of u to dst (RFC 7643 §4.1, §8.2):
@@ -29,7 +30,7 @@ func (r *Registry) AppendUser(dst []byte, u *User, p *Projection) []byte {
 	}
 	for _, e := range exts {
 		dst = append(dst, ',')
-		dst = appendString(dst, e.urn)
+		dst = jsonenc.AppendString(dst, e.urn)
 	}
 	dst = append(dst, ']')
 	dst = appendStrField(dst, "id", u.ID)
@@ -98,7 +99,7 @@ func (r *Registry) AppendUser(dst []byte, u *User, p *Projection) []byte {
 	}
 	for _, e := range exts {
 		dst = append(dst, ',')
-		dst = appendString(dst, e.urn)
+		dst = jsonenc.AppendString(dst, e.urn)
 		dst = append(dst, ':')
 		dst = append(dst, e.raw...)
 	}
@@ -118,7 +119,7 @@ func (r *Registry) AppendGroup(dst []byte, g *Group, p *Projection) []byte {
 	dst = append(dst, `{"schemas":["`+GroupSchema+`"`...)
 	for _, e := range exts {
 		dst = append(dst, ',')
-		dst = appendString(dst, e.urn)
+		dst = jsonenc.AppendString(dst, e.urn)
 	}
 	dst = append(dst, ']')
 	dst = appendStrField(dst, "id", g.ID)
@@ -141,7 +142,7 @@ func (r *Registry) AppendGroup(dst []byte, g *Group, p *Projection) []byte {
 	}
 	for _, e := range exts {
 		dst = append(dst, ',')
-		dst = appendString(dst, e.urn)
+		dst = jsonenc.AppendString(dst, e.urn)
 		dst = append(dst, ':')
 		dst = append(dst, e.raw...)
 	}
@@ -172,7 +173,7 @@ func (w *objWriter) key(k string) {
 func (w *objWriter) str(k, v string) {
 	if v != "" {
 		w.key(k)
-		w.dst = appendString(w.dst, v)
+		w.dst = jsonenc.AppendString(w.dst, v)
 	}
 }
 
@@ -191,7 +192,7 @@ func appendStrField(dst []byte, name, val string) []byte {
 	dst = append(dst, ',', '"')
 	dst = append(dst, name...)
 	dst = append(dst, '"', ':')
-	return appendString(dst, val)
+	return jsonenc.AppendString(dst, val)
 }
 
 func appendBool(dst []byte, b bool) []byte {
@@ -352,7 +353,7 @@ func appendMeta(dst []byte, p *Projection, urn string, m *Meta) []byte {
 	if m.Version != "" && ok("version") {
 		// The weak ETag of RFC 7644 §3.14 (RFC 7232 §2.3).
 		w.key("version")
-		w.dst = appendString(w.dst, `W/"`+m.Version+`"`)
+		w.dst = jsonenc.AppendString(w.dst, `W/"`+m.Version+`"`)
 	}
 	return w.close()
 }
@@ -457,9 +458,9 @@ func filterMembers(urn, parent string, attrs []*Attribute, mems []jmember, p *Pr
 		}
 		out = appendSep(out)
 		if a != nil {
-			out = appendString(out, a.Name)
+			out = jsonenc.AppendString(out, a.Name)
 		} else {
-			out = appendString(out, m.key)
+			out = jsonenc.AppendString(out, m.key)
 		}
 		out = append(out, ':')
 		out = append(out, val...)
@@ -532,63 +533,9 @@ func (r *Registry) appendExtra(dst []byte, rt *ResourceType, extra map[string]js
 	sort.Strings(keys)
 	for _, k := range keys {
 		dst = append(dst, ',')
-		dst = appendString(dst, k)
+		dst = jsonenc.AppendString(dst, k)
 		dst = append(dst, ':')
 		dst = append(dst, extra[k]...)
 	}
 	return dst
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string (RFC 8259 §7): quotes,
-// backslashes and control characters escaped, U+2028 and U+2029 escaped
-// for JavaScript consumers, invalid UTF-8 replaced by U+FFFD, everything
-// else passed through.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += n
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += n
-			start = i
-			continue
-		}
-		i += n
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
-
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim/internal/jsonenc"
 )
 
 func fullUser() *User {
@@ -75,16 +76,16 @@ func TestAppendGroup(t *testing.T) {
 
 func TestAppendStringEscapes(t *testing.T) {
 	for _, s := range []string{"", "plain", "q\"b\\s", "\x00\x1f\t\r\n", "\u2028\u2029", "héllo 世界 🎉", "<&>"} {
-		got := appendString(nil, s)
+		got := jsonenc.AppendString(nil, s)
 		var back string
 		if err := json.Unmarshal(got, &back); err != nil || back != s {
-			t.Errorf("appendString(%q) = %s, decodes to %q, %v", s, got, back, err)
+			t.Errorf("jsonenc.AppendString(%q) = %s, decodes to %q, %v", s, got, back, err)
 		}
 	}
-	if got := string(appendString(nil, "a\xffb")); got != `"a\ufffdb"` {
+	if got := string(jsonenc.AppendString(nil, "a\xffb")); got != `"a\ufffdb"` {
 		t.Errorf("invalid UTF-8: %s", got)
 	}
-	if got := string(appendString(nil, "\u2028")); got != `"\u2028"` {
+	if got := string(jsonenc.AppendString(nil, "\u2028")); got != `"\u2028"` {
 		t.Errorf("U+2028: %s", got)
 	}
 }
