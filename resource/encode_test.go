@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
-	"github.com/google/go-cmp/cmp"
 
-	"github.com/scimkit/scim/internal/jsonenc"
+	"github.com/google/go-cmp/cmp"
 )
 
 func fullUser() *User {
@@ -71,22 +70,6 @@ func TestAppendGroup(t *testing.T) {
  "members":[{"value":"u1","display":"A","type":"User"}],"meta":{"resourceType":"Group"}}`
 	if diff := cmp.Diff(decodeAny(t, []byte(want)), decodeAny(t, r.AppendGroup(nil, g, nil))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
-func TestAppendStringEscapes(t *testing.T) {
-	for _, s := range []string{"", "plain", "q\"b\\s", "\x00\x1f\t\r\n", "\u2028\u2029", "héllo 世界 🎉", "<&>"} {
-		got := jsonenc.AppendString(nil, s)
-		var back string
-		if err := json.Unmarshal(got, &back); err != nil || back != s {
-			t.Errorf("jsonenc.AppendString(%q) = %s, decodes to %q, %v", s, got, back, err)
-		}
-	}
-	if got := string(jsonenc.AppendString(nil, "a\xffb")); got != `"a\ufffdb"` {
-		t.Errorf("invalid UTF-8: %s", got)
-	}
-	if got := string(jsonenc.AppendString(nil, "\u2028")); got != `"\u2028"` {
-		t.Errorf("U+2028: %s", got)
 	}
 }
 
