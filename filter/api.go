@@ -4,7 +4,9 @@ import "fmt"
 
 // Error is a parse or validation failure. ScimType is "invalidFilter" for
 // filters and "invalidPath" for PATCH paths (RFC 7644 §3.12); Pos is the
-// byte offset in the input where the problem was found.
+// byte offset in the input where the problem was found, or -1 for
+// validation errors (Validate, Match, Sort), which concern the AST. Msg is
+// safe to show to the client as the error detail.
 type Error struct {
 	ScimType string
 	Pos      int

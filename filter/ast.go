@@ -106,7 +106,10 @@ type Not struct {
 
 // ValuePath is a complex-attribute filter, "emails[type eq "work"]": Filter
 // applies to each value of Path (whose Sub is empty), and attribute paths
-// inside Filter are relative to it.
+// inside Filter are relative to it. The filter matches when some value
+// matches Filter. Entra's `emails[type eq "work"].value eq "x"` parses as
+// `emails[type eq "work" and value eq "x"]` (see the package
+// documentation).
 type ValuePath struct {
 	Path   AttrPath
 	Filter Expr
