@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -122,13 +121,13 @@ func diffJSON(t *testing.T, what string, want string, got any) {
 	}
 }
 
-// compact returns the compact form of a JSON text, for comparing bodies
-// byte for byte.
-func compact(t *testing.T, s string) string {
+// readAll reads and closes a response body.
+func readAll(t *testing.T, resp *http.Response) string {
 	t.Helper()
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		t.Fatalf("compact: %v", err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading body: %v", err)
 	}
-	return b.String()
+	return string(b)
 }
