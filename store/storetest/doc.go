@@ -33,8 +33,11 @@
 // compared field by field, nil and empty slices and maps counting as equal,
 // times compared with time.Time.Equal. Meta.Version values are opaque: the
 // kit checks that they are set and that every write changes them.
-// User.Groups and Group.Members are compared as sets; a GroupRef's Ref is
-// ignored and an empty Type counts as "direct".
+// Meta.Location and Meta.ResourceType belong to the handler, which fills
+// them on every response, and are ignored. An unassigned User.Active counts
+// as true. User.Groups and Group.Members are compared as sets; a GroupRef's
+// Ref, and a Member's Display and Ref, are ignored, and an empty GroupRef
+// Type counts as "direct".
 //
 // The kit needs the filter and resource packages' evaluator (filter.Parse,
 // filter.Match, filter.Sort, resource.NewRegistry) to compute the results

@@ -144,14 +144,19 @@ func member(id string) resource.Member {
 	return resource.Member{Value: id, Display: "display " + id, Type: "User"}
 }
 
-// normUser returns a copy of u for comparison: Meta.Version cleared,
+// normUser returns a copy of u for comparison: Meta.Version and the
+// handler-owned Meta.Location and Meta.ResourceType cleared, an unassigned
+// Active as true (a store with a "disabled" column cannot tell them apart),
 // Groups sorted by value with Ref ignored and an empty Type as "direct".
 func normUser(u *resource.User) *resource.User {
 	if u == nil {
 		return nil
 	}
 	c := *u
-	c.Meta.Version = ""
+	c.Meta.Version, c.Meta.Location, c.Meta.ResourceType = "", "", ""
+	if c.Active == nil {
+		c.Active = boolPtr(true)
+	}
 	c.Groups = nil
 	for _, r := range u.Groups {
 		r.Ref = ""
@@ -164,15 +169,20 @@ func normUser(u *resource.User) *resource.User {
 	return &c
 }
 
-// normGroup returns a copy of g for comparison: Meta.Version cleared and
-// Members sorted by value.
+// normGroup returns a copy of g for comparison: Meta.Version,
+// Meta.Location and Meta.ResourceType cleared, and Members sorted by value
+// with Display and Ref ignored (a store may derive or drop them).
 func normGroup(g *resource.Group) *resource.Group {
 	if g == nil {
 		return nil
 	}
 	c := *g
-	c.Meta.Version = ""
-	c.Members = append([]resource.Member(nil), g.Members...)
+	c.Meta.Version, c.Meta.Location, c.Meta.ResourceType = "", "", ""
+	c.Members = nil
+	for _, m := range g.Members {
+		m.Display, m.Ref = "", ""
+		c.Members = append(c.Members, m)
+	}
 	sort.Slice(c.Members, func(i, j int) bool { return c.Members[i].Value < c.Members[j].Value })
 	return &c
 }
