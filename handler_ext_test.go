@@ -621,3 +621,20 @@ func TestSearchEndpoints(t *testing.T) {
 	h.do("POST", "/scim/v2/Users/.search", `{"schemas":["urn:wrong"]}`).expect(t, http.StatusBadRequest)
 	h.do("GET", "/scim/v2/Users/.search", "").expect(t, http.StatusMethodNotAllowed)
 }
+
+func TestCustomExtensionFilterReachesStore(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+	ext := &resource.Schema{ID: urn, Name: "AcmeUser", Attributes: []*resource.Attribute{
+		{Name: "badge", Type: resource.TypeString, Mutability: resource.ReadWrite, Returned: resource.ReturnedDefault},
+	}}
+	h := newHarness(t, func(c *scim.Config) { c.UserExtensions = []*resource.Schema{ext} })
+	h.do("POST", "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","`+urn+`"],"userName":"a","`+urn+`":{"badge":"42"}}`).expect(t, http.StatusCreated)
+	h.do("POST", "/scim/v2/Users", `{"userName":"b","`+urn+`:badge":"7"}`).expect(t, http.StatusCreated)
+	res := h.do("GET", "/scim/v2/Users?attributes=userName&filter="+urn+":badge+eq+%2242%22", "").expect(t, http.StatusOK)
+	assert.JSONEqual(t, res.body, []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"itemsPerPage":1,"startIndex":1,
+		"Resources":[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"id-1","userName":"a"}]}`))
+	res = h.do("GET", "/scim/v2/Users/id-2", "").expect(t, http.StatusOK)
+	if m := res.json(t); fmt.Sprint(m[urn]) != "map[badge:7]" {
+		t.Errorf("extension not returned: %s", res.body)
+	}
+}

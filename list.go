@@ -130,7 +130,7 @@ type query struct {
 // paging rules of RFC 7644 §3.4.2.4: startIndex below 1 means 1, a negative
 // count means 0, and count is capped at MaxResults (also the default).
 func (s *Server) buildQuery(p listParams, rt *resource.ResourceType) (query, error) {
-	var q query
+	q := query{Query: store.Query{ResourceType: rt}}
 	if p.filter != "" {
 		e, err := s.cfg.FilterLimits.Parse(p.filter)
 		if err != nil {

@@ -232,6 +232,7 @@ func (s *Server) groupNameTaken(r *http.Request, name, exceptID string) (bool, e
 		return false, nil
 	}
 	q := store.Query{
+		ResourceType:   s.reg.Group,
 		Filter:         &filter.Compare{Path: filter.AttrPath{Name: "displayName"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: name}},
 		Page:           store.Page{StartIndex: 1, Count: 2},
 		ExcludeMembers: true,

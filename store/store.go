@@ -67,6 +67,10 @@ const (
 // Query is a list request a store can answer itself through
 // [UserQuerier] or [GroupQuerier].
 type Query struct {
+	// ResourceType is the resource type, with the server's registered
+	// extensions, that Filter was validated against and that filter.Match
+	// and filter.Sort should use; nil means the store's default.
+	ResourceType *resource.ResourceType
 	// Filter is the parsed filter, validated against the resource type, or
 	// nil for all resources.
 	Filter filter.Expr

@@ -21,6 +21,9 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 		return store.UserList{}, fmt.Errorf("memory: resource registry: %w", s.regErr)
 	}
 	rt := s.reg.User
+	if q.ResourceType != nil {
+		rt = q.ResourceType
+	}
 	t := s.tenant(ctx, false)
 	if t == nil {
 		return store.UserList{Resources: []*resource.User{}}, nil
@@ -79,6 +82,9 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList
 		return store.GroupList{}, fmt.Errorf("memory: resource registry: %w", s.regErr)
 	}
 	rt := s.reg.Group
+	if q.ResourceType != nil {
+		rt = q.ResourceType
+	}
 	t := s.tenant(ctx, false)
 	if t == nil {
 		return store.GroupList{Resources: []*resource.Group{}}, nil
