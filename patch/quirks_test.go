@@ -99,7 +99,9 @@ func TestEntraNullRef(t *testing.T) { runFixture(t, "entra_add_member", Options{
 
 func TestEntraExtensionPath(t *testing.T) { runFixture(t, "entra_extension_path", Options{}) }
 
-func TestEntraRemoveMemberFilter(t *testing.T) { runFixture(t, "entra_remove_member_filter", Options{}) }
+func TestEntraRemoveMemberFilter(t *testing.T) {
+	runFixture(t, "entra_remove_member_filter", Options{})
+}
 
 func TestAddPresentMember(t *testing.T) { runFixture(t, "entra_add_present_member", Options{}) }
 
@@ -110,6 +112,8 @@ func TestOktaGroupRename(t *testing.T) {
 
 func TestOktaMembersAddRemove(t *testing.T) { runFixture(t, "okta_members_add_remove", Options{}) }
 
-func TestOktaReplaceMembersEmpty(t *testing.T) { runFixture(t, "okta_replace_members_empty", Options{}) }
+func TestOktaReplaceMembersEmpty(t *testing.T) {
+	runFixture(t, "okta_replace_members_empty", Options{})
+}
 
 func TestOktaDeactivate(t *testing.T) { runFixture(t, "okta_deactivate", Options{}) }
