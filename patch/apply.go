@@ -25,7 +25,8 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 	if len(ops) == 0 {
 		return false, nil
 	}
-	t, err := newTree(reg.AppendUser(nil, u, nil))
+	old := reg.AppendUser(nil, u, nil)
+	t, err := newTree(old)
 	if err != nil {
 		return false, err
 	}
@@ -59,7 +60,7 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 	if err := reg.CheckImmutable(reg.User, u, nu); err != nil {
 		return false, fromResource(err)
 	}
-	if nu.Password == u.Password && bytes.Equal(reg.AppendUser(nil, u, nil), reg.AppendUser(nil, nu, nil)) {
+	if nu.Password == u.Password && bytes.Equal(old, reg.AppendUser(nil, nu, nil)) {
 		return false, nil
 	}
 	*u = *nu
@@ -85,7 +86,8 @@ func ApplyGroup(reg *resource.Registry, g *resource.Group, ops []Op, opts Option
 
 // applyGroupTree is ApplyGroup's general path, through the JSON tree.
 func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Options) (bool, error) {
-	t, err := newTree(reg.AppendGroup(nil, g, nil))
+	old := reg.AppendGroup(nil, g, nil)
+	t, err := newTree(old)
 	if err != nil {
 		return false, err
 	}
@@ -110,7 +112,7 @@ func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Op
 	if err := reg.CheckImmutable(reg.Group, g, ng); err != nil {
 		return false, fromResource(err)
 	}
-	if bytes.Equal(reg.AppendGroup(nil, g, nil), reg.AppendGroup(nil, ng, nil)) {
+	if bytes.Equal(old, reg.AppendGroup(nil, ng, nil)) {
 		return false, nil
 	}
 	*g = *ng

@@ -223,16 +223,26 @@ func applyMembers(reg *resource.Registry, g *resource.Group, add []resource.Memb
 		changed = len(kept) != len(members)
 		members = kept
 	}
+	var added []resource.Member
 	if len(add) > 0 {
 		members = slices.Clip(members)
-		have := make(map[string]bool, len(members))
-		for _, m := range members {
-			have[m.Value] = true
+		var have map[string]bool
+		if len(add) > 8 {
+			have = make(map[string]bool, len(members)+len(add))
+			for _, m := range members {
+				have[m.Value] = true
+			}
 		}
 		for _, m := range add {
-			if !have[m.Value] {
+			present := have[m.Value]
+			if have == nil {
+				present = slices.ContainsFunc(members, func(x resource.Member) bool { return x.Value == m.Value })
+			} else {
 				have[m.Value] = true
+			}
+			if !present {
 				members = append(members, m)
+				added = append(added, m)
 				changed = true
 			}
 		}
@@ -244,11 +254,13 @@ func applyMembers(reg *resource.Registry, g *resource.Group, add []resource.Memb
 	if !changed {
 		return false, nil
 	}
-	ng := *g
-	ng.Members, ng.DisplayName = members, name
-	if err := reg.ValidateGroup(&ng); err != nil {
+	// The members g had were valid; validating the new ones keeps this
+	// linear in the size of the request, not of the group.
+	chk := *g
+	chk.Members, chk.DisplayName = added, name
+	if err := reg.ValidateGroup(&chk); err != nil {
 		return false, fromResource(err)
 	}
-	*g = ng
+	g.Members, g.DisplayName = members, name
 	return true, nil
 }
