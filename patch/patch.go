@@ -156,8 +156,10 @@ const (
 
 // Error is a failed PATCH request or operation, answered with status 400
 // and ScimType (RFC 7644 §3.12): "invalidSyntax", "invalidPath",
-// "noTarget", "invalidValue" or "mutability". Detail names the operation
-// (counting from 1) and is safe to show to the client. Match it with
+// "noTarget", "invalidValue" or "mutability". Detail is safe to show to the
+// client; it starts with "operation N: " (counting from 1) when one
+// operation is at fault, and is the validation failure of the patched
+// resource otherwise. Match it with
 // errors.As and a *Error target.
 type Error struct {
 	ScimType string
