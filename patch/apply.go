@@ -729,6 +729,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 	if err != nil {
 		return err
 	}
+	created := false
 	if len(matched) == 0 {
 		seed, ok := a.seed(at, t.filter)
 		if !ok || !a.opts.on(QuirkCreateOnNoMatch) {
@@ -738,6 +739,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 		// operations with the same filter match it.
 		elems = append(elems, seed)
 		matched = []int{len(elems) - 1}
+		created = true
 	}
 	for _, i := range matched {
 		m := elems[i].(map[string]any)
@@ -745,12 +747,12 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 		case t.sub != nil:
 			setOrDelete(m, t.sub.Name, nv)
 		case nv == nil:
-			if kind == OpReplace {
+			if kind == OpReplace && !created {
 				for k := range m {
 					delete(m, k)
 				}
 			}
-		case kind == OpReplace:
+		case kind == OpReplace && !created:
 			for k := range m {
 				delete(m, k)
 			}

@@ -110,6 +110,7 @@ func TestRFC7644Examples(t *testing.T) {
 		{"replace a complex attribute merges", false, []string{`{"op":"replace","path":"name","value":{"givenName":"Babs"}}`}, `{"name":{"familyName":"Jensen","givenName":"Babs"}}`},
 		{"replace of an unset attribute adds it", false, []string{`{"op":"replace","path":"title","value":"Tour Guide"}`}, `{"title":"Tour Guide"}`},
 		{"same id is harmless", false, []string{`{"op":"replace","path":"id","value":"2819c223-7f76-453a-919d-413861904646"}`}, `{}`},
+		{"replace of a missing filtered value creates it", false, []string{`{"op":"replace","path":"phoneNumbers[type eq \"fax\"]","value":{"value":"555-0100"}}`}, `{"phoneNumbers":[{"value":"555-0100","type":"fax"}]}`},
 		{"Entra roles by primary filter", false, []string{`{"op":"Add","path":"roles[primary eq \"True\"].value","value":"Admin"}`}, `{"roles":[{"value":"Admin","primary":true}]}`},
 		{"remove listed emails by value", false, []string{`{"op":"remove","path":"emails","value":[{"value":"bjensen@example.com"}]}`}, `{"emails":null}`},
 		{"schemas path is ignored", false, []string{`{"op":"add","path":"schemas","value":["urn:ietf:params:scim:schemas:core:2.0:User"]}`}, `{}`},
