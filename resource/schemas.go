@@ -3,6 +3,11 @@ package resource
 // This file holds the schema data of RFC 7643: the core User (§4.1), Group
 // (§4.2) and enterprise User extension (§4.3), in the representation of
 // §8.7.1, plus the common attributes of §3.1.
+//
+// One deliberate difference from §8.7.1: the value sub-attributes that hold
+// a resource id (members.value, groups.value, manager.value) are caseExact,
+// like id itself, so that a filter or PATCH path on them agrees with the
+// exact id comparison stores make.
 
 // attrOpt modifies an attribute under construction.
 type attrOpt func(*Attribute)
@@ -142,7 +147,7 @@ func newUserSchema() *Schema {
 			)),
 			attr("groups", TypeComplex, "The groups the user belongs to, directly or indirectly.",
 				multiValued, mutability(ReadOnly), subs(
-					str("value", "The identifier of the group.", mutability(ReadOnly)),
+					str("value", "The identifier of the group.", mutability(ReadOnly), caseExact),
 					attr("$ref", TypeReference, "The URI of the group.",
 						mutability(ReadOnly), refTypes("User", "Group")),
 					str("display", "The name of the group, for display purposes.", mutability(ReadOnly)),
@@ -168,7 +173,7 @@ func newGroupSchema() *Schema {
 		Attributes: []*Attribute{
 			attr("displayName", TypeString, "A human-readable name for the group.", required),
 			attr("members", TypeComplex, "The members of the group.", multiValued, subs(
-				attr("value", TypeString, "The identifier of the member.", mutability(Immutable)),
+				attr("value", TypeString, "The identifier of the member.", mutability(Immutable), caseExact),
 				attr("$ref", TypeReference, "The URI of the member.",
 					mutability(Immutable), refTypes("User", "Group")),
 				attr("display", TypeString, "The name of the member, for display purposes.",
@@ -195,7 +200,7 @@ func newEnterpriseSchema() *Schema {
 			str("division", "The name of a division."),
 			str("department", "The name of a department."),
 			attr("manager", TypeComplex, "The user's manager.", subs(
-				str("value", "The id of the manager's User resource."),
+				str("value", "The id of the manager's User resource.", caseExact),
 				attr("$ref", TypeReference, "The URI of the manager's User resource.", refTypes("User")),
 				str("displayName", "The display name of the manager.", mutability(ReadOnly)),
 			)),
