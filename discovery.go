@@ -56,7 +56,7 @@ func (s *Server) serviceProviderConfig() []byte {
 	}{
 		Schemas:          []string{ServiceProviderConfigSchema},
 		DocumentationURI: s.cfg.DocumentationURI,
-		Patch:            supported{patchSupported},
+		Patch:            supported{true},
 		Filter:           filterCfg{Supported: true, MaxResults: s.cfg.MaxResults},
 		Sort:             supported{true},
 		ETag:             supported{true},
@@ -68,9 +68,6 @@ func (s *Server) serviceProviderConfig() []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
-
-// patchSupported says whether PATCH is implemented.
-const patchSupported = false
 
 // discovery holds the encoded /ResourceTypes and /Schemas resources, built
 // once from the registry; meta.location is added per request.

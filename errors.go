@@ -9,6 +9,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonenc"
+	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -111,6 +112,10 @@ func toError(err error) *Error {
 	var fe *filter.Error
 	if errors.As(err, &fe) {
 		return &Error{Status: http.StatusBadRequest, ScimType: fe.ScimType, Detail: fe.Error(), Err: err}
+	}
+	var pe *patch.Error
+	if errors.As(err, &pe) {
+		return &Error{Status: http.StatusBadRequest, ScimType: pe.ScimType, Detail: pe.Detail, Err: err}
 	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {

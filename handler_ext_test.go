@@ -536,7 +536,7 @@ func TestDiscoveryEndpoints(t *testing.T) {
 	h := newHarness(t, func(c *scim.Config) { c.MaxResults = 50 })
 	res := h.do("GET", "/scim/v2/ServiceProviderConfig", "").expect(t, http.StatusOK)
 	assert.JSONEqual(t, res.body, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-		"patch":{"supported":false},"bulk":{"supported":false,"maxOperations":0,"maxPayloadSize":0},
+		"patch":{"supported":true},"bulk":{"supported":false,"maxOperations":0,"maxPayloadSize":0},
 		"filter":{"supported":true,"maxResults":50},"changePassword":{"supported":false},"sort":{"supported":true},"etag":{"supported":true},
 		"authenticationSchemes":[{"type":"oauthbearertoken","name":"OAuth Bearer Token","description":"Authentication with a bearer token (the Secret Token of the identity provider's provisioning settings)","primary":true}],
 		"meta":{"resourceType":"ServiceProviderConfig","location":"http://scim.example.com/scim/v2/ServiceProviderConfig"}}`))

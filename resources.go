@@ -13,7 +13,7 @@ import (
 
 // maxWriteRetries bounds read-modify-write retries after a concurrent
 // write changed the version read.
-const maxWriteRetries = 8
+const maxWriteRetries = 20
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
@@ -103,7 +103,19 @@ func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.
 	if err := s.reg.ValidateGroup(g); err != nil {
 		return nil, nil, err
 	}
+	defaultMemberTypes(g.Members)
 	return g, p, nil
+}
+
+// defaultMemberTypes sets an omitted member type to "User": Okta sends
+// members with value and display only (SCIM-SDK#419), and Entra
+// provisions no nested groups.
+func defaultMemberTypes(ms []resource.Member) {
+	for i := range ms {
+		if ms[i].Type == "" {
+			ms[i].Type = "User"
+		}
+	}
 }
 
 // userConflict turns a store conflict on a user write into the 409 the
@@ -198,8 +210,12 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 		}
 		nu.Meta = resource.Meta{ResourceType: "User", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
 		res, err := s.cfg.Store.ReplaceUser(ctx, &nu, old.Meta.Version)
-		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" && attempt < maxWriteRetries {
-			continue // a concurrent write: read again
+		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" {
+			if attempt < maxWriteRetries {
+				backoff(attempt) // a concurrent write: read again
+				continue
+			}
+			err = errTooManyConflicts("User", id)
 		}
 		if err != nil {
 			s.writeError(w, r, userConflict(notFound(err, "User", id), u))
@@ -337,8 +353,12 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 		ng.ID = id
 		ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
 		res, err := s.cfg.Store.ReplaceGroup(ctx, &ng, old.Meta.Version)
-		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" && attempt < maxWriteRetries {
-			continue
+		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" {
+			if attempt < maxWriteRetries {
+				backoff(attempt)
+				continue
+			}
+			err = errTooManyConflicts("Group", id)
 		}
 		if err != nil {
 			s.writeError(w, r, notFound(err, "Group", id))
@@ -347,10 +367,4 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 		s.respondGroup(w, r, http.StatusOK, res, p)
 		return
 	}
-}
-
-// patch answers PATCH (RFC 7644 §3.5.2), which the patch package will
-// implement.
-func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *resource.ResourceType, id string) {
-	s.writeError(w, r, NewError(http.StatusNotImplemented, "", "PATCH is not supported yet"))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -58,6 +59,21 @@ type Config struct {
 	// FilterLimits bound filter length, nesting depth and clause count; the
 	// zero value means filter's defaults.
 	FilterLimits filter.Limits
+
+	// MaxPatchOperations caps the operations of one PATCH request; more is
+	// a 400. Defaults to patch.DefaultMaxOperations (1000).
+	MaxPatchOperations int
+
+	// DisableQuirks turns off individual identity-provider normalisations
+	// of PATCH requests (see the Quirk constants of package patch); the
+	// zero value keeps them all on, which every IdP needs.
+	DisableQuirks patch.Quirk
+
+	// GroupPatchReturnsResource makes PATCH on a group answer 200 with the
+	// group (members only when the request's attributes ask for them)
+	// instead of the default 204 No Content, which is what Entra expects
+	// ("returning the full member list is not advisable").
+	GroupPatchReturnsResource bool
 
 	// AllowDuplicateGroupNames turns off the check that refuses (409
 	// uniqueness) a group whose displayName another group of the tenant
