@@ -40,7 +40,7 @@ func TestJumpCloudTestConnection(t *testing.T) {
 	jc.want(r, http.StatusCreated, "POST test group")
 	group := r.object(t)
 	gid, _ := group["id"].(string)
-	diffJSON(t, "test group members", `[{"value": "`+uid+`", "$ref": "`+jc.base+`/Users/`+uid+`"}]`, group["members"])
+	diffJSON(t, "test group members", `[{"value": "`+uid+`", "$ref": "`+jc.base+`/Users/`+uid+`", "type": "User"}]`, group["members"])
 
 	// The user's groups are derived from the team membership.
 	r = jc.do("GET", "/Users/"+uid, "")
