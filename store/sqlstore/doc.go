@@ -1,0 +1,76 @@
+// Package sqlstore is a [store.Store] on PostgreSQL or SQLite through
+// database/sql: the production store for apps that run several replicas
+// behind a load balancer on one PostgreSQL, and an embedded default on a
+// SQLite file. It imports no driver; the app opens the database with the
+// driver of its choice and hands it over:
+//
+//	db, err := sql.Open("pgx", dsn) // import _ "github.com/jackc/pgx/v5/stdlib"
+//	st, err := sqlstore.New(db, sqlstore.Postgres)
+//
+//	db, err := sql.Open("sqlite", "file:scim.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+//	st, err := sqlstore.New(db, sqlstore.SQLite) // import _ "modernc.org/sqlite"
+//
+// With SQLite, a busy timeout and immediate transactions (the modernc.org
+// DSN parameters above) keep concurrent writers from failing with
+// SQLITE_BUSY; an in-memory database needs db.SetMaxOpenConns(1), since
+// every connection to ":memory:" is a database of its own.
+//
+// # Schema and migrations
+//
+// New applies the embedded, versioned migrations (see [Store.Migrate]),
+// recorded in scim_schema_migrations; replicas starting at once are safe.
+// The tables are scim_users, scim_groups and scim_group_members, all keyed
+// by tenant ([store.TenantFrom]) first:
+//
+//   - scim_users: primary key (tenant, id); a unique index on (tenant,
+//     user_name_folded) enforces userName uniqueness per tenant,
+//     case-insensitively, in the database, so two concurrent creates of
+//     one userName give one success and one [store.ErrConflict]; an index
+//     on (tenant, external_id). The whole resource is in the data column
+//     as JSON; userName, externalId, displayName, active, meta.created and
+//     meta.lastModified also have columns of their own.
+//   - scim_groups: primary key (tenant, id), indexes on (tenant,
+//     display_name_folded) and (tenant, external_id).
+//   - scim_group_members: primary key (tenant, group_id, member_id) and an
+//     index on (tenant, member_id), which derives User.groups and removes a
+//     deleted user from its groups. [Store.PatchMembers] adds and removes
+//     members without reading the group; excludedAttributes=members
+//     ([store.Query].ExcludeMembers, GetGroup's excludeMembers) never
+//     touches this table.
+//
+// Every write is conditioned on the version read (UPDATE ... WHERE version
+// = $v): a stale version is [store.ErrPreconditionFailed], which the
+// library's PATCH retries. Passwords are not stored.
+//
+// # Queries
+//
+// [Store.QueryUsers] and [Store.QueryGroups] translate the filter into a
+// WHERE clause with bind parameters, count with COUNT(*), sort with ORDER BY
+// (the sort key, then meta.created and id, the list order) and page with
+// LIMIT and OFFSET. Every operator, and/or/not and value filters translate:
+// the indexed columns directly (userName eq, externalId eq, id eq and group
+// displayName eq use the indexes), other attributes of the core schema and
+// the enterprise extension through the JSON functions of the dialect
+// (jsonb on PostgreSQL, json_extract and json_each on SQLite, so
+// emails[type eq "work"].value eq "x" is an EXISTS over the array), group
+// members and User.groups through EXISTS on scim_group_members, and
+// singular string and boolean attributes of custom extensions. Sorting on
+// an attribute without a column (name.familyName, title) sorts the matches
+// in Go with filter.Sort, which is exact.
+//
+// Strings that are not caseExact compare lower-cased. userName and group
+// displayName have folded columns, computed with strings.ToLower, and
+// agree with filter.Match everywhere except eq on the handful of runes
+// whose simple case folding differs from their lower case (the Kelvin
+// sign, long s, final sigma). Other attributes are lowered by the
+// database, whose lower() folds ASCII only (SQLite) or follows the
+// database locale (PostgreSQL); a comparison of such an attribute with a
+// non-ASCII value is not translated.
+//
+// What is not translated answers [store.ErrUnsupported], and the handler
+// falls back to listing and filter.Match with exact totals: the schemas
+// attribute, meta.resourceType, meta.location and meta.version, value
+// filters on singular complex attributes, groups.display and groups.type,
+// members.$ref, multi-valued, numeric and dateTime attributes of custom
+// extensions, and non-ASCII values compared case-insensitively as above.
+package sqlstore

@@ -1,0 +1,287 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+const groupCols = "id, data, version, created, last_modified"
+
+func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
+	var (
+		g                 resource.Group
+		data              string
+		version           int64
+		created, modified sql.NullString
+	)
+	if err := sc.Scan(&g.ID, &data, &version, &created, &modified); err != nil {
+		return nil, err
+	}
+	if err := decodeGroup(data, &g); err != nil {
+		return nil, err
+	}
+	g.Meta = resource.Meta{ResourceType: "Group", Created: parseTime(created), LastModified: parseTime(modified), Version: versionText(version)}
+	return &g, nil
+}
+
+// GetGroup implements [store.Groups]. With excludeMembers it reads the
+// groups table only, never the memberships.
+func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+	q := s.q(ctx)
+	row := q.QueryRowContext(ctx, s.rebind("SELECT "+groupCols+" FROM scim_groups WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
+	g, err := scanGroup(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: get group: %w", err)
+	}
+	if !excludeMembers {
+		if err := s.withMembers(ctx, q, []*resource.Group{g}); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+func groupArgs(g *resource.Group) ([]any, error) {
+	data, err := encodeGroup(g)
+	if err != nil {
+		return nil, err
+	}
+	return []any{g.DisplayName, fold(g.DisplayName), nullStr(g.ExternalID), data,
+		timeText(g.Meta.Created), timeText(g.Meta.LastModified)}, nil
+}
+
+// CreateGroup implements [store.Groups]. Members are a set: a repeated
+// member value is stored once.
+func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
+	if g == nil || g.ID == "" {
+		return nil, errNoID
+	}
+	args, err := groupArgs(g)
+	if err != nil {
+		return nil, err
+	}
+	args = append([]any{store.TenantFrom(ctx), g.ID}, args...)
+	var out *resource.Group
+	err = s.write(ctx, func(ctx context.Context, q querier) error {
+		_, err := q.ExecContext(ctx, s.rebind(`INSERT INTO scim_groups
+			(tenant, id, display_name, display_name_folded, external_id, data, created, last_modified, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)`), args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: create group: %w", mapErr(err))
+		}
+		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
+			return err
+		}
+		out, err = s.GetGroup(ctx, g.ID, false)
+		return err
+	})
+	return out, err
+}
+
+// ReplaceGroup implements [store.Groups]: a conditional UPDATE of the
+// group, then its memberships are rewritten.
+func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	if g == nil || g.ID == "" {
+		return nil, errNoID
+	}
+	args, err := groupArgs(g)
+	if err != nil {
+		return nil, err
+	}
+	args = append([]any{store.TenantFrom(ctx), g.ID}, args...)
+	query := `UPDATE scim_groups SET display_name = $3, display_name_folded = $4, external_id = $5, data = $6,
+		created = $7, last_modified = $8, version = version + 1
+		WHERE tenant = $1 AND id = $2`
+	if version != "" {
+		v, ok := parseVersion(version)
+		if !ok {
+			v = -1
+		}
+		query += " AND version = $9"
+		args = append(args, v)
+	}
+	var out *resource.Group
+	err = s.write(ctx, func(ctx context.Context, q querier) error {
+		res, err := q.ExecContext(ctx, s.rebind(query), args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: replace group: %w", mapErr(err))
+		}
+		if err := s.checkWritten(ctx, q, res, "scim_groups", g.ID); err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2"),
+			store.TenantFrom(ctx), g.ID); err != nil {
+			return fmt.Errorf("sqlstore: replace group: %w", err)
+		}
+		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
+			return err
+		}
+		out, err = s.GetGroup(ctx, g.ID, false)
+		return err
+	})
+	return out, err
+}
+
+// DeleteGroup implements [store.Groups].
+func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
+	tenant := store.TenantFrom(ctx)
+	return s.write(ctx, func(ctx context.Context, q querier) error {
+		query := "DELETE FROM scim_groups WHERE tenant = $1 AND id = $2"
+		args := []any{tenant, id}
+		if version != "" {
+			v, ok := parseVersion(version)
+			if !ok {
+				v = -1
+			}
+			query += " AND version = $3"
+			args = append(args, v)
+		}
+		res, err := q.ExecContext(ctx, s.rebind(query), args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete group: %w", err)
+		}
+		if err := s.checkWritten(ctx, q, res, "scim_groups", id); err != nil {
+			return err
+		}
+		if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2"), tenant, id); err != nil {
+			return fmt.Errorf("sqlstore: delete group: %w", err)
+		}
+		// The group may itself be a member of other groups.
+		return s.dropMember(ctx, q, id)
+	})
+}
+
+// ListGroups implements [store.Groups]: groups ordered by Meta.Created,
+// then id.
+func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
+	return s.QueryGroups(ctx, store.Query{Page: p, ExcludeMembers: excludeMembers})
+}
+
+// memberChunk is the number of members per multi-row INSERT (5 parameters
+// each, well under SQLite's and PostgreSQL's limits).
+const memberChunk = 200
+
+// addMembers inserts the members of group id that are not there yet.
+func (s *Store) addMembers(ctx context.Context, q querier, id string, ms []resource.Member) error {
+	tenant := store.TenantFrom(ctx)
+	for start := 0; start < len(ms); start += memberChunk {
+		chunk := ms[start:min(start+memberChunk, len(ms))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO scim_group_members (tenant, group_id, member_id, member_type, display) VALUES ")
+		args := make([]any, 0, 2+3*len(chunk))
+		args = append(args, tenant, id)
+		for i, m := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, m.Value, nullStr(m.Type), nullStr(m.Display))
+			n := len(args)
+			fmt.Fprintf(&b, "(%s, %s, %s, %s, %s)", s.ph(1), s.ph(2), s.ph(n-2), s.ph(n-1), s.ph(n))
+		}
+		b.WriteString(" ON CONFLICT (tenant, group_id, member_id) DO NOTHING")
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("sqlstore: add members: %w", err)
+		}
+	}
+	return nil
+}
+
+// withMembers loads the members of gs, with one query per 500 groups.
+func (s *Store) withMembers(ctx context.Context, q querier, gs []*resource.Group) error {
+	byID := make(map[string]*resource.Group, len(gs))
+	for _, g := range gs {
+		byID[g.ID] = g
+	}
+	tenant := store.TenantFrom(ctx)
+	for start := 0; start < len(gs); start += 500 {
+		chunk := gs[start:min(start+500, len(gs))]
+		args := []any{tenant}
+		var in strings.Builder
+		for i, g := range chunk {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			args = append(args, g.ID)
+			in.WriteString(s.ph(len(args)))
+		}
+		rows, err := q.QueryContext(ctx, s.rebind(`SELECT group_id, member_id, member_type, display
+			FROM scim_group_members WHERE tenant = $1 AND group_id IN (`+in.String()+`) ORDER BY group_id, member_id`), args...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: members: %w", err)
+		}
+		for rows.Next() {
+			var gid, member string
+			var typ, display sql.NullString
+			if err := rows.Scan(&gid, &member, &typ, &display); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlstore: members: %w", err)
+			}
+			if g := byID[gid]; g != nil {
+				g.Members = append(g.Members, resource.Member{Value: member, Type: typ.String, Display: display.String})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlstore: members: %w", err)
+		}
+	}
+	return nil
+}
+
+// PatchMembers implements [store.GroupMemberPatcher] without loading the
+// group: one conditional UPDATE bumps the version (and locks the row until
+// commit, serialising concurrent patches of one group), then a DELETE ...
+// WHERE member_id IN (...) and an INSERT ... ON CONFLICT DO NOTHING change
+// the memberships. Removals apply before additions.
+func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (string, error) {
+	tenant := store.TenantFrom(ctx)
+	var newVersion int64
+	err := s.write(ctx, func(ctx context.Context, q querier) error {
+		query := "UPDATE scim_groups SET version = version + 1, last_modified = $3 WHERE tenant = $1 AND id = $2"
+		args := []any{tenant, groupID, timeText(s.now())}
+		if version != "" {
+			v, ok := parseVersion(version)
+			if !ok {
+				v = -1
+			}
+			query += " AND version = $4"
+			args = append(args, v)
+		}
+		err := q.QueryRowContext(ctx, s.rebind(query+" RETURNING version"), args...).Scan(&newVersion)
+		if errors.Is(err, sql.ErrNoRows) {
+			return s.missingOrStale(ctx, q, "scim_groups", groupID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: patch members: %w", err)
+		}
+		for start := 0; start < len(remove); start += 500 {
+			chunk := remove[start:min(start+500, len(remove))]
+			args := []any{tenant, groupID}
+			var in strings.Builder
+			for i, id := range chunk {
+				if i > 0 {
+					in.WriteString(", ")
+				}
+				args = append(args, id)
+				in.WriteString(s.ph(len(args)))
+			}
+			if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2 AND member_id IN (")+in.String()+")", args...); err != nil {
+				return fmt.Errorf("sqlstore: patch members: %w", err)
+			}
+		}
+		return s.addMembers(ctx, q, groupID, add)
+	})
+	if err != nil {
+		return "", err
+	}
+	return versionText(newVersion), nil
+}

@@ -1,0 +1,848 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+)
+
+// errUnsupported marks a filter the translator cannot express in SQL with
+// the semantics of filter.Match; the query answers store.ErrUnsupported.
+var errUnsupported = fmt.Errorf("sqlstore: filter not translatable to SQL: %w", store.ErrUnsupported)
+
+// kind is the type of an operand as SQL sees it.
+type kind uint8
+
+const (
+	kString   kind = iota + 1 // text
+	kBoolCol                  // a boolean column
+	kBoolText                 // 'true', 'false' or NULL
+	kTime                     // stored time text (timeLayout)
+)
+
+// operand is a SQL expression for the value of an attribute of one row
+// (or of one element of a multi-valued attribute).
+type operand struct {
+	sql       string
+	kind      kind
+	caseExact bool
+	folded    bool // the expression already holds fold(value)
+}
+
+// elements is a multi-valued attribute: a FROM clause yielding one row per
+// value, and the operands of its sub-attributes.
+type elements struct {
+	from  string                           // "json_each(...) AS e" etc.
+	where string                           // correlation, "" for none
+	field func(sub *resource.Attribute, inValuePath bool) (operand, error) // a sub-attribute
+	any   string                           // condition: the element has a non-empty value
+}
+
+// builder translates one query into SQL with bind parameters.
+type builder struct {
+	s     *Store
+	rt    *resource.ResourceType
+	users bool
+	args  []any
+}
+
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.s.ph(len(b.args))
+}
+
+func (b *builder) pg() bool { return b.s.dialect == Postgres }
+
+const (
+	sqlTrue  = "(1 = 1)"
+	sqlFalse = "(1 = 0)"
+)
+
+// where translates e into a condition that is never NULL.
+func (b *builder) where(e filter.Expr) (string, error) {
+	switch e := e.(type) {
+	case *filter.Logical:
+		l, err := b.where(e.Left)
+		if err != nil {
+			return "", err
+		}
+		r, err := b.where(e.Right)
+		if err != nil {
+			return "", err
+		}
+		if e.Op == filter.And {
+			return "(" + l + " AND " + r + ")", nil
+		}
+		return "(" + l + " OR " + r + ")", nil
+	case *filter.Not:
+		x, err := b.where(e.X)
+		if err != nil {
+			return "", err
+		}
+		return "(NOT " + x + ")", nil
+	case *filter.Compare:
+		return b.compare(e)
+	case *filter.ValuePath:
+		return b.valuePath(e)
+	}
+	return "", errUnsupported
+}
+
+// resolve resolves p as filter.Match does, refusing what Match would
+// refuse (the fallback then reports the error).
+func (b *builder) resolve(p filter.AttrPath) (*resource.Schema, *resource.Attribute, *resource.Attribute, error) {
+	s, a, sub := resource.Resolve(b.rt, p.URN, p.Name, p.Sub)
+	if s == nil || a == nil || a.Returned == resource.ReturnedNever || (sub != nil && sub.Returned == resource.ReturnedNever) {
+		return nil, nil, nil, errUnsupported
+	}
+	return s, a, sub, nil
+}
+
+func (b *builder) compare(c *filter.Compare) (string, error) {
+	s, a, sub, err := b.resolve(c.Path)
+	if err != nil {
+		return "", err
+	}
+	if els, ok, err := b.multi(s, a); err != nil {
+		return "", err
+	} else if ok {
+		if sub == nil && c.Op == filter.Pr {
+			return "EXISTS (SELECT 1 FROM " + els.from + " WHERE " + and(els.where, els.any) + ")", nil
+		}
+		cmpAttr := sub
+		if cmpAttr == nil {
+			cmpAttr = a.Sub("value")
+		}
+		if cmpAttr == nil {
+			return sqlFalse, nil
+		}
+		f, err := els.field(cmpAttr, false)
+		if err != nil {
+			return "", err
+		}
+		exists := func(cond string) string {
+			return "EXISTS (SELECT 1 FROM " + els.from + " WHERE " + and(els.where, cond) + ")"
+		}
+		switch {
+		case c.Op == filter.Pr:
+			return exists(b.present(f)), nil
+		case c.Value.Kind == filter.Null && c.Op == filter.Eq:
+			return "(NOT " + exists(b.present(f)) + ")", nil
+		case c.Value.Kind == filter.Null && c.Op == filter.Ne:
+			return exists(b.present(f)), nil
+		case c.Value.Kind == filter.Null:
+			return sqlFalse, nil
+		case c.Op == filter.Ne:
+			eq := *c
+			eq.Op = filter.Eq
+			cond, err := b.op(f, cmpAttr, &eq)
+			if err != nil {
+				return "", err
+			}
+			return "(NOT " + exists(cond) + ")", nil
+		}
+		cond, err := b.op(f, cmpAttr, c)
+		if err != nil {
+			return "", err
+		}
+		return exists(cond), nil
+	}
+	x, cmpAttr, err := b.single(s, a, sub)
+	if err != nil {
+		return "", err
+	}
+	if c.Op == filter.Pr && sub == nil && a.Type == resource.TypeComplex {
+		// A singular complex attribute is stored only when some
+		// sub-attribute is assigned.
+		return b.present(x), nil
+	}
+	if cmpAttr == nil {
+		return sqlFalse, nil
+	}
+	return b.full(x, cmpAttr, c)
+}
+
+// full applies c, including pr, ne and null, to a single-valued operand.
+func (b *builder) full(x operand, a *resource.Attribute, c *filter.Compare) (string, error) {
+	switch {
+	case c.Op == filter.Pr:
+		return b.present(x), nil
+	case c.Value.Kind == filter.Null && c.Op == filter.Eq:
+		return "(NOT " + b.present(x) + ")", nil
+	case c.Value.Kind == filter.Null && c.Op == filter.Ne:
+		return b.present(x), nil
+	case c.Value.Kind == filter.Null:
+		return sqlFalse, nil
+	case c.Op == filter.Ne:
+		eq := *c
+		eq.Op = filter.Eq
+		cond, err := b.op(x, a, &eq)
+		if err != nil {
+			return "", err
+		}
+		return "(NOT " + cond + ")", nil
+	}
+	return b.op(x, a, c)
+}
+
+func and(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return "(" + a + " AND " + b + ")"
+}
+
+// present is "pr" on a single operand.
+func (b *builder) present(x operand) string {
+	if x.kind == kString {
+		return "(" + x.sql + " IS NOT NULL AND " + x.sql + " <> '')"
+	}
+	return "(" + x.sql + " IS NOT NULL)"
+}
+
+// op applies eq, gt, ge, lt, le, co, sw or ew (no null value) to x, whose
+// attribute is a; the result is never NULL.
+func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (string, error) {
+	switch x.kind {
+	case kBoolCol, kBoolText:
+		want, ok := boolOf(c.Value)
+		if !ok || c.Op != filter.Eq {
+			return sqlFalse, nil
+		}
+		if x.kind == kBoolCol {
+			return "(" + x.sql + " IS NOT NULL AND " + x.sql + " = " + b.arg(want) + ")", nil
+		}
+		return "(" + x.sql + " IS NOT NULL AND " + x.sql + " = " + b.arg(strconv.FormatBool(want)) + ")", nil
+	case kTime:
+		t, err := time.Parse(time.RFC3339Nano, c.Value.Str)
+		if c.Value.Kind != filter.String || err != nil {
+			return sqlFalse, nil
+		}
+		sym := orderSym(c.Op)
+		if sym == "" {
+			return sqlFalse, nil
+		}
+		return "(" + x.sql + " IS NOT NULL AND " + x.sql + " " + sym + " " + b.arg(t.UTC().Format(timeLayout)) + ")", nil
+	}
+	if c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
+		return sqlFalse, nil
+	}
+	v := c.Value.Str
+	expr := x.sql
+	if !a.CaseExact {
+		if !x.folded {
+			// SQLite's lower() folds ASCII only, PostgreSQL's follows
+			// the database locale: both agree with Go's folding when the
+			// value is ASCII (see the package documentation).
+			if !isASCII(v) {
+				return "", errUnsupported
+			}
+			expr = "lower(" + expr + ")"
+		}
+		v = fold(v)
+	}
+	guard := "(" + x.sql + " IS NOT NULL AND " + x.sql + " <> '' AND "
+	if sym := orderSym(c.Op); sym != "" {
+		if b.pg() {
+			expr = "(" + expr + ") COLLATE \"C\""
+		}
+		return guard + expr + " " + sym + " " + b.arg(v) + ")", nil
+	}
+	if v == "" {
+		// Every assigned string contains the empty string.
+		return b.present(x), nil
+	}
+	if b.pg() {
+		pat := likeEscape(v)
+		switch c.Op {
+		case filter.Co:
+			pat = "%" + pat + "%"
+		case filter.Sw:
+			pat += "%"
+		case filter.Ew:
+			pat = "%" + pat
+		default:
+			return sqlFalse, nil
+		}
+		return guard + "(" + expr + ") COLLATE \"C\" LIKE " + b.arg(pat) + " ESCAPE '\\')", nil
+	}
+	// SQLite's LIKE ignores ASCII case, so substrings are compared with
+	// instr and substr instead.
+	p := b.arg(v)
+	switch c.Op {
+	case filter.Co:
+		return guard + "instr(" + expr + ", " + p + ") > 0)", nil
+	case filter.Sw:
+		return guard + "substr(" + expr + ", 1, length(" + p + ")) = " + p + ")", nil
+	case filter.Ew:
+		return guard + "length(" + expr + ") >= length(" + p + ") AND substr(" + expr + ", -length(" + p + ")) = " + p + ")", nil
+	}
+	return sqlFalse, nil
+}
+
+func orderSym(op filter.Op) string {
+	switch op {
+	case filter.Eq:
+		return "="
+	case filter.Gt:
+		return ">"
+	case filter.Ge:
+		return ">="
+	case filter.Lt:
+		return "<"
+	case filter.Le:
+		return "<="
+	}
+	return ""
+}
+
+// likeEscape escapes the LIKE wildcards % and _ and the escape character.
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// boolOf mirrors filter.Match: true/false, or the strings "true"/"false"
+// in any case (Entra sends "True", idp-behaviour.md Q2).
+func boolOf(v filter.Value) (bool, bool) {
+	switch {
+	case v.Kind == filter.Bool:
+		return v.Bool, true
+	case v.Kind == filter.String && strings.EqualFold(v.Str, "true"):
+		return true, true
+	case v.Kind == filter.String && strings.EqualFold(v.Str, "false"):
+		return false, true
+	}
+	return false, false
+}
+
+// single returns the operand of a singular attribute (a, or its
+// sub-attribute sub) and the attribute compared: sub, or a's value
+// sub-attribute for a complex a, nil when there is none.
+func (b *builder) single(s *resource.Schema, a, sub *resource.Attribute) (operand, *resource.Attribute, error) {
+	cmpAttr := sub
+	if cmpAttr == nil {
+		cmpAttr = a
+		if a.Type == resource.TypeComplex {
+			cmpAttr = a.Sub("value")
+		}
+	}
+	if s == b.rt.Schema {
+		if col, ok := b.column(a, sub); ok {
+			return col, cmpAttr, nil
+		}
+	}
+	var path []string
+	switch {
+	case s == b.rt.Schema:
+		if a.Name == "meta" || a.Name == "id" || a.Name == "groups" || a.Name == "members" {
+			return operand{}, nil, errUnsupported
+		}
+	case s.ID == resource.EnterpriseUserSchema && b.users:
+		path = append(path, "enterprise")
+	default:
+		path = append(path, "extensions", s.ID)
+	}
+	path = append(path, a.Name)
+	if a.Type == resource.TypeComplex {
+		if sub == nil {
+			if cmpAttr == nil {
+				// Only pr applies: the object is stored when not empty.
+				return operand{sql: b.jsonText(path, true), kind: kString}, nil, nil
+			}
+		}
+		path = append(path, cmpAttr.Name)
+	}
+	if cmpAttr.MultiValued {
+		return operand{}, nil, errUnsupported
+	}
+	switch cmpAttr.Type {
+	case resource.TypeString, resource.TypeReference, resource.TypeBinary:
+		return operand{sql: b.jsonText(path, false), kind: kString, caseExact: cmpAttr.CaseExact}, cmpAttr, nil
+	case resource.TypeBoolean:
+		return operand{sql: b.jsonBool(path), kind: kBoolText}, cmpAttr, nil
+	}
+	return operand{}, nil, errUnsupported
+}
+
+// column returns the indexed column holding a core or common attribute.
+func (b *builder) column(a, sub *resource.Attribute) (operand, bool) {
+	switch {
+	case a.Name == "id" && sub == nil:
+		return operand{sql: "t.id", kind: kString, caseExact: true}, true
+	case a.Name == "externalId" && sub == nil:
+		return operand{sql: "t.external_id", kind: kString, caseExact: a.CaseExact}, true
+	case a.Name == "meta" && sub != nil && sub.Name == "created":
+		return operand{sql: "t.created", kind: kTime}, true
+	case a.Name == "meta" && sub != nil && sub.Name == "lastModified":
+		return operand{sql: "t.last_modified", kind: kTime}, true
+	case b.users && a.Name == "userName" && sub == nil && !a.CaseExact:
+		return operand{sql: "t.user_name_folded", kind: kString, folded: true}, true
+	case b.users && a.Name == "displayName" && sub == nil:
+		return operand{sql: "t.display_name", kind: kString, caseExact: a.CaseExact}, true
+	case b.users && a.Name == "active" && sub == nil:
+		return operand{sql: "t.active", kind: kBoolCol}, true
+	case !b.users && a.Name == "displayName" && sub == nil && !a.CaseExact:
+		return operand{sql: "t.display_name_folded", kind: kString, folded: true}, true
+	}
+	return operand{}, false
+}
+
+// jsonText is the text of the JSON string at path in t.data; with
+// anyValue, a non-NULL text for any present value.
+func (b *builder) jsonText(path []string, anyValue bool) string {
+	if b.pg() {
+		fn := "jsonb_extract_path_text"
+		if anyValue {
+			fn = "jsonb_extract_path"
+		}
+		x := fn + "(t.data::jsonb, " + b.pathArgs(path) + ")"
+		if anyValue {
+			x += "::text"
+		}
+		return x
+	}
+	p := b.arg(sqlitePath(path))
+	if anyValue {
+		return "json_type(t.data, " + p + ")"
+	}
+	return "(CASE WHEN json_type(t.data, " + p + ") = 'text' THEN json_extract(t.data, " + p + ") END)"
+}
+
+// jsonBool is 'true' or 'false' for the JSON boolean at path, else NULL.
+func (b *builder) jsonBool(path []string) string {
+	if b.pg() {
+		x := "jsonb_extract_path(t.data::jsonb, " + b.pathArgs(path) + ")"
+		return "(CASE WHEN jsonb_typeof(" + x + ") = 'boolean' THEN " + x + "::text END)"
+	}
+	p := b.arg(sqlitePath(path))
+	return "(CASE WHEN json_type(t.data, " + p + ") IN ('true', 'false') THEN json_type(t.data, " + p + ") END)"
+}
+
+func (b *builder) pathArgs(path []string) string {
+	ps := make([]string, len(path))
+	for i, k := range path {
+		ps[i] = b.arg(k) + "::text"
+	}
+	return strings.Join(ps, ", ")
+}
+
+// sqlitePath renders a JSON path with every key quoted: $."a"."b".
+func sqlitePath(path []string) string {
+	var sb strings.Builder
+	sb.WriteString("$")
+	for _, k := range path {
+		sb.WriteString(`."`)
+		sb.WriteString(k)
+		sb.WriteString(`"`)
+	}
+	return sb.String()
+}
+
+// multi returns the elements of a multi-valued complex attribute a of
+// schema s: the rows of group_members for members and groups, the JSON
+// array elements otherwise.
+func (b *builder) multi(s *resource.Schema, a *resource.Attribute) (elements, bool, error) {
+	if !a.MultiValued {
+		return elements{}, false, nil
+	}
+	if a.Type != resource.TypeComplex {
+		return elements{}, false, errUnsupported
+	}
+	if s == b.rt.Schema && ((b.users && a.Name == "groups") || (!b.users && a.Name == "members")) {
+		return b.memberships(), true, nil
+	}
+	if s != b.rt.Schema {
+		return elements{}, false, errUnsupported
+	}
+	if b.pg() {
+		from := "jsonb_array_elements(CASE WHEN jsonb_typeof(jsonb_extract_path(t.data::jsonb, " + b.pathArgs([]string{a.Name}) +
+			")) = 'array' THEN jsonb_extract_path(t.data::jsonb, " + b.pathArgs([]string{a.Name}) + ") ELSE '[]'::jsonb END) AS e(v)"
+		return elements{
+			from: from,
+			any:  "e.v <> '{}'::jsonb",
+			field: func(sub *resource.Attribute, inValuePath bool) (operand, error) {
+				switch sub.Type {
+				case resource.TypeString, resource.TypeReference, resource.TypeBinary:
+					k := b.arg(sub.Name) + "::text"
+					return operand{sql: "(CASE WHEN jsonb_typeof(e.v -> " + k + ") = 'string' THEN e.v ->> " + k + " END)", kind: kString, caseExact: sub.CaseExact}, nil
+				case resource.TypeBoolean:
+					k := b.arg(sub.Name) + "::text"
+					x := "(CASE WHEN jsonb_typeof(e.v -> " + k + ") = 'boolean' THEN e.v ->> " + k + " END)"
+					if inValuePath && sub.Name == "primary" {
+						x = "COALESCE(" + x + ", 'false')"
+					}
+					return operand{sql: x, kind: kBoolText}, nil
+				}
+				return operand{}, errUnsupported
+			},
+		}, true, nil
+	}
+	return elements{
+		from: "json_each(t.data, " + b.arg(sqlitePath([]string{a.Name})) + ") AS e",
+		any:  "e.value <> '{}'",
+		field: func(sub *resource.Attribute, inValuePath bool) (operand, error) {
+			p := b.arg(sqlitePath([]string{sub.Name}))
+			switch sub.Type {
+			case resource.TypeString, resource.TypeReference, resource.TypeBinary:
+				return operand{sql: "(CASE WHEN json_type(e.value, " + p + ") = 'text' THEN json_extract(e.value, " + p + ") END)", kind: kString, caseExact: sub.CaseExact}, nil
+			case resource.TypeBoolean:
+				x := "(CASE WHEN json_type(e.value, " + p + ") IN ('true', 'false') THEN json_type(e.value, " + p + ") END)"
+				if inValuePath && sub.Name == "primary" {
+					x = "COALESCE(" + x + ", 'false')"
+				}
+				return operand{sql: x, kind: kBoolText}, nil
+			}
+			return operand{}, errUnsupported
+		},
+	}, true, nil
+}
+
+// memberships is User.groups or Group.members as rows of group_members.
+func (b *builder) memberships() elements {
+	els := elements{from: "scim_group_members m", any: sqlTrue}
+	if b.users {
+		els.where = "m.tenant = t.tenant AND m.member_id = t.id"
+		els.field = func(sub *resource.Attribute, _ bool) (operand, error) {
+			if sub.Name == "value" {
+				return operand{sql: "m.group_id", kind: kString, caseExact: sub.CaseExact}, nil
+			}
+			return operand{}, errUnsupported
+		}
+		return els
+	}
+	els.where = "m.tenant = t.tenant AND m.group_id = t.id"
+	els.field = func(sub *resource.Attribute, _ bool) (operand, error) {
+		switch sub.Name {
+		case "value":
+			return operand{sql: "m.member_id", kind: kString, caseExact: sub.CaseExact}, nil
+		case "type":
+			return operand{sql: "m.member_type", kind: kString, caseExact: sub.CaseExact}, nil
+		case "display":
+			return operand{sql: "m.display", kind: kString, caseExact: sub.CaseExact}, nil
+		}
+		return operand{}, errUnsupported
+	}
+	return els
+}
+
+// valuePath translates attr[filter] on a multi-valued complex attribute.
+func (b *builder) valuePath(vp *filter.ValuePath) (string, error) {
+	if vp.Path.Sub != "" {
+		return sqlFalse, nil
+	}
+	s, a, _, err := b.resolve(vp.Path)
+	if err != nil {
+		return "", err
+	}
+	if a.Type != resource.TypeComplex {
+		return sqlFalse, nil
+	}
+	els, ok, err := b.multi(s, a)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", errUnsupported // a singular complex attribute
+	}
+	cond, err := b.elemWhere(vp.Filter, a, els)
+	if err != nil {
+		return "", err
+	}
+	return "EXISTS (SELECT 1 FROM " + els.from + " WHERE " + and(els.where, cond) + ")", nil
+}
+
+// elemWhere translates the filter inside brackets, over one element.
+func (b *builder) elemWhere(e filter.Expr, parent *resource.Attribute, els elements) (string, error) {
+	switch e := e.(type) {
+	case *filter.Logical:
+		l, err := b.elemWhere(e.Left, parent, els)
+		if err != nil {
+			return "", err
+		}
+		r, err := b.elemWhere(e.Right, parent, els)
+		if err != nil {
+			return "", err
+		}
+		if e.Op == filter.And {
+			return "(" + l + " AND " + r + ")", nil
+		}
+		return "(" + l + " OR " + r + ")", nil
+	case *filter.Not:
+		x, err := b.elemWhere(e.X, parent, els)
+		if err != nil {
+			return "", err
+		}
+		return "(NOT " + x + ")", nil
+	case *filter.Compare:
+		if e.Path.URN != "" || e.Path.Sub != "" {
+			return sqlFalse, nil
+		}
+		sa := parent.Sub(e.Path.Name)
+		if sa == nil {
+			return sqlFalse, nil
+		}
+		f, err := els.field(sa, true)
+		if err != nil {
+			return "", err
+		}
+		return b.full(f, sa, e)
+	}
+	return "", errUnsupported
+}
+
+// orderBy returns the ORDER BY clause for sortBy, or ok false when the
+// sort must happen in Go (filter.Sort) for exact agreement.
+func (b *builder) orderBy(by filter.AttrPath, desc bool) (string, bool) {
+	const stable = "t.created, t.id"
+	if by.IsZero() {
+		return stable, true
+	}
+	s, a, sub := resource.Resolve(b.rt, by.URN, by.Name, by.Sub)
+	if s != b.rt.Schema || a == nil {
+		return "", false
+	}
+	var key string
+	switch {
+	case a.Name == "id" && sub == nil:
+		key = "t.id"
+	case a.Name == "externalId" && sub == nil && a.CaseExact:
+		key = "t.external_id"
+	case a.Name == "meta" && sub != nil && sub.Name == "created":
+		key = "t.created"
+	case a.Name == "meta" && sub != nil && sub.Name == "lastModified":
+		key = "t.last_modified"
+	case b.users && a.Name == "userName" && sub == nil && !a.CaseExact:
+		key = "NULLIF(t.user_name_folded, '')"
+	case !b.users && a.Name == "displayName" && sub == nil && !a.CaseExact:
+		key = "NULLIF(t.display_name_folded, '')"
+	default:
+		return "", false
+	}
+	if desc {
+		return "(" + key + " IS NULL) DESC, " + key + " DESC, " + stable, true
+	}
+	return "(" + key + " IS NULL), " + key + ", " + stable, true
+}
+
+// plan is a translated query.
+type plan struct {
+	table   string
+	where   string
+	args    []any
+	order   string // "" when sorting in Go
+	offset  int
+	limit   int
+	columns string
+}
+
+func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, error) {
+	rt := q.ResourceType
+	if rt == nil {
+		if users {
+			rt = resource.DefaultRegistry().User
+		} else {
+			rt = resource.DefaultRegistry().Group
+		}
+	}
+	b := &builder{s: s, rt: rt, users: users}
+	p := plan{table: "scim_groups", columns: groupCols}
+	if users {
+		p.table, p.columns = "scim_users", userCols
+	}
+	p.where = "t.tenant = " + b.arg(store.TenantFrom(ctx))
+	if q.Filter != nil {
+		cond, err := b.where(q.Filter)
+		if err != nil {
+			return plan{}, err
+		}
+		p.where += " AND " + cond
+	}
+	p.order, _ = b.orderBy(q.SortBy, q.SortOrder == store.Descending)
+	p.offset, p.limit = window(q.Page)
+	p.args = b.args
+	return p, nil
+}
+
+// QueryUsers implements [store.UserQuerier]: the filter becomes a WHERE
+// clause with bind parameters, totalResults a COUNT(*), sorting an ORDER BY
+// on the sort key then Meta.Created and id, paging LIMIT and OFFSET. A sort
+// on an attribute without a column of its own (name.familyName, title)
+// sorts the matches in Go with filter.Sort. A filter it cannot translate
+// exactly answers store.ErrUnsupported (see the package documentation).
+func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
+	p, err := s.plan(ctx, q, true)
+	if err != nil {
+		return store.UserList{}, err
+	}
+	db := s.q(ctx)
+	var out []*resource.User
+	var total int
+	scan := func(rows *sql.Rows) error {
+		u, err := scanUser(rows)
+		if err == nil {
+			out = append(out, u)
+		}
+		return err
+	}
+	if p.order != "" {
+		if total, err = s.count(ctx, db, p); err != nil {
+			return store.UserList{}, err
+		}
+		if p.limit > 0 && p.offset < total {
+			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
+				return store.UserList{}, err
+			}
+		}
+	} else {
+		p.order = "t.created, t.id"
+		if err := s.selectRows(ctx, db, p, false, scan); err != nil {
+			return store.UserList{}, err
+		}
+		total = len(out)
+		if mentionsGroups(q.SortBy) {
+			if err := s.withGroups(ctx, db, out); err != nil {
+				return store.UserList{}, err
+			}
+		}
+		rt := q.ResourceType
+		if rt == nil {
+			rt = resource.DefaultRegistry().User
+		}
+		if err := filter.Sort(rt, out, q.SortBy, q.SortOrder == store.Descending); err != nil {
+			return store.UserList{}, err
+		}
+		lo, hi := min(p.offset, total), min(p.offset+p.limit, total)
+		out = out[lo:hi]
+		if mentionsGroups(q.SortBy) {
+			return store.UserList{Resources: out, TotalResults: total}, nil
+		}
+	}
+	if out == nil {
+		out = []*resource.User{}
+	}
+	if err := s.withGroups(ctx, db, out); err != nil {
+		return store.UserList{}, err
+	}
+	return store.UserList{Resources: out, TotalResults: total}, nil
+}
+
+func mentionsGroups(p filter.AttrPath) bool { return strings.EqualFold(p.Name, "groups") }
+
+// QueryGroups implements [store.GroupQuerier] like QueryUsers. Members
+// filters are EXISTS subqueries on the memberships table; with
+// ExcludeMembers no membership is loaded.
+func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {
+	p, err := s.plan(ctx, q, false)
+	if err != nil {
+		return store.GroupList{}, err
+	}
+	db := s.q(ctx)
+	var out []*resource.Group
+	var total int
+	scan := func(rows *sql.Rows) error {
+		g, err := scanGroup(rows)
+		if err == nil {
+			out = append(out, g)
+		}
+		return err
+	}
+	loaded := false
+	if p.order != "" {
+		if total, err = s.count(ctx, db, p); err != nil {
+			return store.GroupList{}, err
+		}
+		if p.limit > 0 && p.offset < total {
+			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
+				return store.GroupList{}, err
+			}
+		}
+	} else {
+		p.order = "t.created, t.id"
+		if err := s.selectRows(ctx, db, p, false, scan); err != nil {
+			return store.GroupList{}, err
+		}
+		total = len(out)
+		if strings.EqualFold(q.SortBy.Name, "members") {
+			if err := s.withMembers(ctx, db, out); err != nil {
+				return store.GroupList{}, err
+			}
+			loaded = true
+		}
+		rt := q.ResourceType
+		if rt == nil {
+			rt = resource.DefaultRegistry().Group
+		}
+		if err := filter.Sort(rt, out, q.SortBy, q.SortOrder == store.Descending); err != nil {
+			return store.GroupList{}, err
+		}
+		lo, hi := min(p.offset, total), min(p.offset+p.limit, total)
+		out = out[lo:hi]
+	}
+	if out == nil {
+		out = []*resource.Group{}
+	}
+	if !q.ExcludeMembers && !loaded {
+		if err := s.withMembers(ctx, db, out); err != nil {
+			return store.GroupList{}, err
+		}
+	}
+	return store.GroupList{Resources: out, TotalResults: total}, nil
+}
+
+func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+p.table+" t WHERE "+p.where, p.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlstore: count: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) selectRows(ctx context.Context, db querier, p plan, paged bool, scan func(*sql.Rows) error) error {
+	query := "SELECT " + prefixed(p.columns) + " FROM " + p.table + " t WHERE " + p.where + " ORDER BY " + p.order
+	args := p.args
+	if paged {
+		args = append(args[:len(args):len(args)], p.limit, p.offset)
+		query += " LIMIT " + s.ph(len(args)-1) + " OFFSET " + s.ph(len(args))
+	}
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("sqlstore: query: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: query: %w", err)
+	}
+	return nil
+}
+
+// prefixed qualifies a column list with the alias t.
+func prefixed(cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, c := range parts {
+		parts[i] = "t." + c
+	}
+	return strings.Join(parts, ", ")
+}
