@@ -42,7 +42,9 @@ var (
 func (c *pgConn) Prepare(query string) (driver.Stmt, error) { return &pgStmt{c: c, query: query}, nil }
 func (c *pgConn) Close() error                              { return c.c.Close(context.Background()) }
 func (c *pgConn) IsValid() bool                             { return !c.c.IsClosed() }
-func (c *pgConn) Begin() (driver.Tx, error)                 { return c.BeginTx(context.Background(), driver.TxOptions{}) }
+func (c *pgConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
 
 func (c *pgConn) BeginTx(ctx context.Context, _ driver.TxOptions) (driver.Tx, error) {
 	tx, err := c.c.Begin(ctx)

@@ -40,10 +40,10 @@ type operand struct {
 // elements is a multi-valued attribute: a FROM clause yielding one row per
 // value, and the operands of its sub-attributes.
 type elements struct {
-	from  string                           // "json_each(...) AS e" etc.
-	where string                           // correlation, "" for none
+	from  string                                                           // "json_each(...) AS e" etc.
+	where string                                                           // correlation, "" for none
 	field func(sub *resource.Attribute, inValuePath bool) (operand, error) // a sub-attribute
-	any   string                           // condition: the element has a non-empty value
+	any   string                                                           // condition: the element has a non-empty value
 }
 
 // builder translates one query into SQL with bind parameters.
