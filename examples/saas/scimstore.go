@@ -38,7 +38,7 @@ import (
 //	password                        (dropped)         the app signs in through SSO only
 //	meta.created, meta.lastModified CreatedAt, UpdatedAt
 //	meta.version                    Version           optimistic locking: "3" is row version 3
-//	everything else                 SCIMExtra         kept as sent, returned unchanged
+//	everything else                 SCIMExtra         the resource's JSON without the mapped fields
 //
 // "Everything else" is name.formatted and the other name parts, emails
 // (the login is userName: Entra sends the UPN there, Okta the login email),
@@ -51,8 +51,7 @@ import (
 //
 //	displayName   Name
 //	externalId    SCIMExternalID
-//	members       Members (team_members): accounts, and sub-teams for members of type "Group";
-//	              the display, type and $ref each member was sent with in SCIMExtra
+//	members       Members (team_members): accounts, and sub-teams for members of type "Group"
 //
 // A member that is not a user or group of the tenant is refused with 400
 // invalidValue: team_members has foreign keys.
@@ -70,59 +69,15 @@ var (
 // NewSCIMStore returns the adapter over db.
 func NewSCIMStore(db *DB) *SCIMStore { return &SCIMStore{db: db} }
 
-// userExtra is the JSON kept in Account.SCIMExtra: the parts of a SCIM
-// User that have no column. Its shape is the adapter's own.
-type userExtra struct {
-	ActiveUnset       bool                       `json:"activeUnset,omitempty"` // active was not sent
-	Name              *resource.Name             `json:"name,omitempty"`        // without givenName and familyName
-	NickName          string                     `json:"nickName,omitempty"`
-	ProfileURL        string                     `json:"profileUrl,omitempty"`
-	UserType          string                     `json:"userType,omitempty"`
-	PreferredLanguage string                     `json:"preferredLanguage,omitempty"`
-	Locale            string                     `json:"locale,omitempty"`
-	Timezone          string                     `json:"timezone,omitempty"`
-	Emails            []resource.MultiValue      `json:"emails,omitempty"`
-	PhoneNumbers      []resource.MultiValue      `json:"phoneNumbers,omitempty"`
-	IMs               []resource.MultiValue      `json:"ims,omitempty"`
-	Photos            []resource.MultiValue      `json:"photos,omitempty"`
-	Addresses         []resource.Address         `json:"addresses,omitempty"`
-	Entitlements      []resource.MultiValue      `json:"entitlements,omitempty"`
-	Roles             []resource.MultiValue      `json:"roles,omitempty"`
-	X509Certificates  []resource.MultiValue      `json:"x509Certificates,omitempty"`
-	Enterprise        *enterpriseExtra           `json:"enterprise,omitempty"`
-	Extensions        map[string]json.RawMessage `json:"extensions,omitempty"`
-	Extra             map[string]json.RawMessage `json:"extra,omitempty"`
-	Location          string                     `json:"location,omitempty"` // meta.location as given
-}
-
-// enterpriseExtra is the enterprise extension without department and
-// manager.value, which have columns.
-type enterpriseExtra struct {
-	Present            bool   `json:"present,omitempty"` // sent, even if empty
-	EmployeeNumber     string `json:"employeeNumber,omitempty"`
-	CostCenter         string `json:"costCenter,omitempty"`
-	Organization       string `json:"organization,omitempty"`
-	Division           string `json:"division,omitempty"`
-	ManagerPresent     bool   `json:"managerPresent,omitempty"`
-	ManagerRef         string `json:"managerRef,omitempty"`
-	ManagerDisplayName string `json:"managerDisplayName,omitempty"`
-}
-
-// teamExtra is the JSON kept in Team.SCIMExtra.
-type teamExtra struct {
-	// Members holds, by account id, the display, type and $ref the IdP
-	// sent for the member.
-	Members    map[string]memberExtra     `json:"members,omitempty"`
-	Extensions map[string]json.RawMessage `json:"extensions,omitempty"`
-	Extra      map[string]json.RawMessage `json:"extra,omitempty"`
-	Location   string                     `json:"location,omitempty"`
-}
-
-type memberExtra struct {
-	Display string `json:"display,omitempty"`
-	Type    string `json:"type,omitempty"`
-	Ref     string `json:"$ref,omitempty"`
-}
+// The attributes without a column are kept in SCIMExtra as the JSON of the
+// resource with the mapped fields cleared. The plain types below have no
+// MarshalJSON method, so encoding/json writes every field as the Go struct
+// has it (custom extensions and unknown attributes included): a storage
+// format, not SCIM.
+type (
+	plainUser  resource.User
+	plainGroup resource.Group
+)
 
 // accountFromUser maps a SCIM user onto an account row of tenant.
 func accountFromUser(tenant string, u *resource.User) (Account, error) {
@@ -137,51 +92,28 @@ func accountFromUser(tenant string, u *resource.User) (Account, error) {
 		UpdatedAt:      u.Meta.LastModified,
 		SCIMExternalID: u.ExternalID,
 	}
-	x := userExtra{
-		ActiveUnset:       u.Active == nil,
-		NickName:          u.NickName,
-		ProfileURL:        u.ProfileURL,
-		UserType:          u.UserType,
-		PreferredLanguage: u.PreferredLanguage,
-		Locale:            u.Locale,
-		Timezone:          u.Timezone,
-		Emails:            u.Emails,
-		PhoneNumbers:      u.PhoneNumbers,
-		IMs:               u.IMs,
-		Photos:            u.Photos,
-		Addresses:         u.Addresses,
-		Entitlements:      u.Entitlements,
-		Roles:             u.Roles,
-		X509Certificates:  u.X509Certificates,
-		Extensions:        u.Extensions,
-		Extra:             u.Extra,
-		Location:          u.Meta.Location,
-	}
+	rest := *u
+	rest.ID, rest.ExternalID, rest.UserName, rest.DisplayName, rest.Title = "", "", "", "", ""
+	rest.Active, rest.Password, rest.Groups, rest.Meta = nil, "", nil, resource.Meta{}
 	if n := u.Name; n != nil {
 		a.GivenName, a.FamilyName = n.GivenName, n.FamilyName
-		rest := *n
-		rest.GivenName, rest.FamilyName = "", ""
-		if rest != (resource.Name{}) {
-			x.Name = &rest
-		}
+		other := *n
+		other.GivenName, other.FamilyName = "", ""
+		rest.Name = &other
 	}
 	if e := u.Enterprise; e != nil {
 		a.Department = e.Department
-		x.Enterprise = &enterpriseExtra{
-			Present:        true,
-			EmployeeNumber: e.EmployeeNumber,
-			CostCenter:     e.CostCenter,
-			Organization:   e.Organization,
-			Division:       e.Division,
-		}
+		other := *e
+		other.Department = ""
 		if m := e.Manager; m != nil {
 			a.ManagerID = m.Value
-			x.Enterprise.ManagerPresent = true
-			x.Enterprise.ManagerRef = m.Ref
-			x.Enterprise.ManagerDisplayName = m.DisplayName
+			om := *m
+			om.Value = ""
+			other.Manager = &om
 		}
+		rest.Enterprise = &other
 	}
-	extra, err := json.Marshal(x)
+	extra, err := json.Marshal((*plainUser)(&rest))
 	if err != nil {
 		return Account{}, fmt.Errorf("saas: encoding SCIM attributes of user %q: %w", u.ID, err)
 	}
@@ -191,69 +123,32 @@ func accountFromUser(tenant string, u *resource.User) (Account, error) {
 
 // userFromAccount maps an account row and its teams back to a SCIM user.
 func userFromAccount(a *Account, teams []Team) (*resource.User, error) {
-	var x userExtra
+	u := &resource.User{}
 	if len(a.SCIMExtra) > 0 {
-		if err := json.Unmarshal(a.SCIMExtra, &x); err != nil {
+		if err := json.Unmarshal(a.SCIMExtra, (*plainUser)(u)); err != nil {
 			return nil, fmt.Errorf("saas: decoding SCIM attributes of account %q: %w", a.ID, err)
 		}
 	}
-	u := &resource.User{
-		ID:                a.ID,
-		ExternalID:        a.SCIMExternalID,
-		UserName:          a.Email,
-		DisplayName:       a.FullName,
-		NickName:          x.NickName,
-		ProfileURL:        x.ProfileURL,
-		Title:             a.JobTitle,
-		UserType:          x.UserType,
-		PreferredLanguage: x.PreferredLanguage,
-		Locale:            x.Locale,
-		Timezone:          x.Timezone,
-		Emails:            x.Emails,
-		PhoneNumbers:      x.PhoneNumbers,
-		IMs:               x.IMs,
-		Photos:            x.Photos,
-		Addresses:         x.Addresses,
-		Entitlements:      x.Entitlements,
-		Roles:             x.Roles,
-		X509Certificates:  x.X509Certificates,
-		Extensions:        x.Extensions,
-		Extra:             x.Extra,
-		Meta: resource.Meta{
-			ResourceType: "User",
-			Created:      a.CreatedAt,
-			LastModified: a.UpdatedAt,
-			Location:     x.Location,
-			Version:      strconv.FormatInt(a.Version, 10),
-		},
-	}
-	if !x.ActiveUnset || a.Disabled {
-		active := !a.Disabled
-		u.Active = &active
-	}
-	var name resource.Name
-	if x.Name != nil {
-		name = *x.Name
-	}
-	name.GivenName, name.FamilyName = a.GivenName, a.FamilyName
-	if name != (resource.Name{}) {
-		u.Name = &name
-	}
-	e := x.Enterprise
-	if e == nil {
-		e = &enterpriseExtra{}
-	}
-	if e.Present || a.Department != "" || a.ManagerID != "" {
-		u.Enterprise = &resource.EnterpriseUser{
-			EmployeeNumber: e.EmployeeNumber,
-			CostCenter:     e.CostCenter,
-			Organization:   e.Organization,
-			Division:       e.Division,
-			Department:     a.Department,
+	active := !a.Disabled
+	u.ID, u.ExternalID, u.UserName, u.DisplayName, u.Title, u.Active = a.ID, a.SCIMExternalID, a.Email, a.FullName, a.JobTitle, &active
+	u.Meta = resource.Meta{Created: a.CreatedAt, LastModified: a.UpdatedAt, Version: strconv.FormatInt(a.Version, 10)}
+	if a.GivenName != "" || a.FamilyName != "" {
+		if u.Name == nil {
+			u.Name = &resource.Name{}
 		}
-		if e.ManagerPresent || a.ManagerID != "" {
-			u.Enterprise.Manager = &resource.Manager{Value: a.ManagerID, Ref: e.ManagerRef, DisplayName: e.ManagerDisplayName}
+		u.Name.GivenName, u.Name.FamilyName = a.GivenName, a.FamilyName
+	}
+	if a.Department != "" || a.ManagerID != "" {
+		if u.Enterprise == nil {
+			u.Enterprise = &resource.EnterpriseUser{}
 		}
+		u.Enterprise.Department = a.Department
+	}
+	if a.ManagerID != "" {
+		if u.Enterprise.Manager == nil {
+			u.Enterprise.Manager = &resource.Manager{}
+		}
+		u.Enterprise.Manager.Value = a.ManagerID
 	}
 	// User.groups is derived from team membership (RFC 7643 §4.1.2); the
 	// library fills each $ref.
@@ -273,19 +168,12 @@ func teamFromGroup(tenant string, g *resource.Group) (Team, error) {
 		UpdatedAt:      g.Meta.LastModified,
 		SCIMExternalID: g.ExternalID,
 	}
-	x := teamExtra{Extensions: g.Extensions, Extra: g.Extra, Location: g.Meta.Location}
 	for _, m := range g.Members {
-		// Members without a type (Okta, Entra) are users; Entra does not
-		// provision nested groups.
+		// The library sets an omitted type to "User".
 		t.Members = append(t.Members, TeamMember{ID: m.Value, IsTeam: strings.EqualFold(m.Type, "Group")})
-		if me := (memberExtra{Display: m.Display, Type: m.Type, Ref: m.Ref}); me != (memberExtra{}) {
-			if x.Members == nil {
-				x.Members = make(map[string]memberExtra)
-			}
-			x.Members[m.Value] = me
-		}
 	}
-	extra, err := json.Marshal(x)
+	rest := resource.Group{Extensions: g.Extensions, Extra: g.Extra}
+	extra, err := json.Marshal((*plainGroup)(&rest))
 	if err != nil {
 		return Team{}, fmt.Errorf("saas: encoding SCIM attributes of group %q: %w", g.ID, err)
 	}
@@ -296,32 +184,20 @@ func teamFromGroup(tenant string, g *resource.Group) (Team, error) {
 // groupFromTeam maps a team row back to a SCIM group. Members are those
 // of t.Members: none when the team was read without them.
 func groupFromTeam(t *Team) (*resource.Group, error) {
-	var x teamExtra
+	g := &resource.Group{}
 	if len(t.SCIMExtra) > 0 {
-		if err := json.Unmarshal(t.SCIMExtra, &x); err != nil {
+		if err := json.Unmarshal(t.SCIMExtra, (*plainGroup)(g)); err != nil {
 			return nil, fmt.Errorf("saas: decoding SCIM attributes of team %q: %w", t.ID, err)
 		}
 	}
-	g := &resource.Group{
-		ID:          t.ID,
-		ExternalID:  t.SCIMExternalID,
-		DisplayName: t.Name,
-		Extensions:  x.Extensions,
-		Extra:       x.Extra,
-		Meta: resource.Meta{
-			ResourceType: "Group",
-			Created:      t.CreatedAt,
-			LastModified: t.UpdatedAt,
-			Location:     x.Location,
-			Version:      strconv.FormatInt(t.Version, 10),
-		},
-	}
+	g.ID, g.ExternalID, g.DisplayName = t.ID, t.SCIMExternalID, t.Name
+	g.Meta = resource.Meta{Created: t.CreatedAt, LastModified: t.UpdatedAt, Version: strconv.FormatInt(t.Version, 10)}
 	for _, m := range t.Members {
-		me, ok := x.Members[m.ID]
-		if !ok && m.IsTeam {
-			me.Type = "Group"
+		typ := "User"
+		if m.IsTeam {
+			typ = "Group"
 		}
-		g.Members = append(g.Members, resource.Member{Value: m.ID, Display: me.Display, Type: me.Type, Ref: me.Ref})
+		g.Members = append(g.Members, resource.Member{Value: m.ID, Type: typ})
 	}
 	return g, nil
 }

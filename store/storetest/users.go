@@ -233,14 +233,28 @@ type aliasTarget struct {
 	u    *userT
 }
 
-// scribble changes every reference-typed part of u in place.
+// scribble changes every reference-typed part of u in place. It skips
+// parts a faulty store left out, which checkUser reports on its own.
 func scribble(u *userT) {
-	u.Name.GivenName = "changed"
+	if u.Name != nil {
+		u.Name.GivenName = "changed"
+	}
 	u.Active = nil
-	u.Emails[0].Value = "changed"
-	u.Addresses[0].Locality = "changed"
-	u.Enterprise.Manager.DisplayName = "changed"
-	u.Extensions["urn:example:params:scim:schemas:extension:acme:2.0:User"][2] = 'X'
+	if len(u.Emails) > 0 {
+		u.Emails[0].Value = "changed"
+	}
+	if len(u.Addresses) > 0 {
+		u.Addresses[0].Locality = "changed"
+	}
+	if u.Enterprise != nil && u.Enterprise.Manager != nil {
+		u.Enterprise.Manager.DisplayName = "changed"
+	}
+	if ext := u.Extensions["urn:example:params:scim:schemas:extension:acme:2.0:User"]; len(ext) > 2 {
+		ext[2] = 'X'
+	}
+	if u.Extra == nil {
+		u.Extra = map[string]json.RawMessage{}
+	}
 	u.Extra["customField"] = json.RawMessage(`"changed"`)
 	u.Extra["added"] = json.RawMessage(`1`)
 }
