@@ -3,6 +3,7 @@ package scimtest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -23,6 +24,26 @@ func rewrite(h http.Handler, fix func(r *http.Request, status int, hdr http.Head
 		w.Header().Del("Content-Length")
 		w.WriteHeader(status)
 		w.Write(body)
+	})
+}
+
+// rewriteOps wraps h: every PATCH operation is replaced by what fix
+// returns, as a server that misreads that operation would apply it.
+func rewriteOps(h http.Handler, fix func(op map[string]any) []any) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "PATCH" {
+			body, _ := io.ReadAll(r.Body)
+			body = editJSON(body, func(m map[string]any) {
+				ops := []any{}
+				for _, op := range m["Operations"].([]any) {
+					ops = append(ops, fix(op.(map[string]any))...)
+				}
+				m["Operations"] = ops
+			})
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.ContentLength = int64(len(body))
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -162,6 +183,69 @@ func TestFaultsAreReported(t *testing.T) {
 			},
 			fails: map[string]string{"Okta/OIN/user_lifecycle": "POST /Users: POST http://app.example.com/scim/v2/Users\n  request body: "},
 			pass:  []string{"Okta/OIN/test_connection"},
+		},
+		{
+			name: "remove with a value array clears every member",
+			wrap: func(h http.Handler) http.Handler {
+				return rewriteOps(h, func(op map[string]any) []any {
+					if strings.EqualFold(op["op"].(string), "remove") && op["path"] == "members" {
+						delete(op, "value")
+					}
+					return []any{op}
+				})
+			},
+			fails: map[string]string{
+				"Entra/default/groups":     "after removing one member: GET http://app.example.com/scim/v2/Groups/",
+				"JumpCloud/group_takeover": "expected members: [\"",
+			},
+			pass: []string{"Entra/aadOptscim062020/groups", "Okta/OIN/group_push"},
+		},
+		{
+			name: "string booleans ignored",
+			wrap: func(h http.Handler) http.Handler {
+				return rewriteOps(h, func(op map[string]any) []any {
+					if v, ok := op["value"].(string); ok && (v == "False" || v == "True") {
+						return nil
+					}
+					return []any{op}
+				})
+			},
+			fails: map[string]string{"Entra/default/disable_enable": "PATCH disable (response): active: PATCH"},
+			pass:  []string{"Entra/aadOptscim062020/disable_enable", "Okta/OIN/user_lifecycle"},
+		},
+		{
+			name: "one new element per filtered add",
+			wrap: func(h http.Handler) http.Handler {
+				return rewriteOps(h, func(op map[string]any) []any {
+					path, _ := op["path"].(string)
+					if sub, ok := strings.CutPrefix(path, `addresses[type eq "work"].`); ok {
+						return []any{map[string]any{"op": "add", "path": "addresses", "value": []any{map[string]any{"type": "work", sub: op["value"]}}}}
+					}
+					return []any{op}
+				})
+			},
+			fails: map[string]string{
+				"Entra/default/work_address":          `expected one addresses of type "work"`,
+				"Entra/aadOptscim062020/work_address": `expected one addresses of type "work"`,
+			},
+			pass: []string{"Entra/default/update_user"},
+		},
+		{
+			name: "dotted keys in a path-less replace ignored",
+			wrap: func(h http.Handler) http.Handler {
+				return rewriteOps(h, func(op map[string]any) []any {
+					if v, ok := op["value"].(map[string]any); ok && op["path"] == nil {
+						for k := range v {
+							if strings.Contains(k, ".") {
+								delete(v, k)
+							}
+						}
+					}
+					return []any{op}
+				})
+			},
+			fails: map[string]string{"Entra/aadOptscim062020/update_user": "PATCH update (response): name.givenName: PATCH"},
+			pass:  []string{"Entra/default/update_user", "Okta/OIN/user_lifecycle"},
 		},
 		{
 			name:  "wrong token",
