@@ -1,0 +1,134 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// fill creates n users and n/10 groups in ctx's tenant, and as many in
+// another tenant, so that the planner has a reason to use the indexes.
+func fill(t *testing.T, s *sqlstore.Store, n int) {
+	t.Helper()
+	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tenant := range []string{"tenant-a", "tenant-b"} {
+		ctx := store.WithTenant(context.Background(), tenant)
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			for i := range n {
+				u := &resource.User{ID: fmt.Sprintf("u%05d", i), UserName: fmt.Sprintf("user%05d@example.com", i),
+					ExternalID: fmt.Sprintf("ext-%05d", i), Meta: resource.Meta{Created: created.Add(time.Duration(i) * time.Second)}}
+				if _, err := s.CreateUser(ctx, u); err != nil {
+					return err
+				}
+				if i%10 == 0 {
+					g := &resource.Group{ID: fmt.Sprintf("g%05d", i), DisplayName: fmt.Sprintf("Group %05d", i),
+						Members: []resource.Member{{Value: u.ID, Type: "User"}}}
+					if _, err := s.CreateGroup(ctx, g); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("filling tenant %s: %v", tenant, err)
+		}
+	}
+}
+
+var explainCases = []struct {
+	filter string
+	users  bool
+	index  string // the index the lookup must use
+}{
+	{`userName eq "USER00042@example.com"`, true, "scim_users_user_name"},
+	{`externalId eq "ext-00042"`, true, "scim_users_external_id"},
+	{`id eq "u00042"`, true, "scim_users"},
+	{`displayName eq "group 00040"`, false, "scim_groups_display_name"},
+	{`id eq "g00040"`, false, "scim_groups"},
+}
+
+// TestLookupsUseIndexes asserts with EXPLAIN that the lookups every IdP
+// sends use an index, not a scan of the tenant's rows.
+func TestLookupsUseIndexes(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			s := d.new(t)
+			fill(t, s, 2000)
+			db := s.DB()
+			if _, err := db.Exec("ANALYZE"); err != nil {
+				t.Fatalf("ANALYZE: %v", err)
+			}
+			ctx := store.WithTenant(context.Background(), "tenant-a")
+			for _, c := range explainCases {
+				e, err := filter.Parse(c.filter)
+				if err != nil {
+					t.Fatalf("filter.Parse(%q): %v", c.filter, err)
+				}
+				query, args, err := sqlstore.SelectSQL(ctx, s, store.Query{Filter: e, Page: store.Page{StartIndex: 1, Count: 100}}, c.users)
+				if err != nil {
+					t.Fatalf("%s: %v", c.filter, err)
+				}
+				plan := explain(t, s, query, args)
+				if !usesIndex(s.Dialect(), plan, c.index) {
+					t.Errorf("%s: the plan does not use index %s:\n%s", c.filter, c.index, plan)
+				}
+			}
+		})
+	}
+}
+
+func explain(t *testing.T, s *sqlstore.Store, query string, args []any) string {
+	t.Helper()
+	prefix := "EXPLAIN QUERY PLAN "
+	if s.Dialect() == sqlstore.Postgres {
+		prefix = "EXPLAIN (FORMAT JSON) "
+	}
+	rows, err := s.DB().Query(prefix+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("EXPLAIN: %v", err)
+		}
+		fmt.Fprintln(&b, vals...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("EXPLAIN: %v", err)
+	}
+	return b.String()
+}
+
+// usesIndex reports whether plan reads the table through index (on
+// PostgreSQL the primary key index is <table>_pkey; on SQLite the primary
+// key is an automatic index, sqlite_autoindex_<table>_1).
+func usesIndex(d sqlstore.Dialect, plan, index string) bool {
+	if d == sqlstore.Postgres {
+		name := index
+		if !strings.Contains(index, "_name") && !strings.Contains(index, "_external") {
+			name = index + "_pkey"
+		}
+		// The test driver prints the JSON plan as Go maps.
+		return strings.Contains(plan, `"Index Name": "`+name+`"`) || strings.Contains(plan, "Index Name:"+name+" ")
+	}
+	if !strings.Contains(index, "_name") && !strings.Contains(index, "_external") {
+		return strings.Contains(plan, "USING INDEX sqlite_autoindex_"+index+"_1") || strings.Contains(plan, "PRIMARY KEY")
+	}
+	return strings.Contains(plan, "USING INDEX "+index+" ") || strings.Contains(plan, "USING COVERING INDEX "+index+" ")
+}
