@@ -63,7 +63,8 @@
 //   - groups: match by displayName with excludedAttributes=members, create
 //     with a Microsoft schema URI, read without members, add two members
 //     (value array, $ref null), remove one (value array; members[value eq]
-//     with the flag), with the exact membership checked after each step,
+//     with the flag), each sent twice as a retry would (the second
+//     changes nothing), with the exact membership checked after each step,
 //     then delete.
 //
 // Okta, subtest "OIN" (Okta Integration Network template):
