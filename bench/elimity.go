@@ -127,4 +127,3 @@ func (h *elimityUsers) Delete(*http.Request, string) error { return errNotImplem
 func (h *elimityUsers) Patch(*http.Request, string, []escim.PatchOperation) (escim.Resource, error) {
 	return escim.Resource{}, errNotImplemented
 }
-
