@@ -1,0 +1,114 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// TestReplicasConcurrentPatch runs two scim.Server instances, as two app
+// replicas would, each with its own *sql.DB on one database, and sends
+// PATCHes adding 50 different members to one group from 8 workers,
+// alternating between the replicas. Every member must be there at the end.
+func TestReplicasConcurrentPatch(t *testing.T) {
+	replicaDBs := []struct {
+		name string
+		open func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect)
+	}{
+		{"Postgres", func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect) {
+			dsn := postgresSchema(t)
+			return openPostgres(t, dsn), openPostgres(t, dsn), sqlstore.Postgres
+		}},
+		{"SQLite", func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect) {
+			path := t.TempDir() + "/scim.db"
+			open := func() *sql.DB {
+				db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+				if err != nil {
+					t.Fatalf("sql.Open: %v", err)
+				}
+				t.Cleanup(func() { db.Close() })
+				return db
+			}
+			return open(), open(), sqlstore.SQLite
+		}},
+	}
+	for _, r := range replicaDBs {
+		t.Run(r.name, func(t *testing.T) {
+			db1, db2, d := r.open(t)
+			var servers []*scim.Server
+			var stores []*sqlstore.Store
+			for _, db := range []*sql.DB{db1, db2} {
+				st := newStore(t, db, d)
+				srv, err := scim.New(scim.Config{
+					Store: st,
+					Authenticate: scim.BearerTokens(func(context.Context, string) (string, error) {
+						return "tenant-a", nil
+					}),
+				})
+				if err != nil {
+					t.Fatalf("scim.New: %v", err)
+				}
+				servers = append(servers, srv)
+				stores = append(stores, st)
+			}
+			ctx := store.WithTenant(context.Background(), "tenant-a")
+			const users, workers = 50, 8
+			var want []string
+			for i := 1; i <= users; i++ {
+				id := fmt.Sprintf("u%02d", i)
+				want = append(want, id)
+				if _, err := stores[i%2].CreateUser(ctx, &resource.User{ID: id, UserName: "user" + id}); err != nil {
+					t.Fatalf("CreateUser: %v", err)
+				}
+			}
+			if _, err := stores[0].CreateGroup(ctx, &resource.Group{ID: "g1", DisplayName: "Everyone"}); err != nil {
+				t.Fatalf("CreateGroup: %v", err)
+			}
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := w + 1; i <= users; i += workers {
+						body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+							"Operations":[{"op":"add","path":"members","value":[{"value":"u%02d"}]}]}`, i)
+						req := httptest.NewRequest(http.MethodPatch, "/Groups/g1", strings.NewReader(body))
+						req.Header.Set("Authorization", "Bearer t")
+						req.Header.Set("Content-Type", "application/scim+json")
+						rec := httptest.NewRecorder()
+						servers[i%2].ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK && rec.Code != http.StatusNoContent {
+							t.Errorf("PATCH adding u%02d: %d %s", i, rec.Code, rec.Body)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			for i, st := range stores {
+				g, err := st.GetGroup(ctx, "g1", false)
+				if err != nil {
+					t.Fatalf("replica %d: GetGroup: %v", i+1, err)
+				}
+				var got []string
+				for _, m := range g.Members {
+					got = append(got, m.Value)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Errorf("replica %d sees members %q, want %q", i+1, got, want)
+				}
+			}
+		})
+	}
+}
