@@ -202,3 +202,11 @@ func TestConcurrentMemberAddsLoseNothing(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func TestPatchUserNameOntoAnotherIs409(t *testing.T) {
+	h := newHarness(t, nil)
+	h.do("POST", "/scim/v2/Users", `{"userName":"ada"}`).expect(t, http.StatusCreated)
+	h.do("POST", "/scim/v2/Users", `{"userName":"grace"}`).expect(t, http.StatusCreated)
+	res := h.do("PATCH", "/scim/v2/Users/id-2", `{"Operations":[{"op":"replace","path":"userName","value":"ADA"}]}`).expect(t, http.StatusConflict)
+	assert.JSONEqual(t, res.body, []byte(errorBody(409, "uniqueness", `a user with userName "ADA" already exists in this tenant`)))
+}

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -120,10 +121,10 @@ func defaultMemberTypes(ms []resource.Member) {
 
 // userConflict turns a store conflict on a user write into the 409 the
 // IdP's admin can act on.
-func userConflict(err error, u *resource.User) error {
+func userConflict(err error, userName string) error {
 	if errors.Is(err, store.ErrConflict) {
 		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness,
-			Detail: "a user with userName " + strconv.Quote(u.UserName) + " already exists in this tenant", Err: err}
+			Detail: "a user with userName " + strconv.Quote(userName) + " already exists in this tenant", Err: err}
 	}
 	return err
 }
@@ -140,7 +141,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	u.Meta = resource.Meta{ResourceType: "User", Created: now, LastModified: now}
 	created, err := s.cfg.Store.CreateUser(r.Context(), u)
 	if err != nil {
-		s.writeError(w, r, userConflict(err, u))
+		s.writeError(w, r, userConflict(err, u.UserName))
 		return
 	}
 	s.respondUser(w, r, http.StatusCreated, created, p)
@@ -184,46 +185,27 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 		s.writeError(w, r, err)
 		return
 	}
-	ifMatch := ifMatchVersion(r)
-	ctx := r.Context()
-	for attempt := 0; ; attempt++ {
-		old, err := s.cfg.Store.GetUser(ctx, id)
-		if err != nil {
-			s.writeError(w, r, notFound(err, "User", id))
-			return
-		}
-		if ifMatch != "" && ifMatch != old.Meta.Version {
-			s.writeError(w, r, store.ErrPreconditionFailed)
-			return
-		}
-		if err := s.reg.CheckImmutable(s.reg.User, old, u); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		nu := *u
-		nu.ID = id
-		if nu.Active == nil {
-			nu.Active = old.Active
-		}
-		if nu.Password == "" {
-			nu.Password = old.Password
-		}
-		nu.Meta = resource.Meta{ResourceType: "User", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
-		res, err := s.cfg.Store.ReplaceUser(ctx, &nu, old.Meta.Version)
-		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" {
-			if attempt < maxWriteRetries {
-				backoff(attempt) // a concurrent write: read again
-				continue
+	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
+		func(old *resource.User) (*resource.User, error) {
+			if err := s.reg.CheckImmutable(s.reg.User, old, u); err != nil {
+				return nil, err
 			}
-			err = errTooManyConflicts("User", id)
-		}
-		if err != nil {
-			s.writeError(w, r, userConflict(notFound(err, "User", id), u))
-			return
-		}
-		s.respondUser(w, r, http.StatusOK, res, p)
+			nu := *u
+			nu.ID = id
+			if nu.Active == nil {
+				nu.Active = old.Active
+			}
+			if nu.Password == "" {
+				nu.Password = old.Password
+			}
+			nu.Meta = resource.Meta{ResourceType: "User", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
+			return &nu, nil
+		}, s.cfg.Store.ReplaceUser)
+	if err != nil {
+		s.writeError(w, r, userConflict(err, u.UserName))
 		return
 	}
+	s.respondUser(w, r, http.StatusOK, res, p)
 }
 
 // DELETE /Users/{id} and /Groups/{id} (RFC 7644 §3.6).
@@ -333,38 +315,74 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 		s.writeError(w, r, err)
 		return
 	}
-	ifMatch := ifMatchVersion(r)
-	ctx := r.Context()
+	res, err := update(r.Context(), "Group", id, ifMatchVersion(r), s.getGroupWithoutMembers, groupVersion,
+		func(old *resource.Group) (*resource.Group, error) {
+			if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
+				return nil, err
+			}
+			ng := *g
+			ng.ID = id
+			ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
+			return &ng, nil
+		}, s.cfg.Store.ReplaceGroup)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.respondGroup(w, r, http.StatusOK, res, p)
+}
+
+func (s *Server) getGroupWithoutMembers(ctx context.Context, id string) (*resource.Group, error) {
+	return s.cfg.Store.GetGroup(ctx, id, true)
+}
+
+func (s *Server) getGroupWithMembers(ctx context.Context, id string) (*resource.Group, error) {
+	return s.cfg.Store.GetGroup(ctx, id, false)
+}
+
+func userVersion(u *resource.User) string   { return u.Meta.Version }
+func groupVersion(g *resource.Group) string { return g.Meta.Version }
+
+// update is the read-modify-write behind PUT and PATCH (DESIGN.md decision
+// 3): read the resource, let modify derive the new one (nil for no
+// change, which writes nothing), and write it conditioned on the version
+// read. When a concurrent write wins, the whole cycle is retried, up to
+// maxWriteRetries times with jittered backoff; when the client named the
+// version with If-Match, a mismatch is 412 instead. It returns what was
+// written, or the resource read when nothing changed.
+func update[T any](ctx context.Context, kind, id, ifMatch string,
+	get func(context.Context, string) (*T, error),
+	version func(*T) string,
+	modify func(old *T) (*T, error),
+	write func(context.Context, *T, string) (*T, error),
+) (*T, error) {
 	for attempt := 0; ; attempt++ {
-		old, err := s.cfg.Store.GetGroup(ctx, id, true)
+		old, err := get(ctx, id)
 		if err != nil {
-			s.writeError(w, r, notFound(err, "Group", id))
-			return
+			return nil, notFound(err, kind, id)
 		}
-		if ifMatch != "" && ifMatch != old.Meta.Version {
-			s.writeError(w, r, store.ErrPreconditionFailed)
-			return
+		v := version(old)
+		if ifMatch != "" && ifMatch != v {
+			return nil, store.ErrPreconditionFailed
 		}
-		if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
-			s.writeError(w, r, err)
-			return
+		next, err := modify(old)
+		if err != nil || next == nil {
+			if err != nil {
+				return nil, err
+			}
+			return old, nil
 		}
-		ng := *g
-		ng.ID = id
-		ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
-		res, err := s.cfg.Store.ReplaceGroup(ctx, &ng, old.Meta.Version)
+		res, err := write(ctx, next, v)
 		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" {
 			if attempt < maxWriteRetries {
 				backoff(attempt)
 				continue
 			}
-			err = errTooManyConflicts("Group", id)
+			return nil, errTooManyConflicts(kind, id)
 		}
 		if err != nil {
-			s.writeError(w, r, notFound(err, "Group", id))
-			return
+			return nil, notFound(err, kind, id)
 		}
-		s.respondGroup(w, r, http.StatusOK, res, p)
-		return
+		return res, nil
 	}
 }

@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"errors"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -56,44 +55,23 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *resource.Reso
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, p *resource.Projection) {
-	ctx, ifMatch := r.Context(), ifMatchVersion(r)
-	for attempt := 0; ; attempt++ {
-		u, err := s.cfg.Store.GetUser(ctx, id)
-		if err != nil {
-			s.writeError(w, r, notFound(err, "User", id))
-			return
-		}
-		if ifMatch != "" && ifMatch != u.Meta.Version {
-			s.writeError(w, r, store.ErrPreconditionFailed)
-			return
-		}
-		version := u.Meta.Version
-		changed, err := patch.ApplyUser(s.reg, u, ops, s.patchOptions())
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if !changed {
-			s.respondUser(w, r, http.StatusOK, u, p)
-			return
-		}
-		u.Groups = nil
-		u.Meta.LastModified = s.cfg.Clock().UTC()
-		res, err := s.cfg.Store.ReplaceUser(ctx, u, version)
-		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" {
-			if attempt < maxWriteRetries {
-				backoff(attempt)
-				continue
+	var userName string
+	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
+		func(u *resource.User) (*resource.User, error) {
+			changed, err := patch.ApplyUser(s.reg, u, ops, s.patchOptions())
+			if err != nil || !changed {
+				return nil, err
 			}
-			err = errTooManyConflicts("User", id)
-		}
-		if err != nil {
-			s.writeError(w, r, userConflict(notFound(err, "User", id), u))
-			return
-		}
-		s.respondUser(w, r, http.StatusOK, res, p)
+			userName = u.UserName
+			u.Groups = nil
+			u.Meta.LastModified = s.cfg.Clock().UTC()
+			return u, nil
+		}, s.cfg.Store.ReplaceUser)
+	if err != nil {
+		s.writeError(w, r, userConflict(err, userName))
 		return
 	}
+	s.respondUser(w, r, http.StatusOK, res, p)
 }
 
 // patchGroup applies a group PATCH. A request that only adds and removes
@@ -113,52 +91,30 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 			}
 		}
 	}
-	for attempt := 0; ; attempt++ {
-		g, err := s.cfg.Store.GetGroup(ctx, id, false)
-		if err != nil {
-			s.writeError(w, r, notFound(err, "Group", id))
-			return
-		}
-		if ifMatch != "" && ifMatch != g.Meta.Version {
-			s.writeError(w, r, store.ErrPreconditionFailed)
-			return
-		}
-		version, oldName := g.Meta.Version, g.DisplayName
-		changed, err := patch.ApplyGroup(s.reg, g, ops, s.patchOptions())
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if !changed {
-			s.respondGroupPatch(w, r, g, p)
-			return
-		}
-		if !strings.EqualFold(g.DisplayName, oldName) {
-			if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
-				if err == nil {
-					err = groupNameConflict(g.DisplayName)
+	res, err := update(ctx, "Group", id, ifMatch, s.getGroupWithMembers, groupVersion,
+		func(g *resource.Group) (*resource.Group, error) {
+			oldName := g.DisplayName
+			changed, err := patch.ApplyGroup(s.reg, g, ops, s.patchOptions())
+			if err != nil || !changed {
+				return nil, err
+			}
+			if !strings.EqualFold(g.DisplayName, oldName) {
+				if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
+					if err == nil {
+						err = groupNameConflict(g.DisplayName)
+					}
+					return nil, err
 				}
-				s.writeError(w, r, err)
-				return
 			}
-		}
-		defaultMemberTypes(g.Members)
-		g.Meta.LastModified = s.cfg.Clock().UTC()
-		res, err := s.cfg.Store.ReplaceGroup(ctx, g, version)
-		if errors.Is(err, store.ErrPreconditionFailed) && ifMatch == "" {
-			if attempt < maxWriteRetries {
-				backoff(attempt)
-				continue
-			}
-			err = errTooManyConflicts("Group", id)
-		}
-		if err != nil {
-			s.writeError(w, r, notFound(err, "Group", id))
-			return
-		}
-		s.respondGroupPatch(w, r, res, p)
+			defaultMemberTypes(g.Members)
+			g.Meta.LastModified = s.cfg.Clock().UTC()
+			return g, nil
+		}, s.cfg.Store.ReplaceGroup)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	s.respondGroupPatch(w, r, res, p)
 }
 
 // patchMembersFast applies a membership-only PATCH through the store's
