@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/scimkit/scim/store/sqlstore"
@@ -50,9 +51,9 @@ func sqliteDB(tb testing.TB) *sql.DB {
 func postgresSchema(tb testing.TB) string {
 	tb.Helper()
 	dsn := postgresDSN(tb)
-	admin, err := sql.Open("pgxconn", dsn)
+	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
-		tb.Fatalf("sql.Open(pgxconn): %v", err)
+		tb.Fatalf("sql.Open(pgx): %v", err)
 	}
 	tb.Cleanup(func() { admin.Close() })
 	var b [6]byte
@@ -88,9 +89,9 @@ func withSearchPath(tb testing.TB, dsn, schema string) string {
 
 func openPostgres(tb testing.TB, dsn string) *sql.DB {
 	tb.Helper()
-	db, err := sql.Open("pgxconn", dsn)
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
-		tb.Fatalf("sql.Open(pgxconn): %v", err)
+		tb.Fatalf("sql.Open(pgx): %v", err)
 	}
 	db.SetMaxOpenConns(20)
 	tb.Cleanup(func() { db.Close() })
