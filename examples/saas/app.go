@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -14,10 +16,15 @@ import (
 
 // Config configures the app.
 type Config struct {
+	// Store names the database (see OpenDB): "sqlite:PATH", "memory" or
+	// "postgres://...". "" means "memory".
+	Store string
 	// DemoTenant is the tenant created at startup; its ID is what the SCIM
 	// handler's context carries.
 	DemoTenant Tenant
-	// Token is the demo tenant's Secret Token; "" means a random one.
+	// Token is the demo tenant's Secret Token. "" keeps the token the
+	// database has for the tenant, or makes a random one if it has none; a
+	// token different from the stored one replaces it.
 	Token string
 	// Logger receives the app's and the SCIM handler's logs; nil means
 	// slog.Default().
@@ -26,50 +33,60 @@ type Config struct {
 	Clock func() time.Time
 }
 
-// App is the running application: its database, the SCIM tokens of its
-// tenants and the SCIM server.
+// App is the running application: its database and the SCIM server.
 type App struct {
-	DB     *DB
-	Tokens *scim.Tokens
-	SCIM   *scim.Server
-	// Token is the demo tenant's Secret Token.
+	DB   *DB
+	SCIM *scim.Server
+	// Token is the demo tenant's Secret Token when this start set it (the
+	// tenant is new, or Config.Token was given), and "" when the tenant
+	// kept the token of an earlier start: the database has only its hash.
 	Token string
 
 	log *slog.Logger
 }
 
-// newApp builds the app and returns it with its root handler: the app's own
-// routes and the SCIM 2.0 endpoint at /scim/v2.
-func newApp(cfg Config) (*App, http.Handler, error) {
+// newApp opens the database and builds the app; it returns it with its
+// root handler: the app's own routes and the SCIM 2.0 endpoint at
+// /scim/v2. Close the app to close the database.
+func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.DemoTenant.ID == "" {
 		cfg.DemoTenant = Tenant{ID: "acme", Name: "Acme Corp"}
 	}
-	if cfg.Token == "" {
-		cfg.Token = newToken()
+	if cfg.Store == "" {
+		cfg.Store = "memory"
 	}
-	db := NewDB(cfg.Clock)
-	db.CreateTenant(cfg.DemoTenant.ID, cfg.DemoTenant.Name)
-
-	// One Secret Token per tenant: the token the tenant's admin pastes into
-	// the identity provider tells the handler whose directory a request
-	// writes to. A real app keeps the hashes in its database (scim.HashToken,
-	// scim.BearerTokens) and lets each tenant's admin rotate them.
-	tokens := new(scim.Tokens)
-	tokens.Add(cfg.Token, cfg.DemoTenant.ID)
-
-	srv, err := scim.New(scim.Config{
-		Store:        NewSCIMStore(db),
-		Authenticate: tokens.Authenticate,
-		Logger:       cfg.Logger,
-		Clock:        cfg.Clock,
-	})
+	db, err := OpenDB(ctx, cfg.Store, cfg.Clock)
 	if err != nil {
 		return nil, nil, err
 	}
-	app := &App{DB: db, Tokens: tokens, SCIM: srv, Token: cfg.Token, log: cfg.Logger}
+	token, err := setUpTenant(ctx, db, cfg.DemoTenant, cfg.Token)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+
+	srv, err := scim.New(scim.Config{
+		Store: NewSCIMStore(db),
+		// One Secret Token per tenant: the token the tenant's admin pastes
+		// into the identity provider tells the handler whose directory a
+		// request writes to. The tenants table keeps only the token's
+		// SHA-256 hash, looked up through an index; a real app would keep
+		// several per tenant, so that an admin can rotate them.
+		Authenticate: scim.BearerTokens(func(ctx context.Context, token string) (string, error) {
+			t, err := db.TenantByTokenHash(ctx, tokenHash(token))
+			return t.ID, err
+		}),
+		Logger: cfg.Logger,
+		Clock:  cfg.Clock,
+	})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	app := &App{DB: db, SCIM: srv, Token: token, log: cfg.Logger}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", app.home)
@@ -80,6 +97,39 @@ func newApp(cfg Config) (*App, http.Handler, error) {
 	// The SCIM handler serves paths relative to where it is mounted.
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 	return app, app.logRequests(mux), nil
+}
+
+// Close closes the app's database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// tokenHash is the form in which the tenants table keeps a Secret Token:
+// its SHA-256 (scim.HashToken), in hex.
+func tokenHash(token string) string {
+	h := scim.HashToken(token)
+	return hex.EncodeToString(h[:])
+}
+
+// setUpTenant creates or renames the tenant and settles its Secret Token:
+// token if not "", else the stored one, else a new random one. It returns
+// the token if this call stored it, and "" if the tenant keeps the token
+// of an earlier start, which only the identity provider knows now.
+func setUpTenant(ctx context.Context, db *DB, t Tenant, token string) (string, error) {
+	if err := db.CreateTenant(ctx, t.ID, t.Name); err != nil {
+		return "", err
+	}
+	stored, err := db.TenantByID(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case token == "" && stored.SCIMTokenHash != "":
+		return "", nil
+	case token == "":
+		token = newToken()
+	case tokenHash(token) == stored.SCIMTokenHash:
+		return token, nil
+	}
+	return token, db.SetTenantTokenHash(ctx, t.ID, tokenHash(token))
 }
 
 // newToken returns a random Secret Token: 32 bytes, base64url.
@@ -147,18 +197,38 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 // home is the app's own page: every tenant's accounts and teams, read
 // from the app's tables, which SCIM writes to.
 func (a *App) home(w http.ResponseWriter, r *http.Request) {
-	var data homeData
-	for _, t := range a.DB.Tenants() {
-		v := tenantView{Tenant: t, Names: map[string]string{}}
-		v.Accounts, _ = a.DB.Accounts(t.ID, 0, 1000)
-		v.Teams, _ = a.DB.Teams(t.ID, 0, 1000, true)
-		for _, acc := range v.Accounts {
-			v.Names[acc.ID] = acc.DisplayName()
-		}
-		data.Tenants = append(data.Tenants, v)
+	data, err := a.homeData(r.Context())
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "reading the home page's data", slog.Any("err", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := homePage.Execute(w, data); err != nil {
 		a.log.ErrorContext(r.Context(), "rendering home page", slog.Any("err", err))
 	}
+}
+
+// homeData reads what the home page shows: the first 1000 accounts and
+// teams of each tenant.
+func (a *App) homeData(ctx context.Context) (homeData, error) {
+	var data homeData
+	tenants, err := a.DB.Tenants(ctx)
+	if err != nil {
+		return data, err
+	}
+	for _, t := range tenants {
+		v := tenantView{Tenant: t, Names: map[string]string{}}
+		if v.Accounts, _, err = a.DB.Accounts(ctx, t.ID, 0, 1000); err != nil {
+			return data, err
+		}
+		if v.Teams, _, err = a.DB.Teams(ctx, t.ID, 0, 1000, true); err != nil {
+			return data, err
+		}
+		for _, acc := range v.Accounts {
+			v.Names[acc.ID] = acc.DisplayName()
+		}
+		data.Tenants = append(data.Tenants, v)
+	}
+	return data, nil
 }

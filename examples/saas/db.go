@@ -1,28 +1,49 @@
 package main
 
 import (
-	"cmp"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
-	"slices"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"modernc.org/sqlite"               // database/sql driver "sqlite", pure Go
 )
 
-// This file is the app's existing data layer: tenants, accounts and teams,
-// as a SaaS backend has them before anyone mentions SCIM. It is in memory so
-// that the example runs without a database server, but it is shaped like
-// tables: one row type per table, a unique index on the login email per
-// tenant, a team_members join table, a version column for optimistic
-// locking and ORDER BY created_at for listings. Nothing here imports the
-// SCIM library; scimstore.go adapts it.
+// This file is the app's existing data layer: tenants, accounts and teams
+// in SQL tables, as a SaaS backend has them before anyone mentions SCIM.
+// It runs on an embedded SQLite file (no server to install) or on
+// PostgreSQL: one schema, with the two dialects' small differences
+// (placeholders, the auto-increment column, the timestamp type) in
+// [dialect]. Nothing here imports the SCIM library; scimstore.go adapts it.
+//
+// The tables:
+//
+//	tenants       id, name, scim_token_hash (hex SHA-256 of the Secret Token)
+//	accounts      (tenant_id, id) unique; unique (tenant_id, email_folded),
+//	              the login ignoring case; index (tenant_id, scim_external_id)
+//	teams         (tenant_id, id) unique; index (tenant_id, scim_external_id)
+//	team_members  (tenant_id, team_id, member_is_team, member_id) unique,
+//	              ON DELETE CASCADE from teams; index on the member
+//
+// Every table has a seq column, an auto-increment key that lists rows in
+// insertion order (created_at can tie, and can be set by the caller).
+// Writes of accounts and teams are conditioned on the version read
+// (UPDATE ... WHERE version = ?), the optimistic locking the SCIM adapter
+// turns into 412 Precondition Failed.
 
-// Errors of the data layer, the way a database driver reports a missing row,
-// a unique-index violation or a lost optimistic-locking race. The SCIM
-// adapter translates them into the store package's sentinels.
+// Errors of the data layer: a missing row, a unique-index violation or a
+// lost optimistic-locking race, translated from the driver's errors. The
+// SCIM adapter translates them into the store package's sentinels.
 var (
 	ErrNoRows       = errors.New("db: no rows")
 	ErrEmailTaken   = errors.New("db: email already used in this tenant")
@@ -35,6 +56,9 @@ var (
 type Tenant struct {
 	ID   string
 	Name string
+	// SCIMTokenHash is the hex SHA-256 of the tenant's SCIM Secret Token,
+	// or "" for none. The token itself is never stored.
+	SCIMTokenHash string
 }
 
 // Account is a person who can sign in to a tenant. It is the app's own
@@ -104,91 +128,280 @@ type TeamMember struct {
 	IsTeam bool
 }
 
-// DB is the app's database. It is safe for concurrent use; every method
-// runs as one transaction.
+// dialect is the SQL flavour of the database.
+type dialect int
+
+const (
+	sqliteDialect dialect = iota
+	postgresDialect
+)
+
+func (d dialect) String() string {
+	if d == postgresDialect {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is the app's database. It is safe for concurrent use.
 type DB struct {
-	now func() time.Time
-
-	mu      sync.RWMutex
-	tenants []Tenant
-	data    map[string]*tenantTables
-	seq     uint64 // for team_members.added, to list members in insertion order
+	sql     *sql.DB
+	dialect dialect
+	now     func() time.Time
 }
 
-// tenantTables are the rows of one tenant.
-type tenantTables struct {
-	accounts     map[string]*Account // PRIMARY KEY (id)
-	accountOrder []string            // ORDER BY created_at
-	byEmail      map[string]string   // UNIQUE INDEX (lower(email)) -> id
-	byExternalID map[string][]string // INDEX (scim_external_id) -> ids
-
-	teams     map[string]*Team
-	teamOrder []string
-
-	members map[string]map[TeamMember]uint64 // team_members: team id -> member -> added
-	teamsOf map[TeamMember]map[string]bool   // INDEX team_members (member): member -> team ids
-}
-
-// NewDB returns an empty database whose timestamps come from now (nil means
-// time.Now).
-func NewDB(now func() time.Time) *DB {
+// OpenDB opens the database named by spec and creates the app's tables if
+// they are missing:
+//
+//	sqlite:PATH            a SQLite file, created if missing
+//	memory                 an in-memory SQLite database, lost on exit
+//	postgres://...         PostgreSQL (postgresql:// too), through pgx
+//
+// Timestamps come from now (nil means time.Now).
+func OpenDB(ctx context.Context, spec string, now func() time.Time) (*DB, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &DB{now: now, data: make(map[string]*tenantTables)}
+	db := &DB{now: now}
+	var err error
+	switch {
+	case spec == "memory":
+		// Every connection to ":memory:" is a database of its own: keep
+		// exactly one.
+		db.sql, err = sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)")
+		if err == nil {
+			db.sql.SetMaxOpenConns(1)
+			db.sql.SetConnMaxLifetime(0)
+			db.sql.SetConnMaxIdleTime(0)
+		}
+	case strings.HasPrefix(spec, "sqlite:"):
+		path := strings.TrimPrefix(spec, "sqlite:")
+		if path == "" || strings.ContainsAny(path, "?#") {
+			return nil, fmt.Errorf("db: bad SQLite path %q", path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("db: %w", err)
+		}
+		// WAL lets readers run while one connection writes; the busy
+		// timeout and BEGIN IMMEDIATE make concurrent writers wait for
+		// the lock instead of failing with SQLITE_BUSY.
+		db.sql, err = sql.Open("sqlite", "file:"+path+
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		db.dialect = postgresDialect
+		db.sql, err = sql.Open("pgx", spec)
+	default:
+		return nil, fmt.Errorf("db: unknown store %q: want sqlite:PATH, memory or postgres://...", spec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: opening %s: %w", db.dialect, err)
+	}
+	if err := db.createTables(ctx); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
-// CreateTenant adds a tenant, or renames it if it exists.
-func (db *DB) CreateTenant(id, name string) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	for i := range db.tenants {
-		if db.tenants[i].ID == id {
-			db.tenants[i].Name = name
-			return
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// schema is the app's schema; SEQ and TIME are replaced per dialect.
+// CREATE TABLE IF NOT EXISTS keeps the example short: a real app runs
+// versioned migrations (store/sqlstore has an embedded, replica-safe
+// runner to learn from).
+const schema = `
+CREATE TABLE IF NOT EXISTS tenants (
+	seq SEQ,
+	id TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	scim_token_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tenants_scim_token_hash ON tenants (scim_token_hash);
+CREATE TABLE IF NOT EXISTS accounts (
+	seq SEQ,
+	tenant_id TEXT NOT NULL,
+	id TEXT NOT NULL,
+	email TEXT NOT NULL,
+	email_folded TEXT NOT NULL,
+	given_name TEXT NOT NULL,
+	family_name TEXT NOT NULL,
+	full_name TEXT NOT NULL,
+	job_title TEXT NOT NULL,
+	department TEXT NOT NULL,
+	manager_id TEXT NOT NULL,
+	disabled BOOLEAN NOT NULL,
+	created_at TIME NOT NULL,
+	updated_at TIME NOT NULL,
+	version BIGINT NOT NULL,
+	scim_external_id TEXT NOT NULL,
+	scim_extra TEXT NOT NULL,
+	CONSTRAINT accounts_id UNIQUE (tenant_id, id),
+	CONSTRAINT accounts_email UNIQUE (tenant_id, email_folded)
+);
+CREATE INDEX IF NOT EXISTS accounts_scim_external_id ON accounts (tenant_id, scim_external_id);
+CREATE TABLE IF NOT EXISTS teams (
+	seq SEQ,
+	tenant_id TEXT NOT NULL,
+	id TEXT NOT NULL,
+	name TEXT NOT NULL,
+	created_at TIME NOT NULL,
+	updated_at TIME NOT NULL,
+	version BIGINT NOT NULL,
+	scim_external_id TEXT NOT NULL,
+	scim_extra TEXT NOT NULL,
+	CONSTRAINT teams_id UNIQUE (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS teams_name ON teams (tenant_id, name);
+CREATE INDEX IF NOT EXISTS teams_scim_external_id ON teams (tenant_id, scim_external_id);
+CREATE TABLE IF NOT EXISTS team_members (
+	seq SEQ,
+	tenant_id TEXT NOT NULL,
+	team_id TEXT NOT NULL,
+	member_is_team BOOLEAN NOT NULL,
+	member_id TEXT NOT NULL,
+	CONSTRAINT team_members_id UNIQUE (tenant_id, team_id, member_is_team, member_id),
+	FOREIGN KEY (tenant_id, team_id) REFERENCES teams (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS team_members_member ON team_members (tenant_id, member_id, member_is_team)
+`
+
+// createTables creates the schema in one transaction. On PostgreSQL an
+// advisory lock serialises replicas that start at once (concurrent CREATE
+// TABLE IF NOT EXISTS can fail there); SQLite's BEGIN IMMEDIATE does the
+// same.
+func (db *DB) createTables(ctx context.Context) error {
+	seq, ts := "INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"
+	if db.dialect == postgresDialect {
+		seq, ts = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "TIMESTAMPTZ"
+	}
+	ddl := strings.NewReplacer("SEQ", seq, "TIME", ts).Replace(schema)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if db.dialect == postgresDialect {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7243)"); err != nil {
+				return err
+			}
+		}
+		for _, stmt := range strings.Split(ddl, ";") {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("db: creating tables: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// q rewrites the ? placeholders of query for the dialect: PostgreSQL
+// numbers them ($1, $2, ...). No query of this file has a ? elsewhere.
+func (db *DB) q(query string) string {
+	if db.dialect != postgresDialect {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, part := range strings.SplitAfter(query, "?") {
+		if strings.HasSuffix(part, "?") {
+			n++
+			b.WriteString(part[:len(part)-1] + "$" + strconv.Itoa(n))
+		} else {
+			b.WriteString(part)
 		}
 	}
-	db.tenants = append(db.tenants, Tenant{ID: id, Name: name})
-	db.tables(id)
+	return b.String()
 }
 
-// Tenants returns every tenant in creation order.
-func (db *DB) Tenants() []Tenant {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	return slices.Clone(db.tenants)
+// tx runs fn in a transaction, committed if fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
-// tables returns the tenant's tables, creating them on first use. The
-// caller holds db.mu for writing.
-func (db *DB) tables(tenantID string) *tenantTables {
-	t := db.data[tenantID]
-	if t == nil {
-		t = &tenantTables{
-			accounts:     make(map[string]*Account),
-			byEmail:      make(map[string]string),
-			byExternalID: make(map[string][]string),
-			teams:        make(map[string]*Team),
-			members:      make(map[string]map[TeamMember]uint64),
-			teamsOf:      make(map[TeamMember]map[string]bool),
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// timeArg is t as the dialect's timestamp column takes it: timestamptz on
+// PostgreSQL, RFC 3339 text in UTC on SQLite (which has no time type).
+func (db *DB) timeArg(t time.Time) any {
+	if db.dialect == postgresDialect {
+		return t.UTC()
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// stamp truncates t to microseconds, PostgreSQL's precision, so a row
+// reads back as written on both dialects.
+func stamp(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }
+
+// timeCol scans a timestamp column of either dialect.
+type timeCol struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (c timeCol) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*c.t = v.UTC()
+		return nil
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		*c.t = t
+		return err
+	case []byte:
+		t, err := time.Parse(time.RFC3339Nano, string(v))
+		*c.t = t
+		return err
+	}
+	return fmt.Errorf("db: cannot scan %T into a time", src)
+}
+
+// uniqueViolation returns the constraint or index a unique violation
+// names, and whether err is one: SQLSTATE 23505 on PostgreSQL,
+// SQLITE_CONSTRAINT_UNIQUE on SQLite.
+func uniqueViolation(err error) (string, bool) {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		return pg.ConstraintName, true
+	}
+	const sqliteConstraintUnique = 2067
+	var lite *sqlite.Error
+	if errors.As(err, &lite) && lite.Code() == sqliteConstraintUnique {
+		// SQLite names the columns: "UNIQUE constraint failed:
+		// accounts.tenant_id, accounts.email_folded".
+		if strings.Contains(lite.Error(), "email_folded") {
+			return "accounts_email", true
 		}
-		db.data[tenantID] = t
+		return "", true
 	}
-	return t
+	return "", false
 }
 
-// readTables returns the tenant's tables for reading; an unknown tenant
-// has empty ones. The caller holds db.mu.
-func (db *DB) readTables(tenantID string) *tenantTables {
-	if t := db.data[tenantID]; t != nil {
-		return t
+// insertErr translates the error of an INSERT or UPDATE of accounts or
+// teams.
+func insertErr(err error) error {
+	if name, ok := uniqueViolation(err); ok {
+		if name == "accounts_email" {
+			return fmt.Errorf("%w (%w)", ErrEmailTaken, err)
+		}
+		return fmt.Errorf("%w (%w)", ErrDuplicateKey, err)
 	}
-	return &tenantTables{}
+	return err
 }
 
-// emailKey is the key of the unique email index: two emails have the same
-// key exactly when strings.EqualFold says they are equal, which is how
-// SCIM compares userName (RFC 7643 §4.1.1, caseExact false).
+// emailKey is the key of the unique email index, computed in Go rather
+// than with lower(): SQLite's lower() folds ASCII only, PostgreSQL's
+// depends on the database's locale. Two emails have the same key exactly
+// when strings.EqualFold says they are equal, which is how SCIM compares
+// userName (RFC 7643 §4.1.1, caseExact false).
 func emailKey(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -214,357 +427,508 @@ func foldRune(r rune) rune {
 	return low
 }
 
-func cloneAccount(a *Account) Account {
-	c := *a
-	c.SCIMExtra = slices.Clone(a.SCIMExtra)
-	return c
+// CreateTenant adds a tenant without a token, or renames it if it exists.
+func (db *DB) CreateTenant(ctx context.Context, id, name string) error {
+	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO tenants (id, name, scim_token_hash) VALUES (?, ?, '')
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name`), id, name)
+	return err
+}
+
+// SetTenantTokenHash sets the hash of the tenant's Secret Token.
+func (db *DB) SetTenantTokenHash(ctx context.Context, id, hash string) error {
+	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE tenants SET scim_token_hash = ? WHERE id = ?`), hash, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrNoRows
+	}
+	return nil
+}
+
+const tenantCols = `id, name, scim_token_hash`
+
+// TenantByID returns the tenant, or ErrNoRows.
+func (db *DB) TenantByID(ctx context.Context, id string) (Tenant, error) {
+	var t Tenant
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT `+tenantCols+` FROM tenants WHERE id = ?`), id).
+		Scan(&t.ID, &t.Name, &t.SCIMTokenHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tenant{}, ErrNoRows
+	}
+	return t, err
+}
+
+// TenantByTokenHash returns the tenant whose Secret Token has the hash, or
+// ErrNoRows.
+func (db *DB) TenantByTokenHash(ctx context.Context, hash string) (Tenant, error) {
+	if hash == "" {
+		return Tenant{}, ErrNoRows
+	}
+	var t Tenant
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT `+tenantCols+` FROM tenants WHERE scim_token_hash = ?`), hash).
+		Scan(&t.ID, &t.Name, &t.SCIMTokenHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tenant{}, ErrNoRows
+	}
+	return t, err
+}
+
+// Tenants returns every tenant in creation order.
+func (db *DB) Tenants(ctx context.Context) ([]Tenant, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Tenant
+	for rows.Next() {
+		var t Tenant
+		if err := rows.Scan(&t.ID, &t.Name, &t.SCIMTokenHash); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// accountCols are the columns scanAccount reads, in order.
+const accountCols = `tenant_id, id, email, given_name, family_name, full_name, job_title, department,
+	manager_id, disabled, created_at, updated_at, version, scim_external_id, scim_extra`
+
+// scanAccount reads one row of accountCols.
+func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
+	var a Account
+	var extra string
+	err := row.Scan(&a.TenantID, &a.ID, &a.Email, &a.GivenName, &a.FamilyName, &a.FullName, &a.JobTitle, &a.Department,
+		&a.ManagerID, &a.Disabled, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Version, &a.SCIMExternalID, &extra)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, ErrNoRows
+	}
+	if extra != "" {
+		a.SCIMExtra = json.RawMessage(extra)
+	}
+	return a, err
+}
+
+// queryAccounts runs a SELECT of accountCols and reads every row. The rows
+// are closed before it returns, so the caller may query again on the same
+// connection (an in-memory database has one).
+func (db *DB) queryAccounts(ctx context.Context, q querier, query string, args ...any) ([]Account, error) {
+	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // AccountByID returns the account, or ErrNoRows.
-func (db *DB) AccountByID(tenantID, id string) (Account, error) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	a := db.readTables(tenantID).accounts[id]
-	if a == nil {
-		return Account{}, ErrNoRows
-	}
-	return cloneAccount(a), nil
+func (db *DB) AccountByID(ctx context.Context, tenantID, id string) (Account, error) {
+	return scanAccount(db.sql.QueryRowContext(ctx,
+		db.q(`SELECT `+accountCols+` FROM accounts WHERE tenant_id = ? AND id = ?`), tenantID, id))
 }
 
 // AccountByEmail returns the account whose login is email, ignoring case,
-// or ErrNoRows.
-func (db *DB) AccountByEmail(tenantID, email string) (Account, error) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	t := db.readTables(tenantID)
-	a := t.accounts[t.byEmail[emailKey(email)]]
-	if a == nil {
-		return Account{}, ErrNoRows
-	}
-	return cloneAccount(a), nil
+// or ErrNoRows. It reads the unique email index.
+func (db *DB) AccountByEmail(ctx context.Context, tenantID, email string) (Account, error) {
+	return scanAccount(db.sql.QueryRowContext(ctx,
+		db.q(`SELECT `+accountCols+` FROM accounts WHERE tenant_id = ? AND email_folded = ?`), tenantID, emailKey(email)))
 }
 
 // AccountsByExternalID returns the accounts whose SCIMExternalID is extID
 // (compared exactly), in creation order.
-func (db *DB) AccountsByExternalID(tenantID, extID string) []Account {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	t := db.readTables(tenantID)
-	var out []Account
-	for _, id := range t.byExternalID[extID] {
-		out = append(out, cloneAccount(t.accounts[id]))
-	}
-	return out
+func (db *DB) AccountsByExternalID(ctx context.Context, tenantID, extID string) ([]Account, error) {
+	return db.queryAccounts(ctx, db.sql,
+		`SELECT `+accountCols+` FROM accounts WHERE tenant_id = ? AND scim_external_id = ? ORDER BY seq`, tenantID, extID)
 }
 
 // Accounts returns up to limit accounts of the tenant from offset in
 // creation order, and the number of accounts.
-func (db *DB) Accounts(tenantID string, offset, limit int) ([]Account, int) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	t := db.readTables(tenantID)
-	ids := window(t.accountOrder, offset, limit)
-	out := make([]Account, len(ids))
-	for i, id := range ids {
-		out[i] = cloneAccount(t.accounts[id])
-	}
-	return out, len(t.accountOrder)
+func (db *DB) Accounts(ctx context.Context, tenantID string, offset, limit int) ([]Account, int, error) {
+	return db.FindAccounts(ctx, tenantID, "", nil, offset, limit)
 }
 
-// window returns s[offset:offset+limit], clamped.
-func window(s []string, offset, limit int) []string {
-	from := min(max(offset, 0), len(s))
-	to := min(from+max(limit, 0), len(s))
-	return s[from:to]
+// FindAccounts returns up to limit accounts of the tenant from offset, in
+// creation order, that satisfy the SQL condition where over the accounts
+// columns ("" for all), whose ? placeholders take args; and the number of
+// accounts that satisfy it.
+func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []any, offset, limit int) ([]Account, int, error) {
+	cond := `tenant_id = ?`
+	if where != "" {
+		cond += ` AND (` + where + `)`
+	}
+	args = append([]any{tenantID}, args...)
+	var total int
+	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM accounts WHERE `+cond), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || offset >= total {
+		return nil, total, nil
+	}
+	rows, err := db.queryAccounts(ctx, db.sql, `SELECT `+accountCols+` FROM accounts WHERE `+cond+
+		` ORDER BY seq LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...)
+	return rows, total, err
 }
 
 // InsertAccount inserts a new account with Version 1 and returns it. It
 // returns ErrDuplicateKey if the ID exists and ErrEmailTaken if another
-// account of the tenant has the email.
-func (db *DB) InsertAccount(a Account) (Account, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t := db.tables(a.TenantID)
-	if t.accounts[a.ID] != nil {
-		return Account{}, ErrDuplicateKey
-	}
-	key := emailKey(a.Email)
-	if _, taken := t.byEmail[key]; taken {
-		return Account{}, ErrEmailTaken
-	}
+// account of the tenant has the email: the unique indexes decide, so two
+// concurrent inserts of one email give one success.
+func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = db.now()
 	}
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = a.CreatedAt
 	}
-	a.Version = 1
-	row := cloneAccount(&a)
-	t.accounts[a.ID] = &row
-	t.accountOrder = append(t.accountOrder, a.ID)
-	t.byEmail[key] = a.ID
-	t.indexExternalID(a.ID, "", a.SCIMExternalID)
-	return cloneAccount(&row), nil
+	a.CreatedAt, a.UpdatedAt, a.Version = stamp(a.CreatedAt), stamp(a.UpdatedAt), 1
+	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
+		family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
+		scim_external_id, scim_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
+		a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
+		a.SCIMExternalID, string(a.SCIMExtra))
+	if err != nil {
+		return Account{}, insertErr(err)
+	}
+	return a, nil
 }
 
-// indexExternalID moves id from the old external id's index entry to the
-// new one's.
-func (t *tenantTables) indexExternalID(id, old, ext string) {
-	if old == ext {
-		return
+// versionErr explains why a conditioned write of table's row changed
+// nothing: ErrNoRows if the row is gone, else ErrStaleVersion.
+func (db *DB) versionErr(ctx context.Context, q querier, table, tenantID, id string) error {
+	var v int64
+	err := q.QueryRowContext(ctx, db.q(`SELECT version FROM `+table+` WHERE tenant_id = ? AND id = ?`), tenantID, id).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNoRows
+	case err != nil:
+		return err
 	}
-	if old != "" {
-		ids := slices.DeleteFunc(t.byExternalID[old], func(x string) bool { return x == id })
-		if len(ids) == 0 {
-			delete(t.byExternalID, old)
-		} else {
-			t.byExternalID[old] = ids
-		}
-	}
-	if ext != "" {
-		t.byExternalID[ext] = append(t.byExternalID[ext], id)
-	}
+	return ErrStaleVersion
 }
 
 // UpdateAccount replaces the row a.ID with a, keeping CreatedAt, and
 // increments Version. If expectedVersion is not 0 and the row's Version
-// differs, it returns ErrStaleVersion (UPDATE ... WHERE version = $n). It
+// differs, it returns ErrStaleVersion (UPDATE ... WHERE version = ?). It
 // returns ErrNoRows if there is no such account and ErrEmailTaken if
 // another account has the new email.
-func (db *DB) UpdateAccount(a Account, expectedVersion int64) (Account, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t := db.tables(a.TenantID)
-	old := t.accounts[a.ID]
-	if old == nil {
-		return Account{}, ErrNoRows
-	}
-	if expectedVersion != 0 && old.Version != expectedVersion {
-		return Account{}, ErrStaleVersion
-	}
-	oldKey, key := emailKey(old.Email), emailKey(a.Email)
-	if id, taken := t.byEmail[key]; taken && id != a.ID {
-		return Account{}, ErrEmailTaken
-	}
-	delete(t.byEmail, oldKey)
-	t.byEmail[key] = a.ID
-	t.indexExternalID(a.ID, old.SCIMExternalID, a.SCIMExternalID)
-	a.CreatedAt = old.CreatedAt
+func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int64) (Account, error) {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = db.now()
 	}
-	a.Version = old.Version + 1
-	row := cloneAccount(&a)
-	t.accounts[a.ID] = &row
-	return cloneAccount(&row), nil
+	a.UpdatedAt = stamp(a.UpdatedAt)
+	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
+		family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
+		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?
+		WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
+		RETURNING created_at, version`),
+		a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
+		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra),
+		a.TenantID, a.ID, expectedVersion, expectedVersion)
+	err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, db.versionErr(ctx, db.sql, "accounts", a.TenantID, a.ID)
+	}
+	if err != nil {
+		return Account{}, insertErr(err)
+	}
+	return a, nil
 }
 
-// DeleteAccount deletes the account and its team memberships (ON DELETE
-// CASCADE), bumping the version of each team it left. expectedVersion
+// DeleteAccount deletes the account and its team memberships, bumping
+// the version of each team it left, in one transaction. expectedVersion
 // works as in UpdateAccount.
-func (db *DB) DeleteAccount(tenantID, id string, expectedVersion int64) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t := db.tables(tenantID)
-	a := t.accounts[id]
-	if a == nil {
-		return ErrNoRows
+func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM accounts WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)`),
+			tenantID, id, expectedVersion, expectedVersion)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return db.versionErr(ctx, tx, "accounts", tenantID, id)
+		}
+		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id})
+	})
+}
+
+// dropMember deletes the rows of team_members that name m, bumping the
+// version of each team m leaves.
+func (db *DB) dropMember(ctx context.Context, tx *sql.Tx, tenantID string, m TeamMember) error {
+	if _, err := tx.ExecContext(ctx, db.q(`UPDATE teams SET version = version + 1, updated_at = ?
+		WHERE tenant_id = ? AND id IN (SELECT team_id FROM team_members
+			WHERE tenant_id = ? AND member_id = ? AND member_is_team = ?)`),
+		db.timeArg(stamp(db.now())), tenantID, tenantID, m.ID, m.IsTeam); err != nil {
+		return err
 	}
-	if expectedVersion != 0 && a.Version != expectedVersion {
-		return ErrStaleVersion
+	_, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND member_id = ? AND member_is_team = ?`),
+		tenantID, m.ID, m.IsTeam)
+	return err
+}
+
+// teamCols are the columns scanTeam reads, in order.
+const teamCols = `tenant_id, id, name, created_at, updated_at, version, scim_external_id, scim_extra`
+
+func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
+	var t Team
+	var extra string
+	err := row.Scan(&t.TenantID, &t.ID, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Version,
+		&t.SCIMExternalID, &extra)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Team{}, ErrNoRows
 	}
-	t.dropMember(TeamMember{ID: id}, db.now())
-	delete(t.byEmail, emailKey(a.Email))
-	t.indexExternalID(id, a.SCIMExternalID, "")
-	delete(t.accounts, id)
-	t.accountOrder = slices.DeleteFunc(t.accountOrder, func(x string) bool { return x == id })
-	return nil
+	if extra != "" {
+		t.SCIMExtra = json.RawMessage(extra)
+	}
+	return t, err
+}
+
+// queryTeams runs a SELECT of teamCols and reads every row, closing the
+// rows before it returns.
+func (db *DB) queryTeams(ctx context.Context, q querier, query string, args ...any) ([]Team, error) {
+	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Team
+	for rows.Next() {
+		t, err := scanTeam(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // TeamsOfAccount returns the teams the account belongs to, in team
-// creation order, without their members.
-func (db *DB) TeamsOfAccount(tenantID, accountID string) []Team {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	t := db.readTables(tenantID)
-	var out []Team
-	for _, id := range t.teamOrder {
-		if t.teamsOf[TeamMember{ID: accountID}][id] {
-			out = append(out, cloneTeam(t.teams[id]))
-		}
-	}
-	return out
+// creation order, without their members. It reads the team_members index
+// on the member.
+func (db *DB) TeamsOfAccount(ctx context.Context, tenantID, accountID string) ([]Team, error) {
+	return db.queryTeams(ctx, db.sql, `SELECT `+prefixed("t.", teamCols)+` FROM teams t
+		JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
+		WHERE m.tenant_id = ? AND m.member_id = ? AND m.member_is_team = ? ORDER BY t.seq`, tenantID, accountID, false)
 }
 
-func cloneTeam(tm *Team) Team {
-	c := *tm
-	c.Members = nil
-	c.SCIMExtra = slices.Clone(tm.SCIMExtra)
-	return c
+// prefixed qualifies each column of cols with p.
+func prefixed(p, cols string) string {
+	fields := strings.Split(cols, ",")
+	for i, f := range fields {
+		fields[i] = p + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
 }
 
-// teamOut returns a copy of the team, with MemberIDs loaded if
-// withMembers.
-func (t *tenantTables) teamOut(tm *Team, withMembers bool) Team {
-	c := cloneTeam(tm)
-	if withMembers {
-		added := t.members[tm.ID]
-		c.Members = make([]TeamMember, 0, len(added))
-		for m := range added {
-			c.Members = append(c.Members, m)
-		}
-		slices.SortFunc(c.Members, func(x, y TeamMember) int { return cmp.Compare(added[x], added[y]) })
+// members loads the members of team id in the order they were added.
+func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]TeamMember, error) {
+	rows, err := q.QueryContext(ctx, db.q(`SELECT member_id, member_is_team FROM team_members
+		WHERE tenant_id = ? AND team_id = ? ORDER BY seq`), tenantID, id)
+	if err != nil {
+		return nil, err
 	}
-	return c
+	defer rows.Close()
+	out := []TeamMember{}
+	for rows.Next() {
+		var m TeamMember
+		if err := rows.Scan(&m.ID, &m.IsTeam); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // TeamByID returns the team, its members only if withMembers, or
 // ErrNoRows.
-func (db *DB) TeamByID(tenantID, id string, withMembers bool) (Team, error) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	t := db.readTables(tenantID)
-	tm := t.teams[id]
-	if tm == nil {
-		return Team{}, ErrNoRows
+func (db *DB) TeamByID(ctx context.Context, tenantID, id string, withMembers bool) (Team, error) {
+	t, err := scanTeam(db.sql.QueryRowContext(ctx, db.q(`SELECT `+teamCols+` FROM teams WHERE tenant_id = ? AND id = ?`), tenantID, id))
+	if err != nil || !withMembers {
+		return t, err
 	}
-	return t.teamOut(tm, withMembers), nil
+	t.Members, err = db.members(ctx, db.sql, tenantID, id)
+	return t, err
 }
 
 // Teams returns up to limit teams from offset in creation order, with
 // their members if withMembers, and the number of teams.
-func (db *DB) Teams(tenantID string, offset, limit int, withMembers bool) ([]Team, int) {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	t := db.readTables(tenantID)
-	ids := window(t.teamOrder, offset, limit)
-	out := make([]Team, len(ids))
-	for i, id := range ids {
-		out[i] = t.teamOut(t.teams[id], withMembers)
-	}
-	return out, len(t.teamOrder)
+func (db *DB) Teams(ctx context.Context, tenantID string, offset, limit int, withMembers bool) ([]Team, int, error) {
+	return db.FindTeams(ctx, tenantID, "", nil, offset, limit, withMembers)
 }
 
-// dropMember deletes the rows of team_members that name m (ON DELETE
-// CASCADE), bumping the version of each team m leaves.
-func (t *tenantTables) dropMember(m TeamMember, now time.Time) {
-	for teamID := range t.teamsOf[m] {
-		delete(t.members[teamID], m)
-		t.teams[teamID].Version++
-		t.teams[teamID].UpdatedAt = now
+// FindTeams is FindAccounts for teams, with their members if
+// withMembers.
+func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any, offset, limit int, withMembers bool) ([]Team, int, error) {
+	cond := `tenant_id = ?`
+	if where != "" {
+		cond += ` AND (` + where + `)`
 	}
-	delete(t.teamsOf, m)
+	args = append([]any{tenantID}, args...)
+	var total int
+	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM teams WHERE `+cond), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || offset >= total {
+		return nil, total, nil
+	}
+	teams, err := db.queryTeams(ctx, db.sql, `SELECT `+teamCols+` FROM teams WHERE `+cond+
+		` ORDER BY seq LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...)
+	if err != nil || !withMembers {
+		return teams, total, err
+	}
+	for i := range teams {
+		if teams[i].Members, err = db.members(ctx, db.sql, tenantID, teams[i].ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return teams, total, nil
 }
 
 // setMembers makes ms the members of team teamID, keeping the insertion
-// order of members that stay. It returns ErrNoSuchMember (and changes
-// nothing) if a member is not an account or a team of the tenant:
-// team_members has foreign keys.
-func (db *DB) setMembers(t *tenantTables, teamID string, ms []TeamMember) error {
+// order of members that stay. It returns ErrNoSuchMember if a member is
+// not an account or a team of the tenant (a team may contain itself).
+func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
 	for _, m := range ms {
-		if (m.IsTeam && t.teams[m.ID] == nil && m.ID != teamID) || (!m.IsTeam && t.accounts[m.ID] == nil) {
-			return ErrNoSuchMember
-		}
-	}
-	old := t.members[teamID]
-	next := make(map[TeamMember]uint64, len(ms))
-	for _, m := range ms {
-		if _, dup := next[m]; dup {
+		if m.IsTeam && m.ID == teamID {
 			continue
 		}
-		if added, ok := old[m]; ok {
-			next[m] = added
-		} else {
-			db.seq++
-			next[m] = db.seq
+		table := "accounts"
+		if m.IsTeam {
+			table = "teams"
+		}
+		var one int
+		err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM `+table+` WHERE tenant_id = ? AND id = ?`), tenantID, m.ID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoSuchMember
+		}
+		if err != nil {
+			return err
 		}
 	}
-	for m := range old {
-		if _, stays := next[m]; !stays {
-			delete(t.teamsOf[m], teamID)
+	old, err := db.members(ctx, tx, tenantID, teamID)
+	if err != nil {
+		return err
+	}
+	next := make(map[TeamMember]bool, len(ms))
+	for _, m := range ms {
+		next[m] = true
+	}
+	for _, m := range old {
+		if next[m] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members
+			WHERE tenant_id = ? AND team_id = ? AND member_is_team = ? AND member_id = ?`),
+			tenantID, teamID, m.IsTeam, m.ID); err != nil {
+			return err
 		}
 	}
-	for m := range next {
-		if t.teamsOf[m] == nil {
-			t.teamsOf[m] = make(map[string]bool)
+	for _, m := range ms {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), tenantID, teamID, m.IsTeam, m.ID); err != nil {
+			return err
 		}
-		t.teamsOf[m][teamID] = true
 	}
-	t.members[teamID] = next
 	return nil
 }
 
 // InsertTeam inserts a new team with its members and Version 1. It returns
 // ErrDuplicateKey if the ID exists and ErrNoSuchMember if a member is not an
 // account of the tenant.
-func (db *DB) InsertTeam(tm Team) (Team, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t := db.tables(tm.TenantID)
-	if t.teams[tm.ID] != nil {
-		return Team{}, ErrDuplicateKey
-	}
-	if err := db.setMembers(t, tm.ID, tm.Members); err != nil {
-		return Team{}, err
-	}
+func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 	if tm.CreatedAt.IsZero() {
 		tm.CreatedAt = db.now()
 	}
 	if tm.UpdatedAt.IsZero() {
 		tm.UpdatedAt = tm.CreatedAt
 	}
-	tm.Version = 1
-	row := cloneTeam(&tm)
-	t.teams[tm.ID] = &row
-	t.teamOrder = append(t.teamOrder, tm.ID)
-	return t.teamOut(&row, true), nil
+	tm.CreatedAt, tm.UpdatedAt, tm.Version = stamp(tm.CreatedAt), stamp(tm.UpdatedAt), 1
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO teams (tenant_id, id, name, created_at, updated_at, version,
+			scim_external_id, scim_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			tm.TenantID, tm.ID, tm.Name, db.timeArg(tm.CreatedAt), db.timeArg(tm.UpdatedAt), tm.Version,
+			tm.SCIMExternalID, string(tm.SCIMExtra)); err != nil {
+			return insertErr(err)
+		}
+		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
+			return err
+		}
+		var err error
+		tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID)
+		return err
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return tm, nil
 }
 
 // UpdateTeam replaces the team's row and members, keeping CreatedAt.
 // Errors are as for UpdateAccount and InsertTeam.
-func (db *DB) UpdateTeam(tm Team, expectedVersion int64) (Team, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t := db.tables(tm.TenantID)
-	old := t.teams[tm.ID]
-	if old == nil {
-		return Team{}, ErrNoRows
-	}
-	if expectedVersion != 0 && old.Version != expectedVersion {
-		return Team{}, ErrStaleVersion
-	}
-	if err := db.setMembers(t, tm.ID, tm.Members); err != nil {
-		return Team{}, err
-	}
-	tm.CreatedAt = old.CreatedAt
+func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
 	if tm.UpdatedAt.IsZero() {
 		tm.UpdatedAt = db.now()
 	}
-	tm.Version = old.Version + 1
-	row := cloneTeam(&tm)
-	t.teams[tm.ID] = &row
-	return t.teamOut(&row, true), nil
+	tm.UpdatedAt = stamp(tm.UpdatedAt)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET name = ?, updated_at = ?, version = version + 1,
+			scim_external_id = ?, scim_extra = ?
+			WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
+			RETURNING created_at, version`),
+			tm.Name, db.timeArg(tm.UpdatedAt), tm.SCIMExternalID, string(tm.SCIMExtra),
+			tm.TenantID, tm.ID, expectedVersion, expectedVersion).Scan(timeCol{&tm.CreatedAt}, &tm.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return db.versionErr(ctx, tx, "teams", tm.TenantID, tm.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
+			return err
+		}
+		tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID)
+		return err
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return tm, nil
 }
 
-// DeleteTeam deletes the team and its memberships. expectedVersion works
-// as in UpdateAccount.
-func (db *DB) DeleteTeam(tenantID, id string, expectedVersion int64) error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	t := db.tables(tenantID)
-	tm := t.teams[id]
-	if tm == nil {
-		return ErrNoRows
-	}
-	if expectedVersion != 0 && tm.Version != expectedVersion {
-		return ErrStaleVersion
-	}
-	for m := range t.members[id] {
-		delete(t.teamsOf[m], id)
-	}
-	delete(t.members, id)
-	t.dropMember(TeamMember{ID: id, IsTeam: true}, db.now())
-	delete(t.teams, id)
-	t.teamOrder = slices.DeleteFunc(t.teamOrder, func(x string) bool { return x == id })
-	return nil
+// DeleteTeam deletes the team, its members (ON DELETE CASCADE) and its
+// memberships in other teams, bumping their versions. expectedVersion
+// works as in UpdateAccount.
+func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		// The team's own member rows go first: they would otherwise bump
+		// the version of a team that is being deleted, itself.
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND team_id = ?
+			AND EXISTS (SELECT 1 FROM teams WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?))`),
+			tenantID, id, tenantID, id, expectedVersion, expectedVersion); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM teams WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)`),
+			tenantID, id, expectedVersion, expectedVersion)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return db.versionErr(ctx, tx, "teams", tenantID, id)
+		}
+		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id, IsTeam: true})
+	})
 }

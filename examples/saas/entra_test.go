@@ -181,7 +181,7 @@ func TestEntraProvisioningCycle(t *testing.T) {
 	}
 
 	// The app's own tables hold the account: the mapping worked.
-	acct, err := app.DB.AccountByID("acme", id)
+	acct, err := app.DB.AccountByID(t.Context(), "acme", id)
 	if err != nil {
 		t.Fatalf("account %s not in the app's DB: %v", id, err)
 	}
@@ -235,7 +235,7 @@ func TestEntraProvisioningCycle(t *testing.T) {
 		"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
 		"totalResults": 1, "itemsPerPage": 1, "startIndex": 1,
 		"Resources": [`+wantGroup+`]}`, r.object(t))
-	if team, err := app.DB.TeamByID("acme", gid, true); err != nil || team.Name != "displayName" || len(team.Members) != 0 {
+	if team, err := app.DB.TeamByID(t.Context(), "acme", gid, true); err != nil || team.Name != "displayName" || len(team.Members) != 0 {
 		t.Errorf("team row: %+v, %v; want team \"displayName\" without members", team, err)
 	}
 
@@ -251,7 +251,7 @@ func TestEntraProvisioningCycle(t *testing.T) {
 		!strings.Contains(notFound["detail"].(string), id) {
 		t.Errorf("404 body %s, want a SCIM Error naming the id", r.body)
 	}
-	if _, err := app.DB.AccountByID("acme", id); err == nil {
+	if _, err := app.DB.AccountByID(t.Context(), "acme", id); err == nil {
 		t.Error("the account is still in the app's DB after DELETE")
 	}
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,20 +21,34 @@ const testToken = "test-secret-token"
 // testNow is the app's clock in tests, so meta.created is known.
 var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// testServer starts the app behind httptest.NewServer, as an identity
-// provider sees it.
+// testServer starts the app on a fresh SQLite file behind
+// httptest.NewServer, as an identity provider sees it.
 func testServer(t *testing.T) (*App, *httptest.Server) {
 	t.Helper()
-	app, h, err := newApp(Config{
-		Token:  testToken,
+	return startApp(t, "sqlite:"+filepath.Join(t.TempDir(), "saas.db"), testToken)
+}
+
+// startApp starts the app on the database store with the Secret Token
+// token ("" for the stored one) behind httptest.NewServer. Cleanup stops
+// the server and closes the database.
+func startApp(t *testing.T, store, token string) (*App, *httptest.Server) {
+	t.Helper()
+	app, h, err := newApp(t.Context(), Config{
+		Store:  store,
+		Token:  token,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Clock:  func() time.Time { return testNow },
 	})
 	if err != nil {
-		t.Fatalf("newApp: %v", err)
+		t.Fatalf("newApp(%s): %v", store, err)
 	}
 	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		ts.Close()
+		if err := app.Close(); err != nil {
+			t.Errorf("closing the app: %v", err)
+		}
+	})
 	return app, ts
 }
 

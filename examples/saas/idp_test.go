@@ -47,7 +47,7 @@ func TestJumpCloudTestConnection(t *testing.T) {
 	jc.want(r, http.StatusOK, "GET test user")
 	diffJSON(t, "test user groups", `[{"value": "`+gid+`", "$ref": "`+jc.base+`/Groups/`+gid+`",
 		"display": "JumpCloud Test Group", "type": "direct"}]`, r.object(t)["groups"])
-	acct, err := app.DB.AccountByEmail("acme", "TEST-SCIM@example.com")
+	acct, err := app.DB.AccountByEmail(t.Context(), "acme", "TEST-SCIM@example.com")
 	if err != nil || acct.ID != uid || acct.FullName != "Test User" {
 		t.Errorf("account by email: %+v, %v; want the test user named \"Test User\"", acct, err)
 	}
@@ -57,7 +57,7 @@ func TestJumpCloudTestConnection(t *testing.T) {
 	if r.status != http.StatusNoContent {
 		t.Fatalf("DELETE test user: %d %s", r.status, r.body)
 	}
-	if team, err := app.DB.TeamByID("acme", gid, true); err != nil || len(team.Members) != 0 {
+	if team, err := app.DB.TeamByID(t.Context(), "acme", gid, true); err != nil || len(team.Members) != 0 {
 		t.Errorf("team after the member's deletion: %+v, %v; want no members", team, err)
 	}
 	r = jc.do("DELETE", "/Groups/"+gid, "")
@@ -65,11 +65,11 @@ func TestJumpCloudTestConnection(t *testing.T) {
 		t.Fatalf("DELETE test group: %d %s", r.status, r.body)
 	}
 
-	if accounts, n := app.DB.Accounts("acme", 0, 10); n != 0 {
-		t.Errorf("accounts left after Test Connection: %+v", accounts)
+	if accounts, n, err := app.DB.Accounts(t.Context(), "acme", 0, 10); err != nil || n != 0 {
+		t.Errorf("accounts left after Test Connection: %+v, %v", accounts, err)
 	}
-	if teams, n := app.DB.Teams("acme", 0, 10, false); n != 0 {
-		t.Errorf("teams left after Test Connection: %+v", teams)
+	if teams, n, err := app.DB.Teams(t.Context(), "acme", 0, 10, false); err != nil || n != 0 {
+		t.Errorf("teams left after Test Connection: %+v, %v", teams, err)
 	}
 }
 
@@ -151,7 +151,7 @@ func TestOktaListUsers(t *testing.T) {
 // TestAppRoutes checks the app's own routes next to the SCIM endpoint.
 func TestAppRoutes(t *testing.T) {
 	app, ts := testServer(t)
-	if _, err := app.DB.InsertAccount(Account{ID: "a1", TenantID: "acme", Email: "ada@example.com", FullName: "Ada <Lovelace>", Department: "R&D"}); err != nil {
+	if _, err := app.DB.InsertAccount(t.Context(), Account{ID: "a1", TenantID: "acme", Email: "ada@example.com", FullName: "Ada <Lovelace>", Department: "R&D"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -4,26 +4,35 @@
 //
 // What it shows:
 //
-//   - db.go: the app's own data model, accounts and teams per tenant, which
-//     knows nothing about SCIM (here in memory, shaped like SQL tables).
+//   - db.go: the app's own data layer, accounts and teams per tenant in
+//     SQL tables (SQLite or PostgreSQL through database/sql), which knows
+//     nothing about SCIM.
 //   - scimstore.go: the adapter that implements store.Store over that
-//     model, with the attribute mapping documented in one table; it passes
-//     the library's conformance kit (storetest.Run) and answers the
-//     "userName eq" and "externalId eq" lookups from an index.
+//     data layer, with the attribute mapping documented in one table; it
+//     passes the library's conformance kit (storetest.Run) and answers the
+//     "userName eq" and "externalId eq" lookups from indexes.
 //   - app.go: mounting the SCIM handler at /scim/v2 next to the app's own
-//     routes on a stdlib http.ServeMux, with one Secret Token per tenant.
+//     routes on a stdlib http.ServeMux, with one Secret Token per tenant,
+//     kept in the tenants table as a SHA-256 hash.
 //   - main.go: startup, flags, structured logs and graceful shutdown.
 //
 // Run it:
 //
 //	go run ./examples/saas
 //
-// It creates a demo tenant and prints the Tenant URL and the Secret Token
-// to paste into the identity provider's provisioning settings. Flags (or
-// environment variables):
+// It keeps its data in the SQLite file saas.db in the working directory,
+// created on first start; no database server is needed. On first start it
+// creates a demo tenant and prints the Tenant URL and the Secret Token to
+// paste into the identity provider's provisioning settings. Later starts
+// reuse the tenant and its token (only its hash is stored, so it is not
+// printed again); -token sets a new one. Flags (or environment variables):
 //
 //	-addr  SAAS_ADDR   listen address (default 127.0.0.1:8080)
-//	-token SAAS_TOKEN  the demo tenant's Secret Token (default: random)
+//	-store SAAS_STORE  sqlite:PATH (default sqlite:saas.db), memory (an
+//	                   in-memory SQLite database, lost on exit) or
+//	                   postgres://user:pass@host/db (PostgreSQL)
+//	-token SAAS_TOKEN  the demo tenant's Secret Token (default: the stored
+//	                   one, or a random one on first start)
 //
 // Try it with curl:
 //
@@ -38,6 +47,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -64,31 +74,38 @@ func envOr(key, def string) string {
 func run(args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("saas", flag.ContinueOnError)
 	addr := fs.String("addr", envOr("SAAS_ADDR", "127.0.0.1:8080"), "listen address (env SAAS_ADDR)")
-	token := fs.String("token", envOr("SAAS_TOKEN", ""), "Secret Token of the demo tenant; random if empty (env SAAS_TOKEN)")
+	storeSpec := fs.String("store", envOr("SAAS_STORE", "sqlite:saas.db"), "database: sqlite:PATH, memory or postgres://... (env SAAS_STORE)")
+	token := fs.String("token", envOr("SAAS_TOKEN", ""), "Secret Token of the demo tenant; the stored one, or random on first start, if empty (env SAAS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 
 	demo := Tenant{ID: "acme", Name: "Acme Corp"}
-	app, handler, err := newApp(Config{DemoTenant: demo, Token: *token, Logger: log})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, handler, err := newApp(ctx, Config{Store: *storeSpec, DemoTenant: demo, Token: *token, Logger: log})
 	if err != nil {
 		return err
 	}
+	defer app.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	tenantURL := "http://" + ln.Addr().String() + "/scim/v2"
-	fmt.Printf("SCIM 2.0 provisioning for tenant %q\n  Tenant URL:   %s\n  Secret Token: %s\n", demo.Name, tenantURL, app.Token)
-	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("tenant_url", tenantURL))
+	secret := app.Token
+	if secret == "" {
+		secret = "(unchanged: printed when it was set; start with -token to set a new one)"
+	}
+	fmt.Printf("SCIM 2.0 provisioning for tenant %q\n  Tenant URL:   %s\n  Secret Token: %s\n", demo.Name, tenantURL, secret)
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("tenant_url", tenantURL),
+		slog.String("store", storeName(*storeSpec)))
 
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -107,4 +124,13 @@ func run(args []string, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// storeName is the -store flag for the log: a PostgreSQL URL without its
+// password.
+func storeName(spec string) string {
+	if u, err := url.Parse(spec); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return spec
 }

@@ -234,17 +234,21 @@ func expectedVersion(v string) (int64, error) {
 }
 
 // user loads the SCIM view of an account.
-func (s *SCIMStore) user(a *Account) (*resource.User, error) {
-	return userFromAccount(a, s.db.TeamsOfAccount(a.TenantID, a.ID))
+func (s *SCIMStore) user(ctx context.Context, a *Account) (*resource.User, error) {
+	teams, err := s.db.TeamsOfAccount(ctx, a.TenantID, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	return userFromAccount(a, teams)
 }
 
 // GetUser implements store.Users.
 func (s *SCIMStore) GetUser(ctx context.Context, id string) (*resource.User, error) {
-	a, err := s.db.AccountByID(store.TenantFrom(ctx), id)
+	a, err := s.db.AccountByID(ctx, store.TenantFrom(ctx), id)
 	if err != nil {
 		return nil, dbErr(err)
 	}
-	return s.user(&a)
+	return s.user(ctx, &a)
 }
 
 // CreateUser implements store.Users.
@@ -253,11 +257,11 @@ func (s *SCIMStore) CreateUser(ctx context.Context, u *resource.User) (*resource
 	if err != nil {
 		return nil, err
 	}
-	a, err = s.db.InsertAccount(a)
+	a, err = s.db.InsertAccount(ctx, a)
 	if err != nil {
 		return nil, dbErr(err)
 	}
-	return s.user(&a)
+	return s.user(ctx, &a)
 }
 
 // ReplaceUser implements store.Users.
@@ -270,11 +274,11 @@ func (s *SCIMStore) ReplaceUser(ctx context.Context, u *resource.User, version s
 	if err != nil {
 		return nil, err
 	}
-	a, err = s.db.UpdateAccount(a, want)
+	a, err = s.db.UpdateAccount(ctx, a, want)
 	if err != nil {
 		return nil, dbErr(err)
 	}
-	return s.user(&a)
+	return s.user(ctx, &a)
 }
 
 // DeleteUser implements store.Users; the DB removes the account from its
@@ -284,19 +288,22 @@ func (s *SCIMStore) DeleteUser(ctx context.Context, id, version string) error {
 	if err != nil {
 		return err
 	}
-	return dbErr(s.db.DeleteAccount(store.TenantFrom(ctx), id, want))
+	return dbErr(s.db.DeleteAccount(ctx, store.TenantFrom(ctx), id, want))
 }
 
 // ListUsers implements store.Users, in account creation order.
 func (s *SCIMStore) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
-	rows, total := s.db.Accounts(store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count)
-	return s.userList(rows, total)
+	rows, total, err := s.db.Accounts(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count)
+	if err != nil {
+		return store.UserList{}, err
+	}
+	return s.userList(ctx, rows, total)
 }
 
-func (s *SCIMStore) userList(rows []Account, total int) (store.UserList, error) {
+func (s *SCIMStore) userList(ctx context.Context, rows []Account, total int) (store.UserList, error) {
 	out := store.UserList{TotalResults: total, Resources: make([]*resource.User, 0, len(rows))}
 	for i := range rows {
-		u, err := s.user(&rows[i])
+		u, err := s.user(ctx, &rows[i])
 		if err != nil {
 			return store.UserList{}, err
 		}
@@ -322,25 +329,32 @@ func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLi
 	case c.Path.Is("userName", ""):
 		// userName is caseExact false (RFC 7643 §4.1.1): the email index
 		// ignores case, as the filter does.
-		if a, err := s.db.AccountByEmail(tenant, c.Value.Str); err == nil {
+		a, err := s.db.AccountByEmail(ctx, tenant, c.Value.Str)
+		switch {
+		case err == nil:
 			rows = append(rows, a)
+		case !errors.Is(err, ErrNoRows):
+			return store.UserList{}, err
 		}
 	case c.Path.Is("externalId", ""):
 		// externalId is caseExact true (RFC 7643 §3.1).
-		rows = s.db.AccountsByExternalID(tenant, c.Value.Str)
+		var err error
+		if rows, err = s.db.AccountsByExternalID(ctx, tenant, c.Value.Str); err != nil {
+			return store.UserList{}, err
+		}
 	default:
 		return store.UserList{}, store.ErrUnsupported
 	}
 	total := len(rows)
 	from := min(max(q.StartIndex, 1)-1, total)
 	to := min(from+max(q.Count, 0), total)
-	return s.userList(slices.Clip(rows[from:to]), total)
+	return s.userList(ctx, slices.Clip(rows[from:to]), total)
 }
 
 // GetGroup implements store.Groups; with excludeMembers the team_members
 // table is not read.
 func (s *SCIMStore) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
-	t, err := s.db.TeamByID(store.TenantFrom(ctx), id, !excludeMembers)
+	t, err := s.db.TeamByID(ctx, store.TenantFrom(ctx), id, !excludeMembers)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -353,7 +367,7 @@ func (s *SCIMStore) CreateGroup(ctx context.Context, g *resource.Group) (*resour
 	if err != nil {
 		return nil, err
 	}
-	t, err = s.db.InsertTeam(t)
+	t, err = s.db.InsertTeam(ctx, t)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -370,7 +384,7 @@ func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version
 	if err != nil {
 		return nil, err
 	}
-	t, err = s.db.UpdateTeam(t, want)
+	t, err = s.db.UpdateTeam(ctx, t, want)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -383,12 +397,15 @@ func (s *SCIMStore) DeleteGroup(ctx context.Context, id, version string) error {
 	if err != nil {
 		return err
 	}
-	return dbErr(s.db.DeleteTeam(store.TenantFrom(ctx), id, want))
+	return dbErr(s.db.DeleteTeam(ctx, store.TenantFrom(ctx), id, want))
 }
 
 // ListGroups implements store.Groups, in team creation order.
 func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
-	rows, total := s.db.Teams(store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, !excludeMembers)
+	rows, total, err := s.db.Teams(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, !excludeMembers)
+	if err != nil {
+		return store.GroupList{}, err
+	}
 	out := store.GroupList{TotalResults: total, Resources: make([]*resource.Group, 0, len(rows))}
 	for i := range rows {
 		g, err := groupFromTeam(&rows[i])
