@@ -26,6 +26,8 @@ const (
 	kBoolCol                  // a boolean column
 	kBoolText                 // 'true', 'false' or NULL
 	kTime                     // stored time text (timeLayout)
+	kTimeCol                  // an app's dateTime column (see Translate)
+	kNumber                   // an app's numeric column
 )
 
 // operand is a SQL expression for the value of an attribute of one row
@@ -46,20 +48,40 @@ type elements struct {
 	any   string                                                           // condition: the element has a non-empty value
 }
 
-// builder translates one query into SQL with bind parameters.
+// builder translates a filter into SQL with bind parameters: over the
+// library's own tables (Store.QueryUsers, Store.QueryGroups), or over an
+// app's columns (Translate, when cols is set).
 type builder struct {
-	s     *Store
-	rt    *resource.ResourceType
-	users bool
-	args  []any
+	dialect Dialect
+	rt      *resource.ResourceType
+	users   bool
+	args    []any
+	// base is the number of bind parameters before the first of args.
+	base int
+	// plain makes SQLite placeholders "?" (one argument per occurrence)
+	// rather than "?n".
+	plain bool
+	// cols maps attributes to the app's SQL expressions (Translate); nil
+	// for the library's tables.
+	cols map[colKey]string
 }
 
+// arg binds v and returns its placeholder. Every occurrence of a value in
+// the SQL takes an arg call of its own, so that plain "?" placeholders
+// stay in order.
 func (b *builder) arg(v any) string {
 	b.args = append(b.args, v)
-	return b.s.ph(len(b.args))
+	n := b.base + len(b.args)
+	switch {
+	case b.dialect == Postgres:
+		return "$" + strconv.Itoa(n)
+	case b.plain:
+		return "?"
+	}
+	return "?" + strconv.Itoa(n)
 }
 
-func (b *builder) pg() bool { return b.s.dialect == Postgres }
+func (b *builder) pg() bool { return b.dialect == Postgres }
 
 const (
 	sqlTrue  = "(1 = 1)"
@@ -89,8 +111,14 @@ func (b *builder) where(e filter.Expr) (string, error) {
 		}
 		return "(NOT " + x + ")", nil
 	case *filter.Compare:
+		if b.cols != nil {
+			return b.mappedCompare(e)
+		}
 		return b.compare(e)
 	case *filter.ValuePath:
+		if b.cols != nil {
+			return "", unsupportedf("value filter %s", e.Path.String())
+		}
 		return b.valuePath(e)
 	}
 	return "", errUnsupported
@@ -231,6 +259,10 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 			return sqlFalse, nil
 		}
 		return "(" + x.sql + " IS NOT NULL AND " + x.sql + " " + sym + " " + b.arg(t.UTC().Format(timeLayout)) + ")", nil
+	case kTimeCol:
+		return b.timeCol(x, c)
+	case kNumber:
+		return b.number(x, c)
 	}
 	if c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
 		return sqlFalse, nil
@@ -251,8 +283,16 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 	}
 	guard := "(" + x.sql + " IS NOT NULL AND " + x.sql + " <> '' AND "
 	if sym := orderSym(c.Op); sym != "" {
-		if b.pg() {
+		switch {
+		case b.pg() && (b.cols == nil || c.Op != filter.Eq):
+			// Byte order, as Go compares strings, whatever the
+			// database's collation. Equality needs no collation (every
+			// deterministic one agrees), and without it an app's index
+			// on lower(email) serves the lookup.
 			expr = "(" + expr + ") COLLATE \"C\""
+		case !b.pg() && b.cols != nil && a.CaseExact:
+			// An app's column may be declared COLLATE NOCASE.
+			expr = expr + " COLLATE BINARY"
 		}
 		return guard + expr + " " + sym + " " + b.arg(v) + ")", nil
 	}
@@ -275,15 +315,15 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 		return guard + "(" + expr + ") COLLATE \"C\" LIKE " + b.arg(pat) + " ESCAPE '\\')", nil
 	}
 	// SQLite's LIKE ignores ASCII case, so substrings are compared with
-	// instr and substr instead.
-	p := b.arg(v)
+	// instr and substr instead (neither uses a collation). substr counts
+	// characters, as length does.
 	switch c.Op {
 	case filter.Co:
-		return guard + "instr(" + expr + ", " + p + ") > 0)", nil
+		return guard + "instr(" + expr + ", " + b.arg(v) + ") > 0)", nil
 	case filter.Sw:
-		return guard + "substr(" + expr + ", 1, length(" + p + ")) = " + p + ")", nil
+		return guard + "substr(" + expr + ", 1, length(" + b.arg(v) + ")) = " + b.arg(v) + ")", nil
 	case filter.Ew:
-		return guard + "length(" + expr + ") >= length(" + p + ") AND substr(" + expr + ", -length(" + p + ")) = " + p + ")", nil
+		return guard + "length(" + expr + ") >= length(" + b.arg(v) + ") AND substr(" + expr + ", -length(" + b.arg(v) + ")) = " + b.arg(v) + ")", nil
 	}
 	return sqlFalse, nil
 }
@@ -662,7 +702,7 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 			rt = resource.DefaultRegistry().Group
 		}
 	}
-	b := &builder{s: s, rt: rt, users: users}
+	b := &builder{dialect: s.dialect, rt: rt, users: users}
 	p := plan{table: "scim_groups", columns: groupCols}
 	if users {
 		p.table, p.columns = "scim_users", userCols
