@@ -188,7 +188,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, set *dis
 		s.writeError(w, r, NewError(http.StatusNotFound, "", set.resourceType+" "+strconv.Quote(id)+" not found"))
 		return
 	}
-	if r.URL.Query().Get("filter") != "" {
+	if q, _ := parseQuery(r.URL.RawQuery); q.filter != "" {
 		// RFC 7644 §4: filtering the discovery endpoints is not supported.
 		s.writeError(w, r, NewError(http.StatusForbidden, "", "filtering "+set.endpoint+" is not supported"))
 		return

@@ -253,12 +253,14 @@ func notModified(r *http.Request, version string) bool {
 
 // projection parses attributes/excludedAttributes of the query.
 func (s *Server) projection(r *http.Request, rt *resource.ResourceType) (*resource.Projection, error) {
-	q := r.URL.Query()
-	a, ex := q.Get("attributes"), q.Get("excludedAttributes")
-	if a == "" && ex == "" {
+	if r.URL.RawQuery == "" {
 		return nil, nil
 	}
-	return resource.NewProjection(rt, a, ex)
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil || (q.attributes == "" && q.excludedAttributes == "") {
+		return nil, err
+	}
+	return resource.NewProjection(rt, q.attributes, q.excludedAttributes)
 }
 
 func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, status int, body []byte, version string) {

@@ -39,23 +39,25 @@ func parseIndex(name, v string) (int, error) {
 }
 
 func listParamsFromQuery(r *http.Request) (listParams, error) {
-	q := r.URL.Query()
-	p := listParams{
-		filter:     q.Get("filter"),
-		sortBy:     q.Get("sortBy"),
-		sortOrder:  q.Get("sortOrder"),
-		startIndex: 1,
-		attributes: q.Get("attributes"),
-		exclAt:     q.Get("excludedAttributes"),
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return listParams{}, err
 	}
-	var err error
-	if v := q.Get("startIndex"); v != "" {
-		if p.startIndex, err = parseIndex("startIndex", v); err != nil {
+	p := listParams{
+		filter:     q.filter,
+		sortBy:     q.sortBy,
+		sortOrder:  q.sortOrder,
+		startIndex: 1,
+		attributes: q.attributes,
+		exclAt:     q.excludedAttributes,
+	}
+	if q.startIndex != "" {
+		if p.startIndex, err = parseIndex("startIndex", q.startIndex); err != nil {
 			return p, err
 		}
 	}
-	if v := q.Get("count"); v != "" {
-		if p.count, err = parseIndex("count", v); err != nil {
+	if q.count != "" {
+		if p.count, err = parseIndex("count", q.count); err != nil {
 			return p, err
 		}
 		p.countSet = true
