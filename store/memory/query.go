@@ -32,9 +32,15 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 	defer t.mu.RUnlock()
 
 	cands := t.userList
+	// exact: the filter is only the indexed eq, with an ASCII value. For
+	// ASCII the index's folding is filter.Match's, so a candidate whose
+	// userName is ASCII too needs no second check (Entra's lookup).
+	exact := false
 	if q.Filter != nil {
 		if c, ok := t.userCandidates(q.Filter, rt); ok {
 			cands = c
+			cmp, alone := q.Filter.(*filter.Compare)
+			exact = alone && isASCII(cmp.Value.Str)
 		}
 	}
 	// Stored users carry no Groups; derive them for the filter or the sort
@@ -48,7 +54,7 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 			view.Groups = t.groupRefs(u.ID)
 			u = &view
 		}
-		if q.Filter != nil {
+		if q.Filter != nil && !(exact && isASCII(u.UserName)) {
 			ok, err := filter.Match(q.Filter, rt, u)
 			if err != nil {
 				return store.UserList{}, err
@@ -251,7 +257,8 @@ func caseExact(rt *resource.ResourceType, name string) bool {
 // userCandidates returns, in creation order, a superset of the users that
 // can match e when e has an indexed comparison; ok is false otherwise.
 func (t *tenant) userCandidates(e filter.Expr, rt *resource.ResourceType) (cands []*userRec, ok bool) {
-	names := []string{"userName"}
+	var buf [3]string
+	names := append(buf[:0], "userName")
 	if caseExact(rt, "id") {
 		names = append(names, "id")
 	}
@@ -324,4 +331,13 @@ func mentions(e filter.Expr, name string) bool {
 		return mentions(x.X, name)
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
