@@ -17,7 +17,7 @@ import (
 // map onto an app's own columns.
 //
 // Each column expression must have the SQL type of its attribute, with
-// NULL (or, for strings, ”) for an unassigned value:
+// NULL (or, for strings, the empty string) for an unassigned value:
 //
 //   - string, reference, binary: text (PostgreSQL text or varchar with a
 //     deterministic collation, not citext; any SQLite text, also COLLATE
@@ -78,8 +78,8 @@ type colKey struct{ attr, sub *resource.Attribute }
 //     lt, le) is by bytes, as Go orders strings. A case-insensitive
 //     comparison with a non-ASCII value is not translated: SQLite's
 //     lower() folds ASCII only and PostgreSQL's depends on the locale.
-//   - pr is IS NOT NULL (and <> ” for strings); eq null is its negation;
-//     ne is the negation of eq, so it holds for NULL.
+//   - pr is IS NOT NULL (and not the empty string, for strings); eq null
+//     is its negation; ne is the negation of eq, so it holds for NULL.
 //   - Booleans take eq and ne with true/false, or "True"/"False" as Entra
 //     sends them; numbers compare numerically; dateTimes as instants
 //     (see Mapping for the column types).
