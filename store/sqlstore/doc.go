@@ -73,4 +73,15 @@
 // filters on singular complex attributes, groups.display and groups.type,
 // members.$ref, multi-valued, numeric and dateTime attributes of custom
 // extensions, and non-ASCII values compared case-insensitively as above.
+//
+// # Your own tables
+//
+// An app that keeps its users in a table of its own writes its own store
+// and reuses the filter translation: [Translate] turns a filter into a
+// WHERE condition over the app's columns, given a [Mapping] from
+// attribute paths to column expressions, with the same operator,
+// case-folding and NULL semantics as QueryUsers, and answers
+// [store.ErrUnsupported] for what has no column, so the app's QueryUsers
+// can return it and let the handler fall back. The guide
+// docs/using-your-own-tables.md walks through such a store.
 package sqlstore
