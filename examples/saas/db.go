@@ -30,8 +30,10 @@ import (
 //
 //	tenants       id, name, scim_token_hash (hex SHA-256 of the Secret Token)
 //	accounts      (tenant_id, id) unique; unique (tenant_id, email_folded),
-//	              the login ignoring case; index (tenant_id, scim_external_id)
-//	teams         (tenant_id, id) unique; index (tenant_id, scim_external_id)
+//	              the login ignoring case; indexes (tenant_id, lower(email))
+//	              and (tenant_id, scim_external_id) for lookups
+//	teams         (tenant_id, id) unique; indexes (tenant_id, lower(name))
+//	              and (tenant_id, scim_external_id)
 //	team_members  (tenant_id, team_id, member_is_team, member_id) unique,
 //	              ON DELETE CASCADE from teams; index on the member
 //
@@ -206,6 +208,9 @@ func OpenDB(ctx context.Context, spec string, now func() time.Time) (*DB, error)
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 
+// Dialect is the SQL dialect of the database: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.String() }
+
 // schema is the app's schema; SEQ and TIME are replaced per dialect.
 // CREATE TABLE IF NOT EXISTS keeps the example short: a real app runs
 // versioned migrations (store/sqlstore has an embedded, replica-safe
@@ -239,6 +244,7 @@ CREATE TABLE IF NOT EXISTS accounts (
 	CONSTRAINT accounts_id UNIQUE (tenant_id, id),
 	CONSTRAINT accounts_email UNIQUE (tenant_id, email_folded)
 );
+CREATE INDEX IF NOT EXISTS accounts_email_lower ON accounts (tenant_id, lower(email));
 CREATE INDEX IF NOT EXISTS accounts_scim_external_id ON accounts (tenant_id, scim_external_id);
 CREATE TABLE IF NOT EXISTS teams (
 	seq SEQ,
@@ -252,7 +258,7 @@ CREATE TABLE IF NOT EXISTS teams (
 	scim_extra TEXT NOT NULL,
 	CONSTRAINT teams_id UNIQUE (tenant_id, id)
 );
-CREATE INDEX IF NOT EXISTS teams_name ON teams (tenant_id, name);
+CREATE INDEX IF NOT EXISTS teams_name_lower ON teams (tenant_id, lower(name));
 CREATE INDEX IF NOT EXISTS teams_scim_external_id ON teams (tenant_id, scim_external_id);
 CREATE TABLE IF NOT EXISTS team_members (
 	seq SEQ,
@@ -339,9 +345,16 @@ func (db *DB) timeArg(t time.Time) any {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// stamp truncates t to microseconds, PostgreSQL's precision, so a row
-// reads back as written on both dialects.
-func stamp(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }
+// stamp truncates t to the precision the database compares timestamps
+// at, so that a row reads back as written and a filter on the time agrees
+// with the database: microseconds on PostgreSQL (timestamptz),
+// milliseconds on SQLite (julianday() of the text).
+func (db *DB) stamp(t time.Time) time.Time {
+	if db.dialect == postgresDialect {
+		return t.Truncate(time.Microsecond).UTC()
+	}
+	return t.Truncate(time.Millisecond).UTC()
+}
 
 // timeCol scans a timestamp column of either dialect.
 type timeCol struct{ t *time.Time }
@@ -511,11 +524,12 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	return a, err
 }
 
-// queryAccounts runs a SELECT of accountCols and reads every row. The rows
-// are closed before it returns, so the caller may query again on the same
-// connection (an in-memory database has one).
+// queryAccounts runs a SELECT of accountCols, in the dialect's
+// placeholders, and reads every row. The rows are closed before it
+// returns, so the caller may query again on the same connection (an
+// in-memory database has one).
 func (db *DB) queryAccounts(ctx context.Context, q querier, query string, args ...any) ([]Account, error) {
-	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +562,7 @@ func (db *DB) AccountByEmail(ctx context.Context, tenantID, email string) (Accou
 // (compared exactly), in creation order.
 func (db *DB) AccountsByExternalID(ctx context.Context, tenantID, extID string) ([]Account, error) {
 	return db.queryAccounts(ctx, db.sql,
-		`SELECT `+accountCols+` FROM accounts WHERE tenant_id = ? AND scim_external_id = ? ORDER BY seq`, tenantID, extID)
+		db.q(`SELECT `+accountCols+` FROM accounts WHERE tenant_id = ? AND scim_external_id = ? ORDER BY seq`), tenantID, extID)
 }
 
 // Accounts returns up to limit accounts of the tenant from offset in
@@ -558,25 +572,46 @@ func (db *DB) Accounts(ctx context.Context, tenantID string, offset, limit int) 
 }
 
 // FindAccounts returns up to limit accounts of the tenant from offset, in
-// creation order, that satisfy the SQL condition where over the accounts
-// columns ("" for all), whose ? placeholders take args; and the number of
-// accounts that satisfy it.
+// creation order, that satisfy the SQL condition where over the columns
+// of accounts ("" for all), and the number of accounts that satisfy it.
+// where takes args through the dialect's placeholders: "?" on SQLite,
+// $2, $3, ... on PostgreSQL ($1 is the tenant; see WhereFirstArg).
 func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []any, offset, limit int) ([]Account, int, error) {
-	cond := `tenant_id = ?`
-	if where != "" {
-		cond += ` AND (` + where + `)`
-	}
-	args = append([]any{tenantID}, args...)
+	count, page, args := db.find("accounts", accountCols, tenantID, where, args, offset, limit)
 	var total int
-	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM accounts WHERE `+cond), args...).Scan(&total); err != nil {
+	if err := db.sql.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if limit <= 0 || offset >= total {
 		return nil, total, nil
 	}
-	rows, err := db.queryAccounts(ctx, db.sql, `SELECT `+accountCols+` FROM accounts WHERE `+cond+
-		` ORDER BY seq LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...)
+	rows, err := db.queryAccounts(ctx, db.sql, page, args...)
 	return rows, total, err
+}
+
+// WhereFirstArg is the number of the first placeholder of the where
+// condition of FindAccounts and FindTeams on PostgreSQL.
+const WhereFirstArg = 2
+
+// find returns the COUNT(*) query and the page query of the rows of table
+// in the tenant that satisfy where, and their arguments: the page query's;
+// the count query takes all but the last two.
+func (db *DB) find(table, cols, tenantID, where string, args []any, offset, limit int) (count, page string, all []any) {
+	ph := func(n int) string {
+		if db.dialect == postgresDialect {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
+	cond := `tenant_id = ` + ph(1)
+	if where != "" {
+		cond += ` AND (` + where + `)`
+	}
+	all = append(append([]any{tenantID}, args...), max(limit, 0), max(offset, 0))
+	count = `SELECT COUNT(*) FROM ` + table + ` WHERE ` + cond
+	page = `SELECT ` + cols + ` FROM ` + table + ` WHERE ` + cond +
+		` ORDER BY seq LIMIT ` + ph(len(all)-1) + ` OFFSET ` + ph(len(all))
+	return count, page, all
 }
 
 // InsertAccount inserts a new account with Version 1 and returns it. It
@@ -590,7 +625,7 @@ func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = a.CreatedAt
 	}
-	a.CreatedAt, a.UpdatedAt, a.Version = stamp(a.CreatedAt), stamp(a.UpdatedAt), 1
+	a.CreatedAt, a.UpdatedAt, a.Version = db.stamp(a.CreatedAt), db.stamp(a.UpdatedAt), 1
 	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
 		family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
 		scim_external_id, scim_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -626,7 +661,7 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = db.now()
 	}
-	a.UpdatedAt = stamp(a.UpdatedAt)
+	a.UpdatedAt = db.stamp(a.UpdatedAt)
 	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
 		family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
 		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?
@@ -670,7 +705,7 @@ func (db *DB) dropMember(ctx context.Context, tx *sql.Tx, tenantID string, m Tea
 	if _, err := tx.ExecContext(ctx, db.q(`UPDATE teams SET version = version + 1, updated_at = ?
 		WHERE tenant_id = ? AND id IN (SELECT team_id FROM team_members
 			WHERE tenant_id = ? AND member_id = ? AND member_is_team = ?)`),
-		db.timeArg(stamp(db.now())), tenantID, tenantID, m.ID, m.IsTeam); err != nil {
+		db.timeArg(db.stamp(db.now())), tenantID, tenantID, m.ID, m.IsTeam); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND member_id = ? AND member_is_team = ?`),
@@ -695,10 +730,9 @@ func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
 	return t, err
 }
 
-// queryTeams runs a SELECT of teamCols and reads every row, closing the
-// rows before it returns.
+// queryTeams is queryAccounts for teams.
 func (db *DB) queryTeams(ctx context.Context, q querier, query string, args ...any) ([]Team, error) {
-	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -718,9 +752,9 @@ func (db *DB) queryTeams(ctx context.Context, q querier, query string, args ...a
 // creation order, without their members. It reads the team_members index
 // on the member.
 func (db *DB) TeamsOfAccount(ctx context.Context, tenantID, accountID string) ([]Team, error) {
-	return db.queryTeams(ctx, db.sql, `SELECT `+prefixed("t.", teamCols)+` FROM teams t
+	return db.queryTeams(ctx, db.sql, db.q(`SELECT `+prefixed("t.", teamCols)+` FROM teams t
 		JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
-		WHERE m.tenant_id = ? AND m.member_id = ? AND m.member_is_team = ? ORDER BY t.seq`, tenantID, accountID, false)
+		WHERE m.tenant_id = ? AND m.member_id = ? AND m.member_is_team = ? ORDER BY t.seq`), tenantID, accountID, false)
 }
 
 // prefixed qualifies each column of cols with p.
@@ -771,20 +805,15 @@ func (db *DB) Teams(ctx context.Context, tenantID string, offset, limit int, wit
 // FindTeams is FindAccounts for teams, with their members if
 // withMembers.
 func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any, offset, limit int, withMembers bool) ([]Team, int, error) {
-	cond := `tenant_id = ?`
-	if where != "" {
-		cond += ` AND (` + where + `)`
-	}
-	args = append([]any{tenantID}, args...)
+	count, page, args := db.find("teams", teamCols, tenantID, where, args, offset, limit)
 	var total int
-	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM teams WHERE `+cond), args...).Scan(&total); err != nil {
+	if err := db.sql.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if limit <= 0 || offset >= total {
 		return nil, total, nil
 	}
-	teams, err := db.queryTeams(ctx, db.sql, `SELECT `+teamCols+` FROM teams WHERE `+cond+
-		` ORDER BY seq LIMIT ? OFFSET ?`, append(args, limit, max(offset, 0))...)
+	teams, err := db.queryTeams(ctx, db.sql, page, args...)
 	if err != nil || !withMembers {
 		return teams, total, err
 	}
@@ -854,7 +883,7 @@ func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 	if tm.UpdatedAt.IsZero() {
 		tm.UpdatedAt = tm.CreatedAt
 	}
-	tm.CreatedAt, tm.UpdatedAt, tm.Version = stamp(tm.CreatedAt), stamp(tm.UpdatedAt), 1
+	tm.CreatedAt, tm.UpdatedAt, tm.Version = db.stamp(tm.CreatedAt), db.stamp(tm.UpdatedAt), 1
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO teams (tenant_id, id, name, created_at, updated_at, version,
 			scim_external_id, scim_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -881,7 +910,7 @@ func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (T
 	if tm.UpdatedAt.IsZero() {
 		tm.UpdatedAt = db.now()
 	}
-	tm.UpdatedAt = stamp(tm.UpdatedAt)
+	tm.UpdatedAt = db.stamp(tm.UpdatedAt)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET name = ?, updated_at = ?, version = version + 1,
 			scim_external_id = ?, scim_extra = ?

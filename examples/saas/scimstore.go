@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/scimkit/scim"
-	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 // SCIMStore adapts the app's DB to store.Store, so that the SCIM handler
@@ -60,10 +59,11 @@ type SCIMStore struct {
 }
 
 // Compile-time checks: SCIMStore is a store.Store and offers the user
-// query fast path.
+// and group query fast paths.
 var (
-	_ store.Store       = (*SCIMStore)(nil)
-	_ store.UserQuerier = (*SCIMStore)(nil)
+	_ store.Store        = (*SCIMStore)(nil)
+	_ store.UserQuerier  = (*SCIMStore)(nil)
+	_ store.GroupQuerier = (*SCIMStore)(nil)
 )
 
 // NewSCIMStore returns the adapter over db.
@@ -312,43 +312,89 @@ func (s *SCIMStore) userList(ctx context.Context, rows []Account, total int) (st
 	return out, nil
 }
 
-// QueryUsers implements the optional store.UserQuerier for the two
-// filters every IdP sends before it creates a user, `userName eq "..."`
-// (Entra, Okta, JumpCloud) and `externalId eq "..."` (Entra), answering
-// them from the DB's indexes. Every other query returns
-// store.ErrUnsupported and the library evaluates it over ListUsers.
+// userColumns maps the User attributes that have a column of their own
+// onto the accounts table, for sqlstore.Translate: the columns hold
+// exactly the values userFromAccount puts in the resource, "" when
+// unassigned. Attributes kept in scim_extra (emails, name.formatted, ...)
+// have no column: a filter on them falls back to the library's evaluator.
+var userColumns = map[string]string{
+	"id":                "id",
+	"userName":          "email", // index (tenant_id, lower(email))
+	"externalId":        "scim_external_id",
+	"displayName":       "full_name",
+	"name.givenName":    "given_name",
+	"name.familyName":   "family_name",
+	"title":             "job_title",
+	"active":            "NOT disabled",
+	"meta.created":      "created_at",
+	"meta.lastModified": "updated_at",
+	resource.EnterpriseUserSchema + ":department": "department",
+}
+
+// groupColumns maps the Group attributes that have a column onto the
+// teams table. members filters fall back to the evaluator.
+var groupColumns = map[string]string{
+	"id":                "id",
+	"displayName":       "name", // index (tenant_id, lower(name))
+	"externalId":        "scim_external_id",
+	"meta.created":      "created_at",
+	"meta.lastModified": "updated_at",
+}
+
+// where translates a query's filter for the DB's Find methods with
+// sqlstore.Translate. It returns an error wrapping store.ErrUnsupported
+// for what has no SQL form (an attribute without a column, sortBy), and
+// the library then evaluates the query over ListUsers or ListGroups, with
+// exact totals.
+func (s *SCIMStore) where(q store.Query, rt *resource.ResourceType, cols map[string]string) (string, []any, error) {
+	if !q.SortBy.IsZero() {
+		// The list order is creation order; sorting on a SCIM attribute
+		// is left to the library.
+		return "", nil, store.ErrUnsupported
+	}
+	if q.Filter == nil {
+		return "", nil, nil
+	}
+	d := sqlstore.SQLite
+	if s.db.Dialect() == "postgres" {
+		d = sqlstore.Postgres
+	}
+	if q.ResourceType != nil {
+		rt = q.ResourceType
+	}
+	return sqlstore.Translate(q.Filter, sqlstore.Mapping{Dialect: d, ResourceType: rt, Columns: cols, FirstArg: WhereFirstArg})
+}
+
+// QueryUsers implements the optional store.UserQuerier: the filter runs
+// in SQL, with COUNT(*) for totalResults and LIMIT and OFFSET for the
+// page. The lookups every IdP sends before it creates a user,
+// `userName eq "..."` (Entra, Okta, JumpCloud) and `externalId eq "..."`
+// (Entra), use the accounts indexes.
 func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
-	c, ok := q.Filter.(*filter.Compare)
-	if !ok || c.Op != filter.Eq || c.Value.Kind != filter.String || !q.SortBy.IsZero() ||
-		(c.Path.URN != "" && !strings.EqualFold(c.Path.URN, resource.UserSchema)) {
-		return store.UserList{}, store.ErrUnsupported
+	where, args, err := s.where(q, resource.DefaultRegistry().User, userColumns)
+	if err != nil {
+		return store.UserList{}, err
 	}
-	tenant := store.TenantFrom(ctx)
-	var rows []Account
-	switch {
-	case c.Path.Is("userName", ""):
-		// userName is caseExact false (RFC 7643 §4.1.1): the email index
-		// ignores case, as the filter does.
-		a, err := s.db.AccountByEmail(ctx, tenant, c.Value.Str)
-		switch {
-		case err == nil:
-			rows = append(rows, a)
-		case !errors.Is(err, ErrNoRows):
-			return store.UserList{}, err
-		}
-	case c.Path.Is("externalId", ""):
-		// externalId is caseExact true (RFC 7643 §3.1).
-		var err error
-		if rows, err = s.db.AccountsByExternalID(ctx, tenant, c.Value.Str); err != nil {
-			return store.UserList{}, err
-		}
-	default:
-		return store.UserList{}, store.ErrUnsupported
+	rows, total, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count)
+	if err != nil {
+		return store.UserList{}, err
 	}
-	total := len(rows)
-	from := min(max(q.StartIndex, 1)-1, total)
-	to := min(from+max(q.Count, 0), total)
-	return s.userList(ctx, slices.Clip(rows[from:to]), total)
+	return s.userList(ctx, rows, total)
+}
+
+// QueryGroups implements the optional store.GroupQuerier, as QueryUsers
+// does; `displayName eq "..."` (Entra's group lookup) uses the teams
+// index, and with excludedAttributes=members team_members is not read.
+func (s *SCIMStore) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {
+	where, args, err := s.where(q, resource.DefaultRegistry().Group, groupColumns)
+	if err != nil {
+		return store.GroupList{}, err
+	}
+	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, !q.ExcludeMembers)
+	if err != nil {
+		return store.GroupList{}, err
+	}
+	return groupList(rows, total)
 }
 
 // GetGroup implements store.Groups; with excludeMembers the team_members
@@ -406,6 +452,10 @@ func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, excludeMembers
 	if err != nil {
 		return store.GroupList{}, err
 	}
+	return groupList(rows, total)
+}
+
+func groupList(rows []Team, total int) (store.GroupList, error) {
 	out := store.GroupList{TotalResults: total, Resources: make([]*resource.Group, 0, len(rows))}
 	for i := range rows {
 		g, err := groupFromTeam(&rows[i])
