@@ -167,10 +167,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Log
 	writeJSON(w, e.Status, b)
 }
 
+// scimContentType is the Content-Type of every response (RFC 7644 §3.1),
+// shared so that setting it allocates nothing; net/http never modifies
+// header value slices.
+var scimContentType = []string{"application/scim+json; charset=utf-8"}
+
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/scim+json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = scimContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	w.Write(body)
 }
