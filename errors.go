@@ -167,14 +167,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Log
 	writeJSON(w, e.Status, b)
 }
 
-// scimContentType is the Content-Type of every response (RFC 7644 §3.1),
-// shared so that setting it allocates nothing; net/http never modifies
-// header value slices.
-var scimContentType = []string{"application/scim+json; charset=utf-8"}
-
+// writeJSON writes a response with Content-Type application/scim+json
+// (RFC 7644 §3.1). The headers are assigned directly, their names being
+// canonical already; each response gets its own value slices, since a
+// middleware may modify them.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = scimContentType
+	h["Content-Type"] = []string{"application/scim+json; charset=utf-8"}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	w.Write(body)
