@@ -9,8 +9,9 @@
 //     nothing about SCIM.
 //   - scimstore.go: the adapter that implements store.Store over that
 //     data layer, with the attribute mapping documented in one table; it
-//     passes the library's conformance kit (storetest.Run) and answers the
-//     "userName eq" and "externalId eq" lookups from indexes.
+//     passes the library's conformance kit (storetest.Run) and runs
+//     filters on mapped columns in SQL (sqlstore.Translate), so the
+//     "userName eq" and "externalId eq" lookups IdPs send use indexes.
 //   - app.go: mounting the SCIM handler at /scim/v2 next to the app's own
 //     routes on a stdlib http.ServeMux, with one Secret Token per tenant,
 //     kept in the tenants table as a SHA-256 hash.

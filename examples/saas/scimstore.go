@@ -17,8 +17,9 @@ import (
 
 // SCIMStore adapts the app's DB to store.Store, so that the SCIM handler
 // reads and writes accounts and teams. This is the file a SaaS engineer
-// writes: the library does HTTP, validation, filtering, PATCH and paging;
-// the adapter only maps resources onto rows.
+// writes: the library does HTTP, validation, PATCH and the filters the
+// adapter cannot run in SQL; the adapter maps resources onto rows, and
+// filters on mapped columns into WHERE clauses with sqlstore.Translate.
 //
 // User <-> Account (RFC 7643 §4.1, §4.3):
 //
@@ -53,7 +54,8 @@ import (
 //	members       Members (team_members): accounts, and sub-teams for members of type "Group"
 //
 // A member that is not a user or group of the tenant is refused with 400
-// invalidValue: team_members has foreign keys.
+// invalidValue: the DB checks every member inside the write's
+// transaction.
 type SCIMStore struct {
 	db *DB
 }
