@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -125,11 +126,18 @@ func setUpTenant(ctx context.Context, db *DB, t Tenant, token string) (string, e
 	case token == "" && stored.SCIMTokenHash != "":
 		return "", nil
 	case token == "":
+		// First start: a random token, stored only if no other replica
+		// starting at the same time stored one first.
 		token = newToken()
+		err := db.SetTenantTokenHashIf(ctx, t.ID, "", tokenHash(token))
+		if errors.Is(err, ErrStaleVersion) {
+			return "", nil
+		}
+		return token, err
 	case tokenHash(token) == stored.SCIMTokenHash:
 		return token, nil
 	}
-	return token, db.SetTenantTokenHash(ctx, t.ID, tokenHash(token))
+	return token, db.SetTenantTokenHashIf(ctx, t.ID, stored.SCIMTokenHash, tokenHash(token))
 }
 
 // newToken returns a random Secret Token: 32 bytes, base64url.

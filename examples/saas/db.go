@@ -447,14 +447,21 @@ func (db *DB) CreateTenant(ctx context.Context, id, name string) error {
 	return err
 }
 
-// SetTenantTokenHash sets the hash of the tenant's Secret Token.
-func (db *DB) SetTenantTokenHash(ctx context.Context, id, hash string) error {
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE tenants SET scim_token_hash = ? WHERE id = ?`), hash, id)
+// SetTenantTokenHashIf sets the hash of the tenant's Secret Token to
+// hash if it is old, and returns ErrStaleVersion if it is not (another
+// replica changed it) and ErrNoRows if there is no such tenant.
+func (db *DB) SetTenantTokenHashIf(ctx context.Context, id, old, hash string) error {
+	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE tenants SET scim_token_hash = ? WHERE id = ? AND scim_token_hash = ?`), hash, id, old)
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return ErrNoRows
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		if _, err := db.TenantByID(ctx, id); err != nil {
+			return err
+		}
+		return ErrStaleVersion
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,5 +159,35 @@ func TestOpenDBBadSpec(t *testing.T) {
 			db.Close()
 			t.Errorf("OpenDB(%q): no error", spec)
 		}
+	}
+}
+
+// TestSetTenantTokenHashIf checks the conditional token write that keeps
+// two replicas starting at once from each storing a random token.
+func TestSetTenantTokenHashIf(t *testing.T) {
+	db := openTestDB(t, "memory")
+	if err := db.CreateTenant(t.Context(), "acme", "Acme"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		tenant, old, hash string
+		want              error
+	}{
+		{"acme", "", "h1", nil},
+		{"acme", "", "h2", ErrStaleVersion}, // another replica stored h1 first
+		{"acme", "h1", "h3", nil},
+		{"nope", "", "h4", ErrNoRows},
+	}
+	for _, tc := range tests {
+		if err := db.SetTenantTokenHashIf(t.Context(), tc.tenant, tc.old, tc.hash); !errors.Is(err, tc.want) {
+			t.Errorf("SetTenantTokenHashIf(%s, %q, %q) = %v, want %v", tc.tenant, tc.old, tc.hash, err, tc.want)
+		}
+	}
+	got, err := db.TenantByID(t.Context(), "acme")
+	if err != nil || got != (Tenant{ID: "acme", Name: "Acme", SCIMTokenHash: "h3"}) {
+		t.Errorf("tenant %+v, %v; want hash h3", got, err)
+	}
+	if got, err := db.TenantByTokenHash(t.Context(), "h3"); err != nil || got.ID != "acme" {
+		t.Errorf("TenantByTokenHash(h3) = %+v, %v", got, err)
 	}
 }
