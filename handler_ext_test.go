@@ -638,3 +638,20 @@ func TestCustomExtensionFilterReachesStore(t *testing.T) {
 		t.Errorf("extension not returned: %s", res.body)
 	}
 }
+
+func TestPutChangingAnImmutableAttributeIs400Mutability(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+	ext := &resource.Schema{ID: urn, Name: "AcmeUser", Attributes: []*resource.Attribute{
+		{Name: "hireNumber", Type: resource.TypeString, Mutability: resource.Immutable, Returned: resource.ReturnedDefault},
+	}}
+	h := newHarness(t, func(c *scim.Config) { c.UserExtensions = []*resource.Schema{ext} })
+	h.do("POST", "/scim/v2/Users", `{"userName":"a","`+urn+`":{"hireNumber":"7"}}`).expect(t, http.StatusCreated)
+	// The same value is fine.
+	h.do("PUT", "/scim/v2/Users/id-1", `{"userName":"a","title":"CTO","`+urn+`":{"hireNumber":"7"}}`).expect(t, http.StatusOK)
+	res := h.do("PUT", "/scim/v2/Users/id-1", `{"userName":"a","`+urn+`":{"hireNumber":"8"}}`).expect(t, http.StatusBadRequest)
+	if m := res.json(t); m["scimType"] != "mutability" {
+		t.Errorf("PUT changing an immutable attribute: %s", res.body)
+	}
+	res = h.do("GET", "/scim/v2/Users/id-1?attributes="+urn+":hireNumber,title", "").expect(t, http.StatusOK)
+	assert.JSONEqual(t, res.body, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","`+urn+`"],"id":"id-1","title":"CTO","`+urn+`":{"hireNumber":"7"}}`))
+}
