@@ -51,6 +51,7 @@ func NewError(status int, scimType, detail string) *Error {
 	return &Error{Status: status, ScimType: scimType, Detail: detail}
 }
 
+// Error returns the status, scimType, detail and cause, for logs.
 func (e *Error) Error() string {
 	s := "scim: " + strconv.Itoa(e.Status)
 	if e.ScimType != "" {

@@ -13,6 +13,7 @@ type Error struct {
 	Msg      string
 }
 
+// Error returns the scimType and the message.
 func (e *Error) Error() string { return e.ScimType + ": " + e.Msg }
 
 func newErrorNoPos(scimType string, format string, arg ...any) *Error {
