@@ -13,6 +13,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/assert"
+	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -209,4 +210,21 @@ func TestPatchUserNameOntoAnotherIs409(t *testing.T) {
 	h.do("POST", "/scim/v2/Users", `{"userName":"grace"}`).expect(t, http.StatusCreated)
 	res := h.do("PATCH", "/scim/v2/Users/id-2", `{"Operations":[{"op":"replace","path":"userName","value":"ADA"}]}`).expect(t, http.StatusConflict)
 	assert.JSONEqual(t, res.body, []byte(errorBody(409, "uniqueness", `a user with userName "ADA" already exists in this tenant`)))
+}
+
+func TestDisableQuirksIsPerServer(t *testing.T) {
+	strict := newHarness(t, func(c *scim.Config) { c.DisableQuirks = patch.QuirkOpCase | patch.QuirkBoolStrings })
+	tolerant := newHarness(t, nil)
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`
+	for _, h := range []*harness{strict, tolerant} {
+		h.do("POST", "/scim/v2/Users", bjensen).expect(t, http.StatusCreated)
+	}
+	res := strict.do("PATCH", "/scim/v2/Users/id-1", body).expect(t, http.StatusBadRequest)
+	if m := res.json(t); m["scimType"] != "invalidSyntax" {
+		t.Errorf("strict server: %s", res.body)
+	}
+	res = tolerant.do("PATCH", "/scim/v2/Users/id-1", body).expect(t, http.StatusOK)
+	if m := res.json(t); m["active"] != false {
+		t.Errorf("tolerant server: %s", res.body)
+	}
 }
