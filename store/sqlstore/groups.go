@@ -135,21 +135,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 	tenant := store.TenantFrom(ctx)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
-		query := "DELETE FROM scim_groups WHERE tenant = $1 AND id = $2"
-		args := []any{tenant, id}
-		if version != "" {
-			v, ok := parseVersion(version)
-			if !ok {
-				v = -1
-			}
-			query += " AND version = $3"
-			args = append(args, v)
-		}
-		res, err := q.ExecContext(ctx, s.rebind(query), args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: delete group: %w", err)
-		}
-		if err := s.checkWritten(ctx, q, res, "scim_groups", id); err != nil {
+		if err := s.deleteRow(ctx, q, "scim_groups", id, version); err != nil {
 			return err
 		}
 		if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2"), tenant, id); err != nil {

@@ -158,27 +158,33 @@ func (s *Store) missingOrStale(ctx context.Context, q querier, table, id string)
 // DeleteUser implements [store.Users]. The groups the user was a member of
 // lose the member and get a new version and Meta.LastModified.
 func (s *Store) DeleteUser(ctx context.Context, id, version string) error {
-	tenant := store.TenantFrom(ctx)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
-		query := "DELETE FROM scim_users WHERE tenant = $1 AND id = $2"
-		args := []any{tenant, id}
-		if version != "" {
-			v, ok := parseVersion(version)
-			if !ok {
-				v = -1
-			}
-			query += " AND version = $3"
-			args = append(args, v)
-		}
-		res, err := q.ExecContext(ctx, s.rebind(query), args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: delete user: %w", err)
-		}
-		if err := s.checkWritten(ctx, q, res, "scim_users", id); err != nil {
+		if err := s.deleteRow(ctx, q, "scim_users", id, version); err != nil {
 			return err
 		}
 		return s.dropMember(ctx, q, id)
 	})
+}
+
+// deleteRow deletes the row id of table (scim_users or scim_groups) in
+// the tenant, conditioned on version unless it is "": ErrNotFound or
+// ErrPreconditionFailed when no row was deleted.
+func (s *Store) deleteRow(ctx context.Context, q querier, table, id, version string) error {
+	query := "DELETE FROM " + table + " WHERE tenant = $1 AND id = $2"
+	args := []any{store.TenantFrom(ctx), id}
+	if version != "" {
+		v, ok := parseVersion(version)
+		if !ok {
+			v = -1
+		}
+		query += " AND version = $3"
+		args = append(args, v)
+	}
+	res, err := q.ExecContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete from %s: %w", table, err)
+	}
+	return s.checkWritten(ctx, q, res, table, id)
 }
 
 // dropMember removes member id from every group of the tenant, bumping the
