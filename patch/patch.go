@@ -3,8 +3,10 @@ package patch
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // PatchOpSchema is the URN of the PatchOp message (RFC 7644 §3.5.2).
@@ -187,33 +189,94 @@ type member struct {
 }
 
 // objectMembers decodes raw as a JSON object and returns its members in
-// input order; ok is false when raw is valid JSON but not an object.
+// input order, each value as the raw bytes of raw (not copied); ok is false
+// when raw is valid JSON but not an object. It validates once with
+// json.Valid and then splits the object with a small scanner, which is
+// several times cheaper than json.Decoder's token API on the PATCH path.
 func objectMembers(raw []byte) (mems []member, ok bool, err error) {
-	var check json.RawMessage
-	if err := json.Unmarshal(raw, &check); err != nil {
-		return nil, false, err
+	if !json.Valid(raw) {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, false, err
+		}
+		return nil, false, errors.New("invalid JSON")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, false, err
-	}
-	if d, isDelim := tok.(json.Delim); !isDelim || d != '{' {
+	i := skipSpace(raw, 0)
+	if raw[i] != '{' {
 		return nil, false, nil
 	}
-	for dec.More() {
-		tok, err := dec.Token()
+	i = skipSpace(raw, i+1)
+	for raw[i] != '}' {
+		kEnd := endOfValue(raw, i)
+		key, err := decodeKey(raw[i:kEnd])
 		if err != nil {
 			return nil, false, err
 		}
-		k, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false, err
+		i = skipSpace(raw, kEnd)
+		i = skipSpace(raw, i+1) // the colon
+		vEnd := endOfValue(raw, i)
+		mems = append(mems, member{key, json.RawMessage(raw[i:vEnd])})
+		i = skipSpace(raw, vEnd)
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
 		}
-		mems = append(mems, member{k, v})
 	}
 	return mems, true, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// endOfValue returns the index just past the JSON value starting at b[i];
+// b is known to be valid JSON.
+func endOfValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return i
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = endOfValue(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	default: // number, true, false, null
+		for i < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[i])) {
+			i++
+		}
+		return i
+	}
+}
+
+// decodeKey decodes a JSON string, cheaply when it has no escapes and is
+// valid UTF-8 (encoding/json turns invalid bytes into U+FFFD).
+func decodeKey(q []byte) (string, error) {
+	if bytes.IndexByte(q, '\\') < 0 && utf8.Valid(q) {
+		return string(q[1 : len(q)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(q, &s)
+	return s, err
 }
 
 // keyIs compares a message key with its canonical spelling: exactly, or
