@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -832,10 +833,10 @@ func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any,
 	return teams, total, nil
 }
 
-// setMembers makes ms the members of team teamID, keeping the insertion
-// order of members that stay. It returns ErrNoSuchMember if a member is
-// not an account or a team of the tenant (a team may contain itself).
-func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+// checkMembers returns ErrNoSuchMember if a member of ms is not an
+// account or a team of the tenant (a team may contain itself). It reads
+// the accounts and teams tables, one primary-key lookup per member.
+func (db *DB) checkMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
 	for _, m := range ms {
 		if m.IsTeam && m.ID == teamID {
 			continue
@@ -852,6 +853,29 @@ func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID strin
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// insertMembers adds ms to team teamID after its current members; a
+// member already there keeps its place (ON CONFLICT DO NOTHING on the
+// unique key).
+func (db *DB) insertMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+	for _, m := range ms {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id)
+			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), tenantID, teamID, m.IsTeam, m.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setMembers makes ms the members of team teamID, keeping the insertion
+// order of members that stay. It returns ErrNoSuchMember if a member is
+// not an account or a team of the tenant (a team may contain itself).
+func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+	if err := db.checkMembers(ctx, tx, tenantID, teamID, ms); err != nil {
+		return err
 	}
 	old, err := db.members(ctx, tx, tenantID, teamID)
 	if err != nil {
@@ -871,13 +895,7 @@ func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID strin
 			return err
 		}
 	}
-	for _, m := range ms {
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), tenantID, teamID, m.IsTeam, m.ID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.insertMembers(ctx, tx, tenantID, teamID, ms)
 }
 
 // InsertTeam inserts a new team with its members and Version 1. It returns
@@ -967,4 +985,57 @@ func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersi
 		}
 		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id, IsTeam: true})
 	})
+}
+
+// removeChunk is the most member IDs one DELETE of PatchTeamMembers
+// binds, well under the bind-parameter limits of SQLite (32766) and
+// PostgreSQL (65535).
+const removeChunk = 1000
+
+// PatchTeamMembers removes the members whose ID is in remove (accounts or
+// sub-teams) and then adds the members of add, without reading the team's
+// member list, and returns the team's new Version. Adding a present member
+// and removing an absent one change nothing but the version. Errors are as
+// for UpdateTeam: ErrNoRows, ErrStaleVersion (expectedVersion works as in
+// UpdateAccount) and ErrNoSuchMember.
+//
+// Whatever the size of the team, it touches the team's row, one index
+// entry per added member and the rows removed: the version bump comes
+// first, and its row lock serialises concurrent patches of one team.
+func (db *DB) PatchTeamMembers(ctx context.Context, tenantID, teamID string, add []TeamMember, remove []string, expectedVersion int64) (int64, error) {
+	var version int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET version = version + 1, updated_at = ?
+			WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
+			RETURNING version`),
+			db.timeArg(db.stamp(db.now())), tenantID, teamID, expectedVersion, expectedVersion).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return db.versionErr(ctx, tx, "teams", tenantID, teamID)
+		}
+		if err != nil {
+			return err
+		}
+		for ids := range slices.Chunk(remove, removeChunk) {
+			args := []any{tenantID, teamID}
+			for _, id := range ids {
+				args = append(args, id)
+			}
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+			// Both kinds of member go; naming member_is_team lets the
+			// delete look each ID up in the unique key instead of
+			// scanning the team's entries.
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND team_id = ?
+				AND member_is_team IN (FALSE, TRUE) AND member_id IN (`+marks+`)`), args...); err != nil {
+				return err
+			}
+		}
+		if err := db.checkMembers(ctx, tx, tenantID, teamID, add); err != nil {
+			return err
+		}
+		return db.insertMembers(ctx, tx, tenantID, teamID, add)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return version, nil
 }
