@@ -165,45 +165,52 @@ func OpenDB(ctx context.Context, spec string, now func() time.Time) (*DB, error)
 	if now == nil {
 		now = time.Now
 	}
-	db := &DB{now: now}
-	var err error
-	switch {
-	case spec == "memory":
+	driverName, dsn, d, err := dataSource(spec)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{dialect: d, now: now}
+	if db.sql, err = sql.Open(driverName, dsn); err != nil {
+		return nil, fmt.Errorf("db: opening %s: %w", d, err)
+	}
+	if spec == "memory" {
 		// Every connection to ":memory:" is a database of its own: keep
 		// exactly one.
-		db.sql, err = sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)")
-		if err == nil {
-			db.sql.SetMaxOpenConns(1)
-			db.sql.SetConnMaxLifetime(0)
-			db.sql.SetConnMaxIdleTime(0)
-		}
-	case strings.HasPrefix(spec, "sqlite:"):
-		path := strings.TrimPrefix(spec, "sqlite:")
-		if path == "" || strings.ContainsAny(path, "?#") {
-			return nil, fmt.Errorf("db: bad SQLite path %q", path)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("db: %w", err)
-		}
-		// WAL lets readers run while one connection writes; the busy
-		// timeout and BEGIN IMMEDIATE make concurrent writers wait for
-		// the lock instead of failing with SQLITE_BUSY.
-		db.sql, err = sql.Open("sqlite", "file:"+path+
-			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
-	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
-		db.dialect = postgresDialect
-		db.sql, err = sql.Open("pgx", spec)
-	default:
-		return nil, fmt.Errorf("db: unknown store %q: want sqlite:PATH, memory or postgres://...", spec)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("db: opening %s: %w", db.dialect, err)
+		db.sql.SetMaxOpenConns(1)
+		db.sql.SetConnMaxLifetime(0)
+		db.sql.SetConnMaxIdleTime(0)
 	}
 	if err := db.createTables(ctx); err != nil {
 		db.sql.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// dataSource returns the database/sql driver and data source names of
+// spec (see OpenDB) and its dialect. For a SQLite file it creates the
+// file's directory.
+func dataSource(spec string) (driverName, dsn string, d dialect, err error) {
+	switch {
+	case spec == "memory":
+		return "sqlite", "file::memory:?_pragma=foreign_keys(1)", sqliteDialect, nil
+	case strings.HasPrefix(spec, "sqlite:"):
+		path := strings.TrimPrefix(spec, "sqlite:")
+		if path == "" || strings.ContainsAny(path, "?#") {
+			return "", "", 0, fmt.Errorf("db: bad SQLite path %q", path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", "", 0, fmt.Errorf("db: %w", err)
+		}
+		// WAL lets readers run while one connection writes; the busy
+		// timeout and BEGIN IMMEDIATE make concurrent writers wait for
+		// the lock instead of failing with SQLITE_BUSY.
+		return "sqlite", "file:" + path +
+			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate", sqliteDialect, nil
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return "pgx", spec, postgresDialect, nil
+	}
+	return "", "", 0, fmt.Errorf("db: unknown store %q: want sqlite:PATH, memory or postgres://...", spec)
 }
 
 // Close closes the database.
@@ -1021,9 +1028,9 @@ func (db *DB) PatchTeamMembers(ctx context.Context, tenantID, teamID string, add
 				args = append(args, id)
 			}
 			marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-			// Both kinds of member go; naming member_is_team lets the
-			// delete look each ID up in the unique key instead of
-			// scanning the team's entries.
+			// Both kinds of member go. Naming member_is_team lets SQLite
+			// look each ID up in the unique key rather than scan the
+			// team's entries; PostgreSQL uses the member index.
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND team_id = ?
 				AND member_is_team IN (FALSE, TRUE) AND member_id IN (`+marks+`)`), args...); err != nil {
 				return err
