@@ -11,7 +11,9 @@
 //     data layer, with the attribute mapping documented in one table; it
 //     passes the library's conformance kit (storetest.Run) and runs
 //     filters on mapped columns in SQL (sqlstore.Translate), so the
-//     "userName eq" and "externalId eq" lookups IdPs send use indexes.
+//     "userName eq" and "externalId eq" lookups IdPs send use indexes;
+//     member PATCHes go to its PatchMembers, which adds or removes the
+//     members concerned without reading the team's member list.
 //   - app.go: mounting the SCIM handler at /scim/v2 next to the app's own
 //     routes on a stdlib http.ServeMux, with one Secret Token per tenant,
 //     kept in the tenants table as a SHA-256 hash.

@@ -18,8 +18,10 @@ import (
 // SCIMStore adapts the app's DB to store.Store, so that the SCIM handler
 // reads and writes accounts and teams. This is the file a SaaS engineer
 // writes: the library does HTTP, validation, PATCH and the filters the
-// adapter cannot run in SQL; the adapter maps resources onto rows, and
-// filters on mapped columns into WHERE clauses with sqlstore.Translate.
+// adapter cannot run in SQL; the adapter maps resources onto rows,
+// filters on mapped columns into WHERE clauses with sqlstore.Translate,
+// and member PATCHes into row inserts and deletes (PatchMembers), so a
+// large team is never loaded to add one member.
 //
 // User <-> Account (RFC 7643 §4.1, §4.3):
 //
@@ -55,7 +57,7 @@ import (
 //
 // A member that is not a user or group of the tenant is refused with 400
 // invalidValue: the DB checks every member inside the write's
-// transaction.
+// transaction, in ReplaceGroup and PatchMembers alike.
 type SCIMStore struct {
 	db *DB
 }
