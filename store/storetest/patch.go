@@ -32,14 +32,18 @@ var patchScript = []patchStep{
 	{add: []string{"u2"}},          // already present
 	{remove: []string{"u9", "u1"}}, // absent
 	{add: []string{"u1", "u4"}, remove: []string{"u1"}},
-	{add: []string{"g9"}, remove: []string{"u2", "u3"}}, // an unknown id is kept
+	{add: []string{"g9"}, remove: []string{"u2", "u3"}}, // a nested group
 	{remove: []string{"u4", "g9", "u1"}},
 }
 
 func members(ids []string) []resource.Member {
 	var ms []resource.Member
 	for _, id := range ids {
-		ms = append(ms, member(id))
+		m := member(id)
+		if id[0] == 'g' {
+			m.Type = "Group"
+		}
+		ms = append(ms, m)
 	}
 	return ms
 }
@@ -136,6 +140,7 @@ var patchCases = []testCase{
 		for _, ctx := range []context.Context{a, b} {
 			withUsers(t, ctx, s, 4)
 			mustCreateGroup(t, ctx, s, newGroup("g1", "Admins"))
+			mustCreateGroup(t, ctx, s, newGroup("g9", "Nested"))
 		}
 		for i, step := range patchScript {
 			if _, err := p.PatchMembers(a, "g1", members(step.add), step.remove, ""); err != nil {
