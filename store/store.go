@@ -132,7 +132,11 @@ type Groups interface {
 	GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error)
 
 	// CreateGroup stores a new group whose ID the caller has set and returns
-	// it as stored. It must return ErrConflict if the ID exists.
+	// it as stored. It must return ErrConflict if the ID exists. A member
+	// whose value is no user or group of the tenant may be kept (the memory
+	// store does) or refused with an error the handler answers as is, such
+	// as a 400 *scim.Error (examples/saas does); the same holds for
+	// ReplaceGroup and PatchMembers.
 	CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error)
 
 	// ReplaceGroup replaces the stored group g.ID, members included. Errors
