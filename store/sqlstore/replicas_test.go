@@ -17,32 +17,35 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
+// replicaDBs opens two *sql.DB on one database, as two app replicas
+// would.
+var replicaDBs = []struct {
+	name string
+	open func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect)
+}{
+	{"Postgres", func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect) {
+		dsn := postgresSchema(t)
+		return openPostgres(t, dsn), openPostgres(t, dsn), sqlstore.Postgres
+	}},
+	{"SQLite", func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect) {
+		path := t.TempDir() + "/scim.db"
+		open := func() *sql.DB {
+			db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+			if err != nil {
+				t.Fatalf("sql.Open: %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}
+		return open(), open(), sqlstore.SQLite
+	}},
+}
+
 // TestReplicasConcurrentPatch runs two scim.Server instances, as two app
 // replicas would, each with its own *sql.DB on one database, and sends
 // PATCHes adding 50 different members to one group from 8 workers,
 // alternating between the replicas. Every member must be there at the end.
 func TestReplicasConcurrentPatch(t *testing.T) {
-	replicaDBs := []struct {
-		name string
-		open func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect)
-	}{
-		{"Postgres", func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect) {
-			dsn := postgresSchema(t)
-			return openPostgres(t, dsn), openPostgres(t, dsn), sqlstore.Postgres
-		}},
-		{"SQLite", func(t *testing.T) (*sql.DB, *sql.DB, sqlstore.Dialect) {
-			path := t.TempDir() + "/scim.db"
-			open := func() *sql.DB {
-				db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate")
-				if err != nil {
-					t.Fatalf("sql.Open: %v", err)
-				}
-				t.Cleanup(func() { db.Close() })
-				return db
-			}
-			return open(), open(), sqlstore.SQLite
-		}},
-	}
 	for _, r := range replicaDBs {
 		t.Run(r.name, func(t *testing.T) {
 			db1, db2, d := r.open(t)
@@ -107,6 +110,55 @@ func TestReplicasConcurrentPatch(t *testing.T) {
 				slices.Sort(got)
 				if !slices.Equal(got, want) {
 					t.Errorf("replica %d sees members %q, want %q", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestReplicasConcurrentCreateSameUserName sends, many times over, one
+// POST /Users to each of two replicas at the same moment with the same
+// userName in different case: exactly one is 201 and the other 409
+// uniqueness, because the database's unique index decides.
+func TestReplicasConcurrentCreateSameUserName(t *testing.T) {
+	for _, r := range replicaDBs {
+		t.Run(r.name, func(t *testing.T) {
+			db1, db2, d := r.open(t)
+			var servers []*scim.Server
+			for _, db := range []*sql.DB{db1, db2} {
+				srv, err := scim.New(scim.Config{Store: newStore(t, db, d), Authenticate: scim.NoAuthentication})
+				if err != nil {
+					t.Fatalf("scim.New: %v", err)
+				}
+				servers = append(servers, srv)
+			}
+			for round := range 20 {
+				codes := make([]int, 2)
+				bodies := make([]string, 2)
+				var wg sync.WaitGroup
+				for i, srv := range servers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						name := fmt.Sprintf("user%d@example.com", round)
+						if i == 1 {
+							name = strings.ToUpper(name)
+						}
+						req := httptest.NewRequest(http.MethodPost, "/Users", strings.NewReader(`{"userName":"`+name+`"}`))
+						rec := httptest.NewRecorder()
+						srv.ServeHTTP(rec, req)
+						codes[i], bodies[i] = rec.Code, rec.Body.String()
+					}()
+				}
+				wg.Wait()
+				slices.Sort(codes)
+				if codes[0] != http.StatusCreated || codes[1] != http.StatusConflict {
+					t.Fatalf("round %d: statuses %v, want one 201 and one 409: %q", round, codes, bodies)
+				}
+				for _, b := range bodies {
+					if strings.Contains(b, `"status":"409"`) && !strings.Contains(b, `"scimType":"uniqueness"`) {
+						t.Errorf("round %d: 409 without scimType uniqueness: %s", round, b)
+					}
 				}
 			}
 		})
