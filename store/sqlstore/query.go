@@ -733,52 +733,16 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 		return store.UserList{}, err
 	}
 	db := s.q(ctx)
-	var out []*resource.User
-	var total int
-	scan := func(rows *sql.Rows) error {
-		u, err := scanUser(rows)
-		if err == nil {
-			out = append(out, u)
-		}
-		return err
+	withGroups := func(us []*resource.User) error { return s.withGroups(ctx, db, us) }
+	rt := q.ResourceType
+	if rt == nil {
+		rt = resource.DefaultRegistry().User
 	}
-	if p.order != "" {
-		if total, err = s.count(ctx, db, p); err != nil {
-			return store.UserList{}, err
-		}
-		if p.limit > 0 && p.offset < total {
-			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
-				return store.UserList{}, err
-			}
-		}
-	} else {
-		p.order = "t.created, t.id"
-		if err := s.selectRows(ctx, db, p, false, scan); err != nil {
-			return store.UserList{}, err
-		}
-		total = len(out)
-		if mentionsGroups(q.SortBy) {
-			if err := s.withGroups(ctx, db, out); err != nil {
-				return store.UserList{}, err
-			}
-		}
-		rt := q.ResourceType
-		if rt == nil {
-			rt = resource.DefaultRegistry().User
-		}
-		if err := filter.Sort(rt, out, q.SortBy, q.SortOrder == store.Descending); err != nil {
-			return store.UserList{}, err
-		}
-		lo, hi := min(p.offset, total), min(p.offset+p.limit, total)
-		out = out[lo:hi]
-		if mentionsGroups(q.SortBy) {
-			return store.UserList{Resources: out, TotalResults: total}, nil
-		}
+	out, total, loaded, err := fetch(ctx, s, db, p, q, rt, scanUser, mentionsGroups(q.SortBy), withGroups)
+	if err == nil && !loaded {
+		err = withGroups(out)
 	}
-	if out == nil {
-		out = []*resource.User{}
-	}
-	if err := s.withGroups(ctx, db, out); err != nil {
+	if err != nil {
 		return store.UserList{}, err
 	}
 	return store.UserList{Resources: out, TotalResults: total}, nil
@@ -795,56 +759,66 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList
 		return store.GroupList{}, err
 	}
 	db := s.q(ctx)
-	var out []*resource.Group
-	var total int
+	withMembers := func(gs []*resource.Group) error { return s.withMembers(ctx, db, gs) }
+	rt := q.ResourceType
+	if rt == nil {
+		rt = resource.DefaultRegistry().Group
+	}
+	out, total, loaded, err := fetch(ctx, s, db, p, q, rt, scanGroup, strings.EqualFold(q.SortBy.Name, "members"), withMembers)
+	if err == nil && !loaded && !q.ExcludeMembers {
+		err = withMembers(out)
+	}
+	if err != nil {
+		return store.GroupList{}, err
+	}
+	return store.GroupList{Resources: out, TotalResults: total}, nil
+}
+
+// fetch runs plan p. With an ORDER BY it counts, then reads the page, in
+// SQL. Without one (a sort on an attribute that has no column) it reads
+// every match in list order, loads what the sort needs when sortLoads
+// (User.groups, Group.members), sorts with filter.Sort and cuts the page;
+// loaded reports whether load ran, so the caller loads the page only once.
+func fetch[R resource.Resource](ctx context.Context, s *Store, db querier, p plan, q store.Query, rt *resource.ResourceType,
+	scanOne func(interface{ Scan(...any) error }) (R, error), sortLoads bool, load func([]R) error,
+) (out []R, total int, loaded bool, err error) {
 	scan := func(rows *sql.Rows) error {
-		g, err := scanGroup(rows)
+		r, err := scanOne(rows)
 		if err == nil {
-			out = append(out, g)
+			out = append(out, r)
 		}
 		return err
 	}
-	loaded := false
 	if p.order != "" {
 		if total, err = s.count(ctx, db, p); err != nil {
-			return store.GroupList{}, err
+			return nil, 0, false, err
 		}
 		if p.limit > 0 && p.offset < total {
 			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
-				return store.GroupList{}, err
+				return nil, 0, false, err
 			}
 		}
 	} else {
 		p.order = "t.created, t.id"
 		if err := s.selectRows(ctx, db, p, false, scan); err != nil {
-			return store.GroupList{}, err
+			return nil, 0, false, err
 		}
 		total = len(out)
-		if strings.EqualFold(q.SortBy.Name, "members") {
-			if err := s.withMembers(ctx, db, out); err != nil {
-				return store.GroupList{}, err
+		if sortLoads {
+			if err := load(out); err != nil {
+				return nil, 0, false, err
 			}
 			loaded = true
 		}
-		rt := q.ResourceType
-		if rt == nil {
-			rt = resource.DefaultRegistry().Group
-		}
 		if err := filter.Sort(rt, out, q.SortBy, q.SortOrder == store.Descending); err != nil {
-			return store.GroupList{}, err
+			return nil, 0, false, err
 		}
-		lo, hi := min(p.offset, total), min(p.offset+p.limit, total)
-		out = out[lo:hi]
+		out = out[min(p.offset, total):min(p.offset+p.limit, total)]
 	}
 	if out == nil {
-		out = []*resource.Group{}
+		out = []R{}
 	}
-	if !q.ExcludeMembers && !loaded {
-		if err := s.withMembers(ctx, db, out); err != nil {
-			return store.GroupList{}, err
-		}
-	}
-	return store.GroupList{Resources: out, TotalResults: total}, nil
+	return out, total, loaded, nil
 }
 
 func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
