@@ -217,15 +217,17 @@ func decName(v *jvalue, path string) (*Name, error) {
 	return &n, nil
 }
 
-// decMultiValues decodes emails, phoneNumbers, ims, photos, entitlements,
-// roles or x509Certificates. Elements with no assigned sub-attribute are
-// dropped.
-func decMultiValues(v *jvalue, path string, binary bool) ([]MultiValue, error) {
-	elems, err := decMulti(v, path, MaxValues)
+// decObjects decodes a multi-valued complex attribute (at most max values,
+// -1 for no limit): null elements are skipped, an element that is not an
+// object is invalidValue, each object is decoded by elem, and an element
+// with no assigned sub-attribute (the zero T) is dropped.
+func decObjects[T comparable](v *jvalue, path string, max int, elem func(obj *jvalue, path string) (T, error)) ([]T, error) {
+	elems, err := decMulti(v, path, max)
 	if err != nil {
 		return nil, err
 	}
-	var out []MultiValue
+	var out []T
+	var zero T
 	for i := range elems {
 		if elems[i].kind == jNull {
 			continue
@@ -234,21 +236,32 @@ func decMultiValues(v *jvalue, path string, binary bool) ([]MultiValue, error) {
 		if elems[i].kind != jObject {
 			return nil, wrongType(p, "an object", &elems[i])
 		}
-		var m MultiValue
-		if err := strs(&elems[i], p, []string{"value", "display", "type"}, &m.Value, &m.Display, &m.Type); err != nil {
+		x, err := elem(&elems[i], p)
+		if err != nil {
 			return nil, err
 		}
-		if m.Primary, err = subBool(&elems[i], "primary", p); err != nil {
-			return nil, err
-		}
-		if binary && m.Value != "" && !isBase64(m.Value) {
-			return nil, invalid(p+".value", "must be base64-encoded (RFC 7643 §2.3.6)")
-		}
-		if m != (MultiValue{}) {
-			out = append(out, m)
+		if x != zero {
+			out = append(out, x)
 		}
 	}
 	return out, nil
+}
+
+// decMultiValues decodes emails, phoneNumbers, ims, photos, entitlements,
+// roles or x509Certificates.
+func decMultiValues(v *jvalue, path string, binary bool) ([]MultiValue, error) {
+	return decObjects(v, path, MaxValues, func(obj *jvalue, p string) (m MultiValue, err error) {
+		if err = strs(obj, p, []string{"value", "display", "type"}, &m.Value, &m.Display, &m.Type); err != nil {
+			return m, err
+		}
+		if m.Primary, err = subBool(obj, "primary", p); err != nil {
+			return m, err
+		}
+		if binary && m.Value != "" && !isBase64(m.Value) {
+			return m, invalid(p+".value", "must be base64-encoded (RFC 7643 §2.3.6)")
+		}
+		return m, nil
+	})
 }
 
 func isBase64(s string) bool {
@@ -260,78 +273,29 @@ func isBase64(s string) bool {
 }
 
 func decAddresses(v *jvalue, path string) ([]Address, error) {
-	elems, err := decMulti(v, path, MaxValues)
-	if err != nil {
-		return nil, err
-	}
-	var out []Address
-	for i := range elems {
-		if elems[i].kind == jNull {
-			continue
-		}
-		p := elemPath(path, i)
-		if elems[i].kind != jObject {
-			return nil, wrongType(p, "an object", &elems[i])
-		}
-		var a Address
-		if err := strs(&elems[i], p, []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"},
+	return decObjects(v, path, MaxValues, func(obj *jvalue, p string) (a Address, err error) {
+		if err = strs(obj, p, []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"},
 			&a.Formatted, &a.StreetAddress, &a.Locality, &a.Region, &a.PostalCode, &a.Country, &a.Type); err != nil {
-			return nil, err
+			return a, err
 		}
-		if a.Primary, err = subBool(&elems[i], "primary", p); err != nil {
-			return nil, err
-		}
-		if a != (Address{}) {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+		a.Primary, err = subBool(obj, "primary", p)
+		return a, err
+	})
 }
 
 func decGroupRefs(v *jvalue, path string) ([]GroupRef, error) {
-	elems, err := decMulti(v, path, -1)
-	if err != nil {
-		return nil, err
-	}
-	var out []GroupRef
-	for i := range elems {
-		if elems[i].kind == jNull {
-			continue
-		}
-		p := elemPath(path, i)
-		if elems[i].kind != jObject {
-			return nil, wrongType(p, "an object", &elems[i])
-		}
-		var g GroupRef
-		if err := strs(&elems[i], p, []string{"value", "$ref", "display", "type"}, &g.Value, &g.Ref, &g.Display, &g.Type); err != nil {
-			return nil, err
-		}
-		if g != (GroupRef{}) {
-			out = append(out, g)
-		}
-	}
-	return out, nil
+	return decObjects(v, path, -1, func(obj *jvalue, p string) (g GroupRef, err error) {
+		err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &g.Value, &g.Ref, &g.Display, &g.Type)
+		return g, err
+	})
 }
 
 // decMembers decodes Group.members. "$ref": null is unassigned (Entra,
 // idp-behaviour.md Q16); type is canonicalised to "User" or "Group".
 func decMembers(v *jvalue, path string) ([]Member, error) {
-	elems, err := decMulti(v, path, -1)
-	if err != nil {
-		return nil, err
-	}
-	var out []Member
-	for i := range elems {
-		if elems[i].kind == jNull {
-			continue
-		}
-		p := elemPath(path, i)
-		if elems[i].kind != jObject {
-			return nil, wrongType(p, "an object", &elems[i])
-		}
-		var m Member
-		if err := strs(&elems[i], p, []string{"value", "$ref", "display", "type"}, &m.Value, &m.Ref, &m.Display, &m.Type); err != nil {
-			return nil, err
+	return decObjects(v, path, -1, func(obj *jvalue, p string) (m Member, err error) {
+		if err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &m.Value, &m.Ref, &m.Display, &m.Type); err != nil {
+			return m, err
 		}
 		switch {
 		case m.Type == "":
@@ -340,13 +304,10 @@ func decMembers(v *jvalue, path string) ([]Member, error) {
 		case equalFold(m.Type, "Group"):
 			m.Type = "Group"
 		default:
-			return nil, invalid(p+".type", `must be "User" or "Group", not `+strconv.Quote(m.Type))
+			return m, invalid(p+".type", `must be "User" or "Group", not `+strconv.Quote(m.Type))
 		}
-		if m != (Member{}) {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+		return m, nil
+	})
 }
 
 // decManager decodes the enterprise manager: an object, a bare string
