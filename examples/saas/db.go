@@ -539,25 +539,29 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	return a, err
 }
 
-// queryAccounts runs a SELECT of accountCols, in the dialect's
-// placeholders, and reads every row. The rows are closed before it
-// returns, so the caller may query again on the same connection (an
-// in-memory database has one).
-func (db *DB) queryAccounts(ctx context.Context, q querier, query string, args ...any) ([]Account, error) {
+// queryRows runs a SELECT, in the dialect's placeholders, and reads every
+// row with scan. The rows are closed before it returns, so the caller may
+// query again on the same connection (an in-memory database has one).
+func queryRows[T any](ctx context.Context, q querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Account
+	var out []T
 	for rows.Next() {
-		a, err := scanAccount(rows)
+		x, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		out = append(out, x)
 	}
 	return out, rows.Err()
+}
+
+// queryAccounts runs a SELECT of accountCols.
+func (db *DB) queryAccounts(ctx context.Context, q querier, query string, args ...any) ([]Account, error) {
+	return queryRows(ctx, q, scanAccount, query, args...)
 }
 
 // AccountByID returns the account, or ErrNoRows.
@@ -745,22 +749,9 @@ func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
 	return t, err
 }
 
-// queryTeams is queryAccounts for teams.
+// queryTeams runs a SELECT of teamCols.
 func (db *DB) queryTeams(ctx context.Context, q querier, query string, args ...any) ([]Team, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Team
-	for rows.Next() {
-		t, err := scanTeam(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, scanTeam, query, args...)
 }
 
 // TeamsOfAccount returns the teams the account belongs to, in team
