@@ -51,7 +51,9 @@ func (v Value) appendTo(b []byte) []byte {
 	return b
 }
 
-// appendQuoted appends s as a JSON string.
+// appendQuoted appends s as a JSON string. Unlike internal/jsonenc, it
+// passes invalid UTF-8 through byte for byte: the parser keeps such bytes,
+// and String must re-parse to an equal AST (FuzzRoundTrip).
 func appendQuoted(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
