@@ -201,13 +201,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *resource.Resou
 			return
 		}
 		b = appendListHead(b, res.TotalResults, len(res.Resources), q.StartIndex)
-		for i, u := range res.Resources {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			s.linkUser(base, u)
-			b = s.reg.AppendUser(b, u, q.proj)
-		}
+		b = s.appendUsers(b, base, res.Resources, q.proj)
 	} else {
 		res, err := s.queryGroups(r.Context(), q.Query)
 		if err != nil {
@@ -215,17 +209,36 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *resource.Resou
 			return
 		}
 		b = appendListHead(b, res.TotalResults, len(res.Resources), q.StartIndex)
-		for i, g := range res.Resources {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			s.linkGroup(base, g)
-			b = s.reg.AppendGroup(b, g, q.proj)
-		}
+		b = s.appendGroups(b, base, res.Resources, q.proj)
 	}
 	b = append(b, "]}"...)
 	*bp = b
 	writeJSON(w, http.StatusOK, b)
+}
+
+// appendUsers appends the users, linked to base and comma-separated, as
+// elements of a ListResponse's Resources.
+func (s *Server) appendUsers(b []byte, base string, us []*resource.User, p *resource.Projection) []byte {
+	for i, u := range us {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		s.linkUser(base, u)
+		b = s.reg.AppendUser(b, u, p)
+	}
+	return b
+}
+
+// appendGroups is appendUsers for groups.
+func (s *Server) appendGroups(b []byte, base string, gs []*resource.Group, p *resource.Projection) []byte {
+	for i, g := range gs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		s.linkGroup(base, g)
+		b = s.reg.AppendGroup(b, g, p)
+	}
+	return b
 }
 
 func appendListHead(b []byte, total, items, start int) []byte {
@@ -280,23 +293,11 @@ func (s *Server) listAll(w http.ResponseWriter, r *http.Request, p listParams) {
 	}
 	base := s.baseURL(r)
 	b := appendListHead(nil, users.TotalResults+groups.TotalResults, len(users.Resources)+len(groups.Resources), start)
-	n := 0
-	for _, u := range users.Resources {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		n++
-		s.linkUser(base, u)
-		b = s.reg.AppendUser(b, u, uq.proj)
+	b = s.appendUsers(b, base, users.Resources, uq.proj)
+	if len(users.Resources) > 0 && len(groups.Resources) > 0 {
+		b = append(b, ',')
 	}
-	for _, g := range groups.Resources {
-		if n > 0 {
-			b = append(b, ',')
-		}
-		n++
-		s.linkGroup(base, g)
-		b = s.reg.AppendGroup(b, g, gq.proj)
-	}
+	b = s.appendGroups(b, base, groups.Resources, gq.proj)
 	writeJSON(w, http.StatusOK, append(b, "]}"...))
 }
 
