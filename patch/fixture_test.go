@@ -14,7 +14,7 @@ import (
 
 // fixture is one testdata file; see testdata/README.md.
 type fixture struct {
-	Source   string          `json:"source"`
+	Source   string          `json:"_source"`
 	Comment  string          `json:"comment"`
 	Resource string          `json:"resource"`
 	Before   json.RawMessage `json:"before"`
@@ -35,7 +35,7 @@ func loadFixture(t testing.TB, name string) fixture {
 		t.Fatalf("%s: %v", name, err)
 	}
 	if f.Source == "" {
-		t.Fatalf("%s: no source", name)
+		t.Fatalf("%s: no _source", name)
 	}
 	return f
 }
