@@ -57,28 +57,28 @@
 //
 //   - Unquoted values without spaces: "externalId eq jyoung" and
 //     "id eq 54D3... and manager eq 2819..." from older Entra documentation
-//     (idp-behaviour.md Q19). A bare token that reads as true, false or null
+//     (docs/idp-compatibility.md#entra-bare-filter-values). A bare token that reads as true, false or null
 //     (any case) or as a JSON number is taken as such; any other token is a
 //     string. [Validate] and [Match] take a number literal compared with a
 //     string attribute as its text, so "externalId eq 12345" works.
 //   - "emails[type eq \"work\"].value eq \"x\"" in a filter, as Entra sends
-//     for an email matching attribute (Q7): it parses as a [ValuePath]
+//     for an email matching attribute (docs/idp-compatibility.md#entra-value-path-filters): it parses as a [ValuePath]
 //     whose Filter is the bracket filter AND-ed with the relative
 //     comparison, emails[type eq "work" and value eq "x"], which means
 //     the same thing ("some email is work and has value x"), so Match and
 //     stores need nothing new; String writes that form.
 //   - Capitalised operators and attribute names, PingOne's
-//     `username Eq "%s"` and `email Co "%s"` (Q14).
+//     `username Eq "%s"` and `email Co "%s"` (docs/idp-compatibility.md#filter-case).
 //   - "not(x)" and "not (x)": the ABNF has no space, RFC 7644's examples do.
 //   - Booleans as strings in comparisons, `roles[primary eq "True"]`, from
-//     Entra's role mappings (Q2, MS-ATTR).
-//   - "manager eq \"id\"", meaning manager.value (Entra, Q6, Q19), and
+//     Entra's role mappings (docs/idp-compatibility.md#entra-bool-strings).
+//   - "manager eq \"id\"", meaning manager.value (docs/idp-compatibility.md#entra-manager-eq), and
 //     generally a comparison on a complex attribute without a sub-attribute
 //     compares its value sub-attribute: "members eq", "groups eq" and RFC
 //     7644's own "emails co \"example.com\"".
 //
 // '+' for space and percent-encoding (Okta URL-encodes the whole filter,
-// Q27) are undone by URL query parsing before the filter reaches Parse.
+// docs/idp-compatibility.md#standard-requests) are undone by URL query parsing before the filter reaches Parse.
 //
 // # Canonical form
 //

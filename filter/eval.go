@@ -82,7 +82,7 @@ func getValue(r resource.Resource, t target) any {
 // compared returns the attribute whose values a comparison uses: the
 // sub-attribute, or for a complex attribute without one its "value"
 // sub-attribute. Entra sends "manager eq <id>" meaning manager.value
-// (idp-behaviour.md Q6, Q19; MS-TUT), and RFC 7644 §3.4.2.2's own example
+// (docs/idp-compatibility.md#entra-manager-eq), and RFC 7644 §3.4.2.2's own example
 // "emails co \"example.com\"" compares the emails' values; members and
 // groups work the same way. It returns nil for a complex attribute without
 // a value sub-attribute (name, addresses).
@@ -102,7 +102,7 @@ func (t target) compared() *resource.Attribute {
 //
 // Operator rules: pr works on every attribute; booleans take eq and ne
 // only, with true/false (or the strings "true"/"false", which Entra's role
-// mappings send, idp-behaviour.md Q2); numbers and dateTimes take eq, ne,
+// mappings send, docs/idp-compatibility.md#entra-bool-strings); numbers and dateTimes take eq, ne,
 // gt, ge, lt and le with a number or an RFC 3339 string; strings take
 // every operator with a string (a bare number is taken as its text);
 // a comparison on a complex attribute needs a sub-attribute unless the
@@ -240,7 +240,7 @@ func checkOp(c *Compare, a *resource.Attribute) *Error {
 
 // boolOf returns the boolean a value stands for: true/false, or the
 // strings "true"/"false" in any case (Entra's "primary eq \"True\"",
-// idp-behaviour.md Q2, MS-ATTR).
+// docs/idp-compatibility.md#entra-bool-strings).
 func boolOf(v Value) (bool, bool) {
 	switch {
 	case v.Kind == Bool:

@@ -91,7 +91,7 @@ func TestMatchUsers(t *testing.T) {
 		{`userType eq "Employee" and (emails.type eq "work")`, []string{"2819c223-7f76-453a-919d-413861904646"}},
 		{`userType eq "Employee" and emails[type eq "work" and value co "@example.com"]`, []string{"2819c223-7f76-453a-919d-413861904646"}},
 		{`emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]`, []string{"2819c223-7f76-453a-919d-413861904646"}},
-		// caseExact per attribute (Q14): userName folds, id and externalId do not.
+		// caseExact per attribute (docs/idp-compatibility.md#username-case): userName folds, id and externalId do not.
 		{`userName eq "BJENSEN@EXAMPLE.COM"`, []string{"2819c223-7f76-453a-919d-413861904646"}},
 		{`externalId eq "jyoung"`, nil},
 		{`externalId eq "JYoung"`, []string{"c3a26dd3"}},
@@ -99,7 +99,7 @@ func TestMatchUsers(t *testing.T) {
 		{`id eq "C3A26DD3"`, nil},
 		{`userName ew "EXAMPLE.com"`, []string{"2819c223-7f76-453a-919d-413861904646"}},
 		{`userName gt "j"`, []string{"c3a26dd3", "empty"}},
-		// Entra (Q6, Q7, Q19).
+		// Entra (docs/idp-compatibility.md#entra-manager-eq).
 		{`id eq "2819c223-7f76-453a-919d-413861904646" and manager eq "00aa-mgr"`, []string{"2819c223-7f76-453a-919d-413861904646"}},
 		{`manager eq "other"`, nil},
 		{`manager pr`, []string{"2819c223-7f76-453a-919d-413861904646"}},

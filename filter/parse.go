@@ -245,7 +245,7 @@ func (p *parser) parseValuePath(start int, path AttrPath) (Expr, *Error) {
 	}
 	vp := &ValuePath{Path: path, Filter: f}
 	if p.pos < len(p.s) && p.s[p.pos] == '.' {
-		// Entra: emails[type eq "work"].value eq "x" (idp-behaviour.md Q7,
+		// Entra: emails[type eq "work"].value eq "x" (docs/idp-compatibility.md#entra-value-path-filters,
 		// MS-TUT matching attributes) means "an email whose type is work
 		// and whose value is x": the comparison joins the bracket filter.
 		p.pos++
@@ -317,7 +317,7 @@ func (p *parser) parseAttrExp(start int, path AttrPath) (Expr, *Error) {
 }
 
 // parseOp parses a two-letter comparison operator, case-insensitively
-// (PingOne sends "Eq", idp-behaviour.md Q14). It returns 0 if there is
+// (PingOne sends "Eq", docs/idp-compatibility.md#filter-case). It returns 0 if there is
 // none.
 func (p *parser) parseOp() Op {
 	if len(p.s)-p.pos < 2 {
@@ -387,7 +387,7 @@ func (p *parser) parseCompValue() (Value, *Error) {
 // true, false, null and JSON numbers unquoted; any other token without
 // spaces is taken as a string, because old Entra documentation shows
 // "externalId eq jyoung" and "id eq 54D3... and manager eq 2819..."
-// (idp-behaviour.md Q19).
+// (docs/idp-compatibility.md#entra-bare-filter-values).
 func bareValue(tok string) Value {
 	switch {
 	case lowerEq(tok, "true"):

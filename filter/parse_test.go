@@ -65,37 +65,37 @@ var rfcCases = []parseCase{
 		want: or(vp("emails", and(cmpS("type", Eq, "work"), cmpS("value", Co, "@example.com"))), vp("ims", and(cmpS("type", Eq, "xmpp"), cmpS("value", Co, "@foo.com"))))},
 }
 
-// idpCases are the filters of ../shared/idp-behaviour.md and the forms the
+// idpCases are the filters of docs/idp-compatibility.md and the forms the
 // package documentation promises to tolerate.
 var idpCases = []parseCase{
-	// Entra test connection and matching (Q12, §1.1).
+	// Entra test connection and matching (docs/idp-compatibility.md#empty-list).
 	{in: `userName eq "5fa2a0d4-9ab6-4c5e-9bd0-1a2b3c4d5e6f"`, want: cmpS("userName", Eq, "5fa2a0d4-9ab6-4c5e-9bd0-1a2b3c4d5e6f")},
 	{in: `externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"`, want: cmpS("externalId", Eq, "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef")},
 	{in: `emails[type eq "work"].value eq "bjensen@example.com"`,
 		want: vp("emails", and(cmpS("type", Eq, "work"), cmpS("value", Eq, "bjensen@example.com"))),
 		str:  `emails[type eq "work" and value eq "bjensen@example.com"]`},
 	{in: `displayName eq "Group One"`, want: cmpS("displayName", Eq, "Group One")},
-	// Entra manager check (Q6, Q19), quoted and with the old docs' bare values.
+	// Entra manager check (docs/idp-compatibility.md#entra-manager-eq), quoted and with the old docs' bare values.
 	{in: `id eq "2819c223" and manager eq "00aa"`, want: and(cmpS("id", Eq, "2819c223"), cmpS("manager", Eq, "00aa"))},
 	{in: `id eq 54D3 and manager eq 2819c223-7f76-453a-919d-413861904646`,
 		want: and(cmpS("id", Eq, "54D3"), cmpS("manager", Eq, "2819c223-7f76-453a-919d-413861904646")),
 		str:  `id eq "54D3" and manager eq "2819c223-7f76-453a-919d-413861904646"`},
 	{in: `externalId eq jyoung`, want: cmpS("externalId", Eq, "jyoung"), str: `externalId eq "jyoung"`},
-	// Q7, Q25: roles with a string boolean, URN-qualified extension paths.
+	// Roles with a string boolean, URN-qualified extension paths (docs/idp-compatibility.md#extension-paths).
 	{in: `roles[primary eq "True"].value eq "Admin"`, want: vp("roles", and(cmpS("primary", Eq, "True"), cmpS("value", Eq, "Admin"))),
 		str: `roles[primary eq "True" and value eq "Admin"]`},
 	{in: entURN + `:department eq "Sales"`, want: cmpS(entURN+":department", Eq, "Sales")},
 	{in: entURN + `:manager.value eq "00aa"`, want: cmpS(entURN+":manager.value", Eq, "00aa")},
-	// Okta (§1.2), after URL decoding.
+	// Okta, after URL decoding (docs/idp-compatibility.md#username-case).
 	{in: `userName eq "test.user@okta.local"`, want: cmpS("userName", Eq, "test.user@okta.local")},
-	// PingOne (§1.7, Q14).
+	// PingOne (docs/idp-compatibility.md#filter-case).
 	{in: `username Eq "jdoe"`, want: cmpS("username", Eq, "jdoe"), str: `username eq "jdoe"`},
 	{in: `email Co "example.com"`, want: cmpS("email", Co, "example.com"), str: `email co "example.com"`},
-	// Q14: case-insensitive operators, keywords, literals.
+	// Case-insensitive operators, keywords, literals (docs/idp-compatibility.md#filter-case).
 	{in: `userName EQ "x" AND Active eq True`, want: and(cmpS("userName", Eq, "x"), cmpV("Active", Eq, Value{Kind: Bool, Bool: true})),
 		str: `userName eq "x" and Active eq true`},
 	{in: `title Eq NULL OR NOT (title pr)`, want: or(cmpV("title", Eq, Value{Kind: Null}), not(pr("title"))), str: `title eq null or not (title pr)`},
-	// Q27: special characters and escapes.
+	// Special characters and escapes (docs/idp-compatibility.md#standard-requests).
 	{in: `userName eq "a\"b\\c\/d\u00e9\ud83d\ude00\n"`, want: cmpS("userName", Eq, "a\"b\\c/dé😀\n"), str: `userName eq "a\"b\\c/dé😀\n"`},
 	{in: `userName eq "o'neil+test#EXT#@contoso.onmicrosoft.com"`, want: cmpS("userName", Eq, "o'neil+test#EXT#@contoso.onmicrosoft.com")},
 	{in: `displayName eq "Ünïcödé グループ"`, want: cmpS("displayName", Eq, "Ünïcödé グループ")},

@@ -371,7 +371,7 @@ func (a *applier) applyKey(kind, key string, raw json.RawMessage) *Error {
 			return nil
 		}
 		if a.opts.on(QuirkReadOnlyValues) && s == a.rt.Schema && (at.Name == "meta" || at.Name == "groups") {
-			// Okta PUT-style values and Entra's meta (Q17): server-owned.
+			// Okta PUT-style values and Entra's meta (docs/idp-compatibility.md#read-only-attributes): server-owned.
 			return nil
 		}
 		return a.applyTarget(kind, target{schema: s, attr: at}, raw, val, true)
@@ -379,7 +379,7 @@ func (a *applier) applyKey(kind, key string, raw json.RawMessage) *Error {
 	if !a.opts.on(QuirkPathlessPaths) {
 		return errf(invalidPath, "the key "+strconv.Quote(key)+" of a path-less value is not an attribute name (RFC 7644 §3.5.2)")
 	}
-	// Entra (Q3): the key is an attribute path, "name.givenName" or
+	// Entra (docs/idp-compatibility.md#entra-pathless-paths): the key is an attribute path, "name.givenName" or
 	// "urn:...:enterprise:2.0:User:employeeNumber"; it becomes an operation
 	// of its own.
 	t, e := a.resolve(key)
@@ -454,7 +454,7 @@ func (a *applier) applyTarget(kind string, t target, raw json.RawMessage, val an
 	switch {
 	case nv == nil:
 		if kind == OpReplace {
-			delete(c, at.Name) // null or "" clears on replace (RFC 7643 §2.5, Q9)
+			delete(c, at.Name) // null or "" clears on replace (RFC 7643 §2.5, docs/idp-compatibility.md#null-and-empty)
 		}
 	case at.MultiValued:
 		add := nv.([]any)
@@ -588,7 +588,7 @@ func (a *applier) removeSub(c map[string]any, at, sub *resource.Attribute) *Erro
 }
 
 // removeValues removes the listed values of a multi-valued attribute:
-// Entra's {"op":"Remove","path":"members","value":[{"value":"id"}]} (Q4).
+// Entra's {"op":"Remove","path":"members","value":[{"value":"id"}]} (docs/idp-compatibility.md#remove-by-value).
 // Complex values are matched on their "value" sub-attribute when they
 // have one, other values on equality; values that are absent are ignored.
 func (a *applier) removeValues(c map[string]any, at *resource.Attribute, val any) *Error {
@@ -735,7 +735,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 		if !ok || !a.opts.on(QuirkCreateOnNoMatch) {
 			return errf(noTarget, "the value filter "+strconv.Quote(t.filter.String())+" matches no value of "+strconv.Quote(at.Name)+" (RFC 7644 §3.5.2.3)")
 		}
-		// Entra (Q5): create the value the filter describes; later
+		// Entra (docs/idp-compatibility.md#entra-create-on-no-match): create the value the filter describes; later
 		// operations with the same filter match it.
 		elems = append(elems, seed)
 		matched = []int{len(elems) - 1}
@@ -862,7 +862,7 @@ func (a *applier) norm(at *resource.Attribute, v any) (any, *Error) {
 	}
 	if !at.MultiValued {
 		if arr, ok := v.([]any); ok && at.Type == resource.TypeComplex && a.opts.on(QuirkUnwrapArray) {
-			// Entra's "manager":[{...}] (Q6, Q10).
+			// Entra's "manager":[{...}] (docs/idp-compatibility.md#entra-manager-array).
 			switch len(arr) {
 			case 0:
 				return nil, nil
@@ -877,7 +877,7 @@ func (a *applier) norm(at *resource.Attribute, v any) (any, *Error) {
 		if !a.opts.on(QuirkLoneObject) {
 			return nil, errf(invalidValue, "attribute "+strconv.Quote(at.Name)+" is multi-valued: its value must be an array")
 		}
-		arr = []any{v} // Entra (Q10)
+		arr = []any{v} // Entra, docs/idp-compatibility.md#entra-lone-object
 	}
 	out := make([]any, 0, len(arr))
 	for _, el := range arr {
@@ -917,7 +917,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 				if err != nil {
 					return nil, err
 				}
-				if n != nil { // "$ref": null is unassigned (Entra, Q16)
+				if n != nil { // "$ref": null is unassigned (docs/idp-compatibility.md#entra-null-ref)
 					out[sa.Name] = n
 				}
 			}
@@ -927,7 +927,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 			return out, nil
 		case string:
 			if at.Name == "manager" && at.Sub("value") != nil && a.opts.on(QuirkManagerString) {
-				// Entra (Q6): the manager's id, "" to clear.
+				// Entra (docs/idp-compatibility.md#entra-manager-string): the manager's id, "" to clear.
 				if x == "" {
 					return nil, nil
 				}
@@ -938,7 +938,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 	case resource.TypeBoolean:
 		if s, ok := v.(string); ok {
 			if b, ok := a.boolString(s); ok {
-				return b, nil // Entra (Q2)
+				return b, nil // Entra, docs/idp-compatibility.md#entra-bool-strings
 			}
 		}
 		if _, ok := v.(bool); !ok {
@@ -949,7 +949,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 }
 
 // unpackRole turns Entra's {"value":"{\"id\":..,\"value\":..,\"displayName\":..}"}
-// into {"value":..,"display":..} (Q11); other roles are returned as they are.
+// into {"value":..,"display":..} (docs/idp-compatibility.md#entra-role-strings); other roles are returned as they are.
 func unpackRole(m map[string]any) map[string]any {
 	var s string
 	var key string

@@ -41,7 +41,7 @@
 // # IdP normalisations
 //
 // Each is a [Quirk] bit, on by default, that [Options].Disable turns off;
-// idp-behaviour.md in the project notes gives the full sources, and each
+// docs/idp-compatibility.md gives each one's request shape and sources, and each
 // has a named test replaying the vendor-documented body from testdata/.
 //
 //   - [QuirkOpCase]: "Add", "Replace", "Remove". Microsoft Entra ID

@@ -16,7 +16,7 @@ import (
 // to add, the ids to remove (the two are disjoint, so they can be applied
 // in either order) and the displayName the request sets (nil for none;
 // the caller compares it with the stored one and skips the write when it
-// is equal, Okta's rename sent with every membership change, Q28).
+// is equal, Okta's rename sent with every membership change, docs/idp-compatibility.md#okta-rename-noop).
 //
 // The operations it accepts:
 //
@@ -24,7 +24,7 @@ import (
 //     under QuirkLoneObject), each with a non-empty "value";
 //   - remove with path `members[value eq "id"]` (under
 //     QuirkIdempotentRemove, since the member may be absent), or with path
-//     "members" and a value array (under QuirkRemoveByValue, Entra Q4);
+//     "members" and a value array (under QuirkRemoveByValue, docs/idp-compatibility.md#remove-by-value);
 //   - replace with path "displayName" and a string, or without a path and
 //     a value holding only displayName and an id equal to groupID (Okta).
 //
@@ -172,7 +172,7 @@ func memberList(raw json.RawMessage, opts Options) ([]resource.Member, bool) {
 		var m resource.Member
 		for k, x := range obj {
 			if x == nil {
-				continue // "$ref": null (Entra, Q16)
+				continue // "$ref": null (docs/idp-compatibility.md#entra-null-ref)
 			}
 			s, ok := x.(string)
 			if !ok {

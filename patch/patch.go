@@ -54,26 +54,26 @@ func (o Options) maxOps() int {
 
 // Quirk is a set of IdP normalisations, one bit each. All are on by
 // default; Options.Disable turns them off. Each names the identity
-// provider that needs it and the entry of the project's IdP notes
-// (idp-behaviour.md) with its sources; the named tests in quirks_test.go
+// provider that needs it and its entry in docs/idp-compatibility.md
+// (request shape and sources); the named tests in quirks_test.go
 // replay the vendor-documented bodies in testdata/.
 type Quirk uint32
 
 const (
 	// QuirkOpCase accepts op names in any case ("Add", "Replace",
 	// "Remove"). Microsoft Entra ID sends them capitalised unless the
-	// aadOptscim062020 flag is set (Q1; Microsoft Learn, "Tutorial: Develop
+	// aadOptscim062020 flag is set (docs/idp-compatibility.md#op-case; Microsoft Learn, "Tutorial: Develop
 	// and plan provisioning for a SCIM endpoint", https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
 	// Testdata: entra_capitalised_ops.json.
 	QuirkOpCase Quirk = 1 << iota
 
 	// QuirkKeyCase accepts the PatchOp message keys in any case
 	// ("operations", "Op", "Path", "Value"), as RFC 7643 §2.1 does for
-	// attribute names (Q1, Q14; the ssoready example sends "operations").
+	// attribute names (docs/idp-compatibility.md#patchop-key-case; the ssoready example sends "operations").
 	// Testdata: generic_lowercase_operations.json.
 	QuirkKeyCase
 
-	// QuirkMissingSchemas accepts a PatchOp body without "schemas" (Q15).
+	// QuirkMissingSchemas accepts a PatchOp body without "schemas" (docs/idp-compatibility.md#patchop-schemas).
 	// Testdata: generic_no_schemas.json.
 	QuirkMissingSchemas
 
@@ -84,7 +84,7 @@ const (
 
 	// QuirkBoolStrings accepts "True"/"False" (any case) for boolean
 	// attributes and sub-attributes, and in the eq values of value
-	// filters that create an element. Entra without aadOptscim062020 (Q2;
+	// filters that create an element. Entra without aadOptscim062020 (docs/idp-compatibility.md#entra-bool-strings;
 	// Microsoft Learn, "Known issues and resolutions with SCIM 2.0
 	// protocol compliance", https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility).
 	// Testdata: entra_bool_strings.json.
@@ -94,14 +94,14 @@ const (
 	// value as attribute paths: "name.givenName" and
 	// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
 	// become operations of their own, never literal keys. Entra with
-	// aadOptscim062020 (Q3; same Microsoft page). Without it such keys are
+	// aadOptscim062020 (docs/idp-compatibility.md#entra-pathless-paths; same Microsoft page). Without it such keys are
 	// invalidPath. Testdata: entra_pathless_dotted.json.
 	QuirkPathlessPaths
 
 	// QuirkRemoveByValue makes {"op":"remove","path":"members","value":[...]}
 	// remove only the listed values (matched on their "value"), never the
 	// whole attribute. Entra's default member removal, also reported for
-	// JumpCloud (Q4; Microsoft Learn tutorial above). Without it RFC 7644
+	// JumpCloud (docs/idp-compatibility.md#remove-by-value; Microsoft Learn tutorial above). Without it RFC 7644
 	// §3.5.2.2 applies and the value is ignored: every member is removed.
 	// Testdata: entra_remove_member_by_value.json.
 	QuirkRemoveByValue
@@ -110,23 +110,23 @@ const (
 	// conjunction of eq comparisons, and matches nothing, create the
 	// element seeded with the filter's values, so that several operations
 	// with the same filter fill one element. Entra's default mappings and
-	// its SCIM validator (Q5, Q7; e.g. addresses[type eq "work"].country).
+	// its SCIM validator (docs/idp-compatibility.md#entra-create-on-no-match; e.g. addresses[type eq "work"].country).
 	// Without it RFC 7644 §3.5.2.3 applies: noTarget. Testdata:
 	// entra_filter_creates_element.json.
 	QuirkCreateOnNoMatch
 
 	// QuirkManagerString accepts the enterprise manager as a bare string
-	// (its value) and "" as "clear manager". Entra (Q6; Microsoft Learn
+	// (its value) and "" as "clear manager". Entra (docs/idp-compatibility.md#entra-manager-string; Microsoft Learn
 	// tutorial above, and SCIM-SDK#686). Testdata: entra_manager_*.json.
 	QuirkManagerString
 
 	// QuirkUnwrapArray takes a one-element array for a singular complex
 	// attribute as its element (the tutorial's "manager":[{...}]). Entra
-	// (Q6, Q10). Testdata: entra_manager_array.json.
+	// (docs/idp-compatibility.md#entra-manager-array). Testdata: entra_manager_array.json.
 	QuirkUnwrapArray
 
 	// QuirkLoneObject takes a lone value for a multi-valued attribute as a
-	// one-element array. Entra (Q10;
+	// one-element array. Entra (docs/idp-compatibility.md#entra-lone-object;
 	// Azure/AzureAD-BYOA-Provisioning-Samples#22). Testdata:
 	// entra_lone_object.json.
 	QuirkLoneObject
@@ -134,7 +134,7 @@ const (
 	// QuirkRoleStrings unpacks roles whose "value" is a JSON-encoded
 	// object {"id","value","displayName"}: value becomes the role's value
 	// (or its id when it has none) and displayName its display. Entra's
-	// SingleAppRoleAssignment mapping (Q11; Microsoft Learn, "Customize
+	// SingleAppRoleAssignment mapping (docs/idp-compatibility.md#entra-role-strings; Microsoft Learn, "Customize
 	// Microsoft Entra attribute mappings", https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes).
 	// Testdata: entra_roles_json_string.json.
 	QuirkRoleStrings
@@ -142,7 +142,7 @@ const (
 	// QuirkReadOnlyValues ignores the server-owned read-only attributes
 	// meta and groups, and schemas, when they appear as keys of a
 	// path-less add or replace value (an id equal to the resource's is
-	// always harmless). Okta and Entra (Q17; Okta "SCIM 2.0 Protocol
+	// always harmless). Okta and Entra (docs/idp-compatibility.md#read-only-attributes; Okta "SCIM 2.0 Protocol
 	// Reference", https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
 	// Without it, a value that changes them is a mutability error.
 	// Testdata: okta_readonly_in_value.json.
@@ -151,7 +151,7 @@ const (
 	// QuirkIdempotentRemove makes a remove whose value filter matches
 	// nothing a successful no-op (removing an absent member), so that
 	// retried and concurrent PATCHes succeed. Okta and Entra membership
-	// updates (Q22). Without it RFC 7644 §3.12 applies: noTarget.
+	// updates (docs/idp-compatibility.md#idempotent-members). Without it RFC 7644 §3.12 applies: noTarget.
 	// Testdata: okta_remove_absent_member.json.
 	QuirkIdempotentRemove
 )
@@ -295,7 +295,7 @@ func keyIs(opts Options, key, want string) bool {
 //     object, a missing or non-array "Operations", an "op" that is not
 //     add/replace/remove, a "path" that is not a string, or a "schemas"
 //     that does not list PatchOpSchema (RFC 7644 §3.12 "did not conform
-//     to the request schema"). Unknown URNs next to it are ignored (Q15).
+//     to the request schema"). Unknown URNs next to it are ignored (docs/idp-compatibility.md#patchop-schemas).
 //   - invalidValue: more than Options.MaxOperations operations. RFC 7644
 //     defines tooMany for filter results only, so the limit answers
 //     invalidValue like the other limits of the library.
@@ -425,7 +425,7 @@ func parseOp(raw json.RawMessage, opts Options) (Op, *Error) {
 }
 
 // opName returns the canonical name of an op: exactly "add", "replace" or
-// "remove", or any case under QuirkOpCase (Entra, Q1).
+// "remove", or any case under QuirkOpCase (Entra, docs/idp-compatibility.md#op-case).
 func opName(s string, opts Options) (string, *Error) {
 	for _, n := range [...]string{OpAdd, OpReplace, OpRemove} {
 		if s == n || (opts.on(QuirkOpCase) && strings.EqualFold(s, n)) {

@@ -16,28 +16,28 @@ import (
 //   - Attribute names, sub-attribute names and schema URNs match
 //     case-insensitively (RFC 7643 §2.1, RFC 7644 §3.10). The Microsoft
 //     Entra SCIM validator posts "UserName", "Active" and "Primary"
-//     (idp-behaviour.md Q14).
+//     (docs/idp-compatibility.md#attribute-case).
 //   - Of keys that differ only in case (or not at all), the last one wins.
 //   - null means unassigned (RFC 7643 §2.5); so do "" and empty arrays.
 //     Entra's documented POST /Users carries "addresses":null,
-//     "title":null and "manager":null (idp-behaviour.md §1.1, Q9).
+//     "title":null and "manager":null (docs/idp-compatibility.md#null-and-empty).
 //   - Booleans also arrive as the strings "True"/"False", in any case:
 //     Entra without the aadOptscim062020 flag, documented in Microsoft's
 //     "Known issues and resolutions with SCIM 2.0 protocol compliance"
-//     (idp-behaviour.md Q2), also inside sub-attributes such as
+//     (docs/idp-compatibility.md#entra-bool-strings), also inside sub-attributes such as
 //     emails[].primary.
 //   - A lone object for a multi-valued attribute is taken as a one-element
 //     array, and a one-element array for a singular complex attribute as
-//     its element (Entra, idp-behaviour.md Q10).
+//     its element (Entra, docs/idp-compatibility.md#entra-lone-object).
 //   - Read-only attributes in the body are ignored (RFC 7644 §3.5.1):
 //     Entra sends "meta":{"resourceType":"User"}, Okta sends id and
-//     "groups":[] (idp-behaviour.md Q17).
+//     "groups":[] (docs/idp-compatibility.md#read-only-attributes).
 //   - Unknown URNs in schemas are ignored: Entra's Group POST lists
 //     http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group
 //     and its older User example a typo'd "...enterprise:2.0User"
-//     (idp-behaviour.md Q15). Keys naming a registered extension are
+//     (docs/idp-compatibility.md#entra-unknown-schema-urns). Keys naming a registered extension are
 //     accepted even when schemas does not list it (Entra omits custom
-//     extension URNs from schemas, Q15), and so are keys of the form
+//     extension URNs from schemas, docs/idp-compatibility.md#entra-extension-keys), and so are keys of the form
 //     "<extension URN>:<attribute>".
 //   - Attributes no schema defines are kept in Extra, as sent.
 
@@ -113,7 +113,7 @@ func decStr(v *jvalue, path string) (string, error) {
 }
 
 // decBool accepts JSON booleans and, for Entra, the strings "true" and
-// "false" in any case (idp-behaviour.md Q2).
+// "false" in any case (docs/idp-compatibility.md#entra-bool-strings).
 func decBool(v *jvalue, path string) (*bool, error) {
 	t, f := true, false
 	switch v.kind {
@@ -135,7 +135,7 @@ func decBool(v *jvalue, path string) (*bool, error) {
 }
 
 // decMulti returns the values of a multi-valued attribute: nil for null, a
-// lone non-array value wrapped (Entra, idp-behaviour.md Q10), null elements
+// lone non-array value wrapped (Entra, docs/idp-compatibility.md#entra-lone-object), null elements
 // dropped. max < 0 means no limit.
 func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
 	switch v.kind {
@@ -151,7 +151,7 @@ func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
 }
 
 // decComplex returns the object of a singular complex attribute, or nil
-// when unassigned; a one-element array is unwrapped (idp-behaviour.md Q10).
+// when unassigned; a one-element array is unwrapped (docs/idp-compatibility.md#entra-manager-array).
 func decComplex(v *jvalue, path string) (*jvalue, error) {
 	switch v.kind {
 	case jNull:
@@ -291,7 +291,7 @@ func decGroupRefs(v *jvalue, path string) ([]GroupRef, error) {
 }
 
 // decMembers decodes Group.members. "$ref": null is unassigned (Entra,
-// idp-behaviour.md Q16); type is canonicalised to "User" or "Group".
+// docs/idp-compatibility.md#entra-null-ref); type is canonicalised to "User" or "Group".
 func decMembers(v *jvalue, path string) ([]Member, error) {
 	return decObjects(v, path, -1, func(obj *jvalue, p string) (m Member, err error) {
 		if err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &m.Value, &m.Ref, &m.Display, &m.Type); err != nil {
@@ -312,7 +312,7 @@ func decMembers(v *jvalue, path string) ([]Member, error) {
 
 // decManager decodes the enterprise manager: an object, a bare string
 // meaning its value, a one-element array, or "" / null / [] for none
-// (Entra, idp-behaviour.md Q6). displayName is read-only and kept only when
+// (Entra, docs/idp-compatibility.md#entra-manager-string). displayName is read-only and kept only when
 // keepRO is set.
 func decManager(v *jvalue, path string, keepRO bool) (*Manager, error) {
 	if v.kind == jString {

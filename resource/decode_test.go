@@ -41,7 +41,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
 		body string
 		want *User
 	}{{
-		// Microsoft Entra ID, MS-TUT example POST /Users (idp-behaviour.md §1.1).
+		// Microsoft Entra ID, MS-TUT example POST /Users (docs/idp-compatibility.md#read-only-attributes).
 		name: "entra",
 		body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
  "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1","active":true,
@@ -57,7 +57,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
 			Name:       &Name{Formatted: "givenName familyName", FamilyName: "familyName", GivenName: "givenName"},
 		},
 	}, {
-		// The older MS-TUT example: explicit nulls and a typo'd URN (Q9, Q15).
+		// The older MS-TUT example: explicit nulls and a typo'd URN (docs/idp-compatibility.md#null-and-empty, docs/idp-compatibility.md#entra-unknown-schema-urns).
 		name: "entra old",
 		body: `{"active":true,"addresses":null,"displayName":"Jane Doe","emails":[{"primary":true,"type":"work","value":"jane@contoso.com"}],
  "externalId":"jdoe","meta":{"resourceType":"User"},"name":{"familyName":"Doe","givenName":"Jane"},"phoneNumbers":null,
@@ -71,7 +71,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
 			Enterprise: &EnterpriseUser{Department: "Sales"},
 		},
 	}, {
-		// Okta OKTA-REF POST /Users: password, groups:[] and locale (§1.2, Q17).
+		// Okta OKTA-REF POST /Users: password, groups:[] and locale (docs/idp-compatibility.md#okta-password).
 		name: "okta",
 		body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"ignored","userName":"test.user@okta.local",
  "name":{"givenName":"Test","familyName":"User"},"emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],
@@ -83,7 +83,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
 			Password: "1mz050nq", Active: ptr(true),
 		},
 	}, {
-		// Microsoft's validator / SCIMReferenceCode Postman casing (Q2, Q14).
+		// Microsoft's validator / SCIMReferenceCode Postman casing (docs/idp-compatibility.md#attribute-case).
 		name: "validator casing",
 		body: `{"UserName":"UserName123","Active":"True","DisplayName":"BobIsAmazing",
  "Emails":[{"Primary":"true","Type":"work","Value":"bob@x.com"}],"Schemas":["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER"],
@@ -143,13 +143,13 @@ func TestDecodeGroupIdPBodies(t *testing.T) {
 		name, body string
 		want       *Group
 	}{{
-		// Entra MS-TUT POST /Groups with the ADSCIM URN (Q15).
+		// Entra MS-TUT POST /Groups with the ADSCIM URN (docs/idp-compatibility.md#entra-unknown-schema-urns).
 		name: "entra",
 		body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
  "externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"displayName","meta":{"resourceType":"Group"}}`,
 		want: &Group{ExternalID: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", DisplayName: "displayName"},
 	}, {
-		// Okta group push (§1.2): members without type, display present.
+		// Okta group push: members without type, display present (docs/idp-compatibility.md#member-type-default).
 		name: "okta",
 		body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2",
  "members":[{"value":"23a3","display":"test.user@okta.local"},{"value":"u2","type":"user","$ref":null}]}`,

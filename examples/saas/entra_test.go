@@ -60,7 +60,7 @@ const (
 
 	// emptyList is the answer to a filter that matches nothing: 200 and an
 	// empty ListResponse, never 404 (Entra quarantines the job on a 404;
-	// idp-behaviour.md Q12, Q13).
+	// docs/idp-compatibility.md#empty-list).
 	emptyList = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"itemsPerPage":0,"startIndex":1,"Resources":[]}`
 )
 

@@ -360,7 +360,7 @@ func isASCII(s string) bool {
 }
 
 // boolOf mirrors filter.Match: true/false, or the strings "true"/"false"
-// in any case (Entra sends "True", idp-behaviour.md Q2).
+// in any case (Entra sends "True", docs/idp-compatibility.md#entra-bool-strings).
 func boolOf(v filter.Value) (bool, bool) {
 	switch {
 	case v.Kind == filter.Bool:
