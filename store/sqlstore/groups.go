@@ -11,6 +11,13 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
+// Compile-time checks of the group fast paths beyond those the package
+// tests check.
+var (
+	_ store.GroupAttributesReplacer = (*Store)(nil)
+	_ store.MemberResolver          = (*Store)(nil)
+)
+
 const groupCols = "id, data, version, created, last_modified"
 
 func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
