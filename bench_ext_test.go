@@ -34,6 +34,10 @@ func BenchmarkPatchAddMember(b *testing.B) {
 			if _, err := st.CreateGroup(ctx, g); err != nil {
 				b.Fatal(err)
 			}
+			// The member added must name a user of the tenant.
+			if _, err := st.CreateUser(ctx, &resource.User{ID: "new", UserName: "new"}); err != nil {
+				b.Fatal(err)
+			}
 			add := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"new"}]}]}`
 			remove := strings.Replace(add, `"Add"`, `"Remove"`, 1)
 			b.ReportAllocs()
