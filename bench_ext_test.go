@@ -34,6 +34,10 @@ func BenchmarkPatchAddMember(b *testing.B) {
 			if _, err := st.CreateGroup(ctx, g); err != nil {
 				b.Fatal(err)
 			}
+			// The member added must name a user of the tenant.
+			if _, err := st.CreateUser(ctx, &resource.User{ID: "new", UserName: "new"}); err != nil {
+				b.Fatal(err)
+			}
 			add := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":"new"}]}]}`
 			remove := strings.Replace(add, `"Add"`, `"Remove"`, 1)
 			b.ReportAllocs()
@@ -49,6 +53,45 @@ func BenchmarkPatchAddMember(b *testing.B) {
 				if rec.Code != http.StatusNoContent {
 					b.Fatalf("status %d: %s", rec.Code, rec.Body)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkPatchRenameGroup measures a displayName PATCH through the
+// handler on groups of 10 and 100,000 members: with the memory store's
+// GroupAttributesReplacer the members are neither read nor written, so
+// the cost must not grow with the group.
+func BenchmarkPatchRenameGroup(b *testing.B) {
+	for _, size := range []int{10, 100_000} {
+		b.Run(fmt.Sprintf("members=%d", size), func(b *testing.B) {
+			st := memory.New()
+			srv, err := scim.New(scim.Config{Store: st, Authenticate: scim.NoAuthentication})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := store.WithTenant(context.Background(), "")
+			g := &resource.Group{ID: "g", DisplayName: "All"}
+			for i := 0; i < size; i++ {
+				g.Members = append(g.Members, resource.Member{Value: fmt.Sprintf("m%d", i), Type: "User"})
+			}
+			if _, err := st.CreateGroup(ctx, g); err != nil {
+				b.Fatal(err)
+			}
+			rename := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"displayName","value":"All %d"}]}`
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				req := httptest.NewRequest("PATCH", "/Groups/g", strings.NewReader(fmt.Sprintf(rename, i)))
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusNoContent {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+			if got, err := st.GetGroup(ctx, "g", false); err != nil || len(got.Members) != size {
+				b.Fatalf("after the renames: %v, %d members", err, len(got.Members))
 			}
 		})
 	}

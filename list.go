@@ -327,12 +327,41 @@ func (s *Server) queryGroups(ctx context.Context, q store.Query) (store.GroupLis
 			return res, err
 		}
 	}
+	// The projection decides what is returned, never what the filter or
+	// the sort sees: members are loaded whenever either refers to them.
+	exclude := q.ExcludeMembers && !refersToMembers(q)
 	list := func(ctx context.Context, p store.Page) ([]*resource.Group, int, error) {
-		l, err := s.cfg.Store.ListGroups(ctx, p, q.ExcludeMembers)
+		l, err := s.cfg.Store.ListGroups(ctx, p, exclude)
 		return l.Resources, l.TotalResults, err
 	}
 	rs, total, err := fallbackQuery(ctx, s.reg.Group, q, list)
+	if err == nil && q.ExcludeMembers && !exclude {
+		for _, g := range rs {
+			g.Members = nil
+		}
+	}
 	return store.GroupList{Resources: rs, TotalResults: total}, err
+}
+
+// refersToMembers reports whether q's filter or sort refers to the
+// members attribute of groups, in any schema spelling.
+func refersToMembers(q store.Query) bool {
+	return strings.EqualFold(q.SortBy.Name, "members") || mentions(q.Filter, "members")
+}
+
+// mentions reports whether e refers to the attribute name.
+func mentions(e filter.Expr, name string) bool {
+	switch x := e.(type) {
+	case *filter.Compare:
+		return strings.EqualFold(x.Path.Name, name)
+	case *filter.ValuePath:
+		return strings.EqualFold(x.Path.Name, name)
+	case *filter.Logical:
+		return mentions(x.Left, name) || mentions(x.Right, name)
+	case *filter.Not:
+		return mentions(x.X, name)
+	}
+	return false
 }
 
 // fallbackChunk is how many resources the fallback asks the store for at a

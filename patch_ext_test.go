@@ -169,11 +169,13 @@ func TestConcurrentMemberAddsLoseNothing(t *testing.T) {
 					c.Store = hiddenQuerier{memory.New()} // no GroupMemberPatcher: read-modify-write with retries
 				}
 			})
-			h.do("POST", "/scim/v2/Groups", `{"displayName":"All"}`).expect(t, http.StatusCreated)
 			var want []string
-			for i := 0; i < 50; i++ {
-				want = append(want, fmt.Sprintf("member-%02d", i))
+			for i := 1; i <= 50; i++ {
+				h.do("POST", "/scim/v2/Users", fmt.Sprintf(`{"userName":"member-%02d"}`, i)).expect(t, http.StatusCreated)
+				want = append(want, fmt.Sprintf("id-%d", i))
 			}
+			sort.Strings(want)
+			h.do("POST", "/scim/v2/Groups", `{"displayName":"All"}`).expect(t, http.StatusCreated) // id-51
 			jobs := make(chan string)
 			var wg sync.WaitGroup
 			var failures atomic.Int64
@@ -182,7 +184,7 @@ func TestConcurrentMemberAddsLoseNothing(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for id := range jobs {
-						res := h.do("PATCH", "/scim/v2/Groups/id-1", `{"Operations":[{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}]}`)
+						res := h.do("PATCH", "/scim/v2/Groups/id-51", `{"Operations":[{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}]}`)
 						if res.status != http.StatusNoContent {
 							failures.Add(1)
 						}
@@ -197,7 +199,7 @@ func TestConcurrentMemberAddsLoseNothing(t *testing.T) {
 			if n := failures.Load(); n != 0 {
 				t.Errorf("%d PATCHes failed", n)
 			}
-			assert.Equal(t, groupMembers(t, h, "id-1"), want)
+			assert.Equal(t, groupMembers(t, h, "id-51"), want)
 		})
 	}
 }

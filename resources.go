@@ -104,19 +104,13 @@ func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.
 	if err := s.reg.ValidateGroup(g); err != nil {
 		return nil, nil, err
 	}
-	defaultMemberTypes(g.Members)
-	return g, p, nil
-}
-
-// defaultMemberTypes sets an omitted member type to "User": Okta sends
-// members with value and display only (SCIM-SDK#419), and Entra
-// provisions no nested groups.
-func defaultMemberTypes(ms []resource.Member) {
-	for i := range ms {
-		if ms[i].Type == "" {
-			ms[i].Type = "User"
-		}
+	// Members must name users or groups of the tenant; Okta sends them
+	// with value and display only (SCIM-SDK#419), and the type is what
+	// the id names.
+	if err := s.resolveMembers(r.Context(), g.Members); err != nil {
+		return nil, nil, err
 	}
+	return g, p, nil
 }
 
 // userConflict turns a store conflict on a user write into the 409 the

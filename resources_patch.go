@@ -1,11 +1,14 @@
 package scim
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -76,8 +79,10 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, op
 
 // patchGroup applies a group PATCH. A request that only adds and removes
 // members (with, as Okta sends it, a rename to the current name) goes to
-// the store's GroupMemberPatcher when it has one, so a 100k-member group is
-// never loaded; otherwise the group is read, patched and replaced.
+// the store's GroupMemberPatcher when it has one, and one that does not
+// touch members to its GroupAttributesReplacer, so a 100k-member group is
+// never loaded; otherwise the group is read, patched and replaced. Members
+// the request adds are resolved before anything is written.
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, p *resource.Projection) {
 	ctx, ifMatch := r.Context(), ifMatchVersion(r)
 	if mp, ok := s.cfg.Store.(store.GroupMemberPatcher); ok {
@@ -91,12 +96,30 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 			}
 		}
 	}
-	res, err := update(ctx, "Group", id, ifMatch, s.getGroupWithMembers, groupVersion,
+	// Operations that do not touch members go to the store's
+	// GroupAttributesReplacer when it has one: the group is read and
+	// written without its members, so a rename costs the same at 10 and
+	// at 100,000 members.
+	get, write := s.getGroupWithMembers, s.cfg.Store.ReplaceGroup
+	ar, attrsOnly := s.cfg.Store.(store.GroupAttributesReplacer)
+	if attrsOnly = attrsOnly && !touchesMembers(ops); attrsOnly {
+		get, write = s.getGroupWithoutMembers, ar.ReplaceGroupAttributes
+	}
+	sent := opMembers(ops)
+	res, err := update(ctx, "Group", id, ifMatch, get, groupVersion,
 		func(g *resource.Group) (*resource.Group, error) {
 			oldName := g.DisplayName
+			old := make(map[string]string, len(g.Members))
+			for _, m := range g.Members {
+				old[m.Value] = m.Type
+			}
 			changed, err := patch.ApplyGroup(s.reg, g, ops, s.patchOptions())
-			if err != nil || !changed {
+			if err != nil {
 				return nil, err
+			}
+			if !changed {
+				// Members sent again are still checked.
+				return nil, s.resolveMembers(ctx, slices.Clone(sent))
 			}
 			if !strings.EqualFold(g.DisplayName, oldName) {
 				if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
@@ -106,15 +129,53 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 					return nil, err
 				}
 			}
-			defaultMemberTypes(g.Members)
+			if err := s.resolveChangedMembers(ctx, g.Members, old, sent); err != nil {
+				return nil, err
+			}
 			g.Meta.LastModified = s.cfg.Clock().UTC()
 			return g, nil
-		}, s.cfg.Store.ReplaceGroup)
+		}, write)
+	if err == nil && attrsOnly && s.cfg.GroupPatchReturnsResource && wantsMembers(p) {
+		res, err = s.cfg.Store.GetGroup(ctx, id, false)
+		err = notFound(err, "Group", id)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.respondGroupPatch(w, r, res, p)
+}
+
+// touchesMembers reports whether an operation of ops may read or change
+// members: its path names members (or cannot be parsed), or it has no
+// path and its value is not an object without members. When it reports
+// false, applying ops to the group read without members gives the same
+// result as applying them to the whole group.
+func touchesMembers(ops []patch.Op) bool {
+	for _, op := range ops {
+		path := strings.TrimSpace(op.Path)
+		if path == "" {
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(op.Value, &obj) != nil {
+				return true
+			}
+			for k := range obj {
+				if strings.EqualFold(k, "members") || strings.EqualFold(k, resource.GroupSchema) ||
+					strings.HasSuffix(strings.ToLower(k), ":members") {
+					return true
+				}
+			}
+			continue
+		}
+		if strings.EqualFold(path, resource.GroupSchema) {
+			return true
+		}
+		p, err := filter.ParsePath(path)
+		if err != nil || p.Attr.Name == "" || strings.EqualFold(p.Attr.Name, "members") {
+			return true
+		}
+	}
+	return false
 }
 
 // patchMembersFast applies a membership-only PATCH through the store's
@@ -137,7 +198,9 @@ func (s *Server) patchMembersFast(w http.ResponseWriter, r *http.Request, mp sto
 		}
 	}
 	version := ""
-	defaultMemberTypes(add)
+	if err := s.resolveMembers(ctx, add); err != nil {
+		return true, err
+	}
 	if len(add) > 0 || len(remove) > 0 {
 		if version, err = mp.PatchMembers(ctx, id, add, remove, ifMatch); err != nil {
 			return true, notFound(err, "Group", id)

@@ -79,7 +79,10 @@ type Query struct {
 	SortBy    filter.AttrPath
 	SortOrder SortOrder
 	Page
-	// ExcludeMembers tells a group store it need not load members.
+	// ExcludeMembers tells a group store it need not load members into
+	// the groups it returns. It shapes the output only: a filter or sortBy
+	// on members must still be evaluated on the groups' members (or the
+	// query answered with ErrUnsupported).
 	ExcludeMembers bool
 }
 
@@ -132,11 +135,16 @@ type Groups interface {
 	GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error)
 
 	// CreateGroup stores a new group whose ID the caller has set and returns
-	// it as stored. It must return ErrConflict if the ID exists. A member
-	// whose value is no user or group of the tenant may be kept (the memory
-	// store does) or refused with an error the handler answers as is, such
-	// as a 400 *scim.Error (examples/saas does); the same holds for
-	// ReplaceGroup and PatchMembers.
+	// it as stored. It must return ErrConflict if the ID exists.
+	//
+	// Members are references (see [MemberResolver]): the handler writes
+	// only members whose value is the id of a user or a group of the
+	// tenant, with Type set to what the id names ("User" or "Group"), and
+	// a store returns each member's Type as written. A store may refuse a
+	// member that names nothing itself, with an error the handler answers
+	// as is, such as a 400 *scim.Error (examples/saas does, inside its
+	// write's transaction); the same holds for ReplaceGroup, PatchMembers
+	// and ReplaceGroupAttributes.
 	CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error)
 
 	// ReplaceGroup replaces the stored group g.ID, members included. Errors
@@ -179,6 +187,52 @@ type GroupQuerier interface {
 // differs; it returns the group's new version.
 type GroupMemberPatcher interface {
 	PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (newVersion string, err error)
+}
+
+// GroupAttributesReplacer is an optional fast path: a store that can
+// replace everything of a group but its members without reading or
+// writing them, so that a rename costs the same in a group of ten members
+// and in one of a hundred thousand. ReplaceGroupAttributes replaces the
+// stored group g.ID with g, ignoring g.Members and keeping the stored
+// membership as it is, and returns the group as stored, with a new
+// Meta.Version and Members left empty. Errors are as for ReplaceGroup
+// (ErrNotFound, ErrPreconditionFailed, and ErrConflict wherever
+// ReplaceGroup would return it for the same g).
+//
+// The handler uses it for a PATCH whose operations do not touch members
+// (displayName, externalId, extensions); PUT replaces members and uses
+// ReplaceGroup.
+type GroupAttributesReplacer interface {
+	ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error)
+}
+
+// MemberType is what a member value names in a tenant, as a set: a user,
+// a group, or (when a user and a group share the id) both.
+type MemberType uint8
+
+// Member types.
+const (
+	MemberUser MemberType = 1 << iota
+	MemberGroup
+)
+
+// MemberResolver is an optional fast path for the rule the handler
+// enforces before every write of members (POST, PUT, PATCH): a member's
+// value must be the id of a user or a group of the tenant; its type is
+// optional on input and, when given, must be what the id names (400
+// invalidValue otherwise, as for an id that names nothing); the type
+// stored is what the id names, and the member's $ref follows from it.
+// Removing a member that is not there is not an error.
+//
+// ResolveMembers returns, for each of ids that names a user or a group
+// of ctx's tenant, what it names; ids that name nothing (another tenant's
+// ids included) are absent from the map. ids may repeat and may be many
+// (a PUT of a large group): the store answers them in one query, or one
+// per chunk of a few hundred, never one per id. Without a resolver the
+// handler asks UserQuerier and GroupQuerier with "id eq" filters in
+// chunks, and GetUser and GetGroup per id as the last resort.
+type MemberResolver interface {
+	ResolveMembers(ctx context.Context, ids []string) (map[string]MemberType, error)
 }
 
 // Transactor is an optional interface of a store that can run fn

@@ -832,27 +832,92 @@ func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any,
 }
 
 // checkMembers returns ErrNoSuchMember if a member of ms is not an
-// account or a team of the tenant (a team may contain itself). It reads
-// the accounts and teams tables, one primary-key lookup per member.
+// account or a team of the tenant, as its IsTeam says (a team may contain
+// itself). It runs inside the write's transaction, with the queries of
+// MemberKinds: one per chunk of members, not one per member.
 func (db *DB) checkMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	kinds, err := db.memberKinds(ctx, tx, tenantID, ids)
+	if err != nil {
+		return err
+	}
 	for _, m := range ms {
 		if m.IsTeam && m.ID == teamID {
 			continue
 		}
-		table := "accounts"
-		if m.IsTeam {
-			table = "teams"
-		}
-		var one int
-		err := tx.QueryRowContext(ctx, db.q(`SELECT 1 FROM `+table+` WHERE tenant_id = ? AND id = ?`), tenantID, m.ID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
+		if k := kinds[m.ID]; (m.IsTeam && !k.Team) || (!m.IsTeam && !k.Account) {
 			return ErrNoSuchMember
-		}
-		if err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// MemberKind says whether an ID is that of an account, of a team, or of
+// both, in one tenant.
+type MemberKind struct {
+	Account, Team bool
+}
+
+// kindsChunk is the most IDs one query of MemberKinds binds (twice).
+const kindsChunk = 500
+
+// MemberKinds returns what each of ids names in the tenant: an account, a
+// team or both; IDs naming nothing are absent. It reads the accounts and
+// teams primary keys, one query per 500 distinct IDs.
+func (db *DB) MemberKinds(ctx context.Context, tenantID string, ids []string) (map[string]MemberKind, error) {
+	return db.memberKinds(ctx, db.sql, tenantID, ids)
+}
+
+func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids []string) (map[string]MemberKind, error) {
+	out := make(map[string]MemberKind)
+	seen := make(map[string]bool, len(ids))
+	uniq := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	for chunk := range slices.Chunk(uniq, kindsChunk) {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+		args := make([]any, 0, 2+2*len(chunk))
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, db.q(`SELECT id, FALSE FROM accounts WHERE tenant_id = ? AND id IN (`+marks+`)
+			UNION ALL SELECT id, TRUE FROM teams WHERE tenant_id = ? AND id IN (`+marks+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var team bool
+			if err := rows.Scan(&id, &team); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			k := out[id]
+			if team {
+				k.Team = true
+			} else {
+				k.Account = true
+			}
+			out[id] = k
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // insertMembers adds ms to team teamID after its current members; a
@@ -930,6 +995,18 @@ func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 // UpdateTeam replaces the team's row and members, keeping CreatedAt.
 // Errors are as for UpdateAccount and InsertTeam.
 func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
+	return db.updateTeam(ctx, tm, expectedVersion, true)
+}
+
+// UpdateTeamAttributes replaces the team's row, keeping CreatedAt and
+// leaving team_members as it is: a rename costs the same whatever the
+// size of the team. The team is returned without members. Errors are as
+// for UpdateAccount.
+func (db *DB) UpdateTeamAttributes(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
+	return db.updateTeam(ctx, tm, expectedVersion, false)
+}
+
+func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, withMembers bool) (Team, error) {
 	if tm.UpdatedAt.IsZero() {
 		tm.UpdatedAt = db.now()
 	}
@@ -946,6 +1023,10 @@ func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (T
 		}
 		if err != nil {
 			return err
+		}
+		if !withMembers {
+			tm.Members = nil
+			return nil
 		}
 		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
 			return err

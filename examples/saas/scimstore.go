@@ -55,9 +55,13 @@ import (
 //	externalId    SCIMExternalID
 //	members       Members (team_members): accounts, and sub-teams for members of type "Group"
 //
-// A member that is not a user or group of the tenant is refused with 400
-// invalidValue: the DB checks every member inside the write's
-// transaction, in ReplaceGroup and PatchMembers alike.
+// Members are checked twice. The library resolves every member it is
+// about to write through ResolveMembers (one query per 500 IDs) and
+// answers 400 invalidValue for an ID that is no user or group of the
+// tenant, or whose type contradicts what it names; and the DB checks the
+// members again inside the write's transaction (batched the same way), in
+// ReplaceGroup and PatchMembers alike, so a member deleted meanwhile is
+// refused too.
 type SCIMStore struct {
 	db *DB
 }
@@ -65,10 +69,12 @@ type SCIMStore struct {
 // Compile-time checks: SCIMStore is a store.Store and offers the user
 // and group query fast paths and the membership fast path.
 var (
-	_ store.Store              = (*SCIMStore)(nil)
-	_ store.UserQuerier        = (*SCIMStore)(nil)
-	_ store.GroupQuerier       = (*SCIMStore)(nil)
-	_ store.GroupMemberPatcher = (*SCIMStore)(nil)
+	_ store.Store                   = (*SCIMStore)(nil)
+	_ store.UserQuerier             = (*SCIMStore)(nil)
+	_ store.GroupQuerier            = (*SCIMStore)(nil)
+	_ store.GroupMemberPatcher      = (*SCIMStore)(nil)
+	_ store.GroupAttributesReplacer = (*SCIMStore)(nil)
+	_ store.MemberResolver          = (*SCIMStore)(nil)
 )
 
 // NewSCIMStore returns the adapter over db.
@@ -447,6 +453,48 @@ func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version
 		return nil, dbErr(err)
 	}
 	return groupFromTeam(&t)
+}
+
+// ReplaceGroupAttributes implements the optional
+// store.GroupAttributesReplacer: a rename, an externalId or extension
+// change updates the team's row only, never team_members, so it costs the
+// same for a team of 10 and of 100,000 members.
+func (s *SCIMStore) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	want, err := expectedVersion(version)
+	if err != nil {
+		return nil, err
+	}
+	t, err := teamFromGroup(store.TenantFrom(ctx), g)
+	if err != nil {
+		return nil, err
+	}
+	t, err = s.db.UpdateTeamAttributes(ctx, t, want)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	return groupFromTeam(&t)
+}
+
+// ResolveMembers implements the optional store.MemberResolver, which the
+// library asks before it writes members: one query per 500 IDs over the
+// accounts and teams keys.
+func (s *SCIMStore) ResolveMembers(ctx context.Context, ids []string) (map[string]store.MemberType, error) {
+	kinds, err := s.db.MemberKinds(ctx, store.TenantFrom(ctx), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.MemberType, len(kinds))
+	for id, k := range kinds {
+		var t store.MemberType
+		if k.Account {
+			t |= store.MemberUser
+		}
+		if k.Team {
+			t |= store.MemberGroup
+		}
+		out[id] = t
+	}
+	return out, nil
 }
 
 // PatchMembers implements the optional store.GroupMemberPatcher: Entra

@@ -1,6 +1,7 @@
 // Package memory is the reference in-memory implementation of the
 // [store.Store] contract, with every optional fast path: [store.UserQuerier],
-// [store.GroupQuerier] and [store.GroupMemberPatcher].
+// [store.GroupQuerier], [store.GroupMemberPatcher],
+// [store.GroupAttributesReplacer] and [store.MemberResolver].
 //
 // It is meant for tests, demos and small deployments that can lose their
 // directory on restart. It is safe for concurrent use, keeps every tenant
@@ -20,7 +21,8 @@
 // [filter.Match], so query results are exactly those of the generic path.
 //
 // Group members are a set keyed by the member's value, kept in insertion
-// order: adding or removing one member costs the same in a group of ten and
+// order: adding or removing one member, and replacing the group's other
+// attributes (ReplaceGroupAttributes), cost the same in a group of ten and
 // in a group of a hundred thousand. A reverse index from member value to
 // groups fills User.Groups on every read.
 //
@@ -33,8 +35,11 @@
 //
 // # What the store does not check
 //
-// Members may reference ids that exist nowhere: the handler validates
-// references before writing, and the store keeps what it is given.
-// Members are identified by value alone; two members with the same value in
-// one write collapse to the first.
+// The store keeps the members it is given, Type and $ref included, and
+// does not check that they name anything: the handler resolves every
+// member it writes through ResolveMembers (the tenant's user and group
+// indexes) and refuses one that names no user or group of the tenant, or
+// whose type contradicts what it names. A member written to the store
+// directly is kept as it is. Members are identified by value alone; two
+// members with the same value in one write collapse to the first.
 package memory

@@ -8,6 +8,12 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
+// Compile-time checks of the group fast paths beyond those in memory.go.
+var (
+	_ store.GroupAttributesReplacer = (*Store)(nil)
+	_ store.MemberResolver          = (*Store)(nil)
+)
+
 // groupRec is a stored group. g.Members is always nil: the members live in
 // a set keyed by value, threaded in insertion order by a doubly linked list,
 // so that one add or remove costs O(1) whatever the group's size.
@@ -229,16 +235,72 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 	if err := checkVersion(r.g.Meta.Version, version); err != nil {
 		return nil, err
 	}
-	stored := cloneGroup(g)
-	stored.Meta.Version = t.nextVersion()
-	t.unindexGroup(r)
-	r.g = stored
-	t.indexGroup(r)
+	t.replaceAttributes(r, g)
 	t.clearMembers(r)
 	for _, m := range g.Members {
 		t.addMember(r, m)
 	}
 	return groupOut(r, false), nil
+}
+
+// replaceAttributes makes a copy of g, without members, r's group, with a
+// new version, and reindexes it.
+func (t *tenant) replaceAttributes(r *groupRec, g *resource.Group) {
+	stored := cloneGroup(g)
+	stored.Members = nil
+	stored.Meta.Version = t.nextVersion()
+	t.unindexGroup(r)
+	r.g = stored
+	t.indexGroup(r)
+}
+
+// ReplaceGroupAttributes implements [store.GroupAttributesReplacer]: it
+// replaces the group like ReplaceGroup but keeps its members as they are,
+// in O(1) whatever their number, and returns the group without members.
+func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, store.ErrNotFound
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[g.ID]
+	if r == nil {
+		return nil, store.ErrNotFound
+	}
+	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+		return nil, err
+	}
+	t.replaceAttributes(r, g)
+	return groupOut(r, true), nil
+}
+
+// ResolveMembers implements [store.MemberResolver] with one lookup per id
+// in the tenant's indexes, under one read lock.
+func (s *Store) ResolveMembers(ctx context.Context, ids []string) (map[string]store.MemberType, error) {
+	out := make(map[string]store.MemberType)
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return out, nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, id := range ids {
+		var k store.MemberType
+		if t.users[id] != nil {
+			k |= store.MemberUser
+		}
+		if t.groups[id] != nil {
+			k |= store.MemberGroup
+		}
+		if k != 0 {
+			out[id] = k
+		}
+	}
+	return out, nil
 }
 
 // DeleteGroup implements [store.Groups]. The group disappears from its

@@ -3,11 +3,14 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -129,4 +132,61 @@ func explainAnalyzeMS(b *testing.B, s *sqlstore.Store, ctx context.Context, q st
 		}
 	}
 	return ms
+}
+
+// BenchmarkPatchRenameGroup renames a group of 10 and of 100,000 members
+// through the handler's PATCH: with ReplaceGroupAttributes the cost must
+// not grow with the group. The members are bulk-inserted.
+func BenchmarkPatchRenameGroup(b *testing.B) {
+	for _, d := range dialects {
+		for _, n := range []int{10, 100_000} {
+			b.Run(fmt.Sprintf("%s/members=%d", d.name, n), func(b *testing.B) {
+				if d.name == "Postgres" {
+					postgresDSN(b)
+				}
+				s := d.new(b)
+				bulkUsers(b, s, n)
+				ctx := store.WithTenant(context.Background(), "tenant-a")
+				if _, err := s.CreateGroup(ctx, &resource.Group{ID: "g1", DisplayName: "Big"}); err != nil {
+					b.Fatalf("CreateGroup: %v", err)
+				}
+				bulkMembers(b, s, "g1", n)
+				srv, err := scim.New(scim.Config{Store: s, Authenticate: func(r *http.Request) (context.Context, error) {
+					return store.WithTenant(r.Context(), "tenant-a"), nil
+				}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				rename := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"displayName","value":"Big %d"}]}`
+				i := 0
+				for b.Loop() {
+					i++
+					req := httptest.NewRequest("PATCH", "/Groups/g1", strings.NewReader(fmt.Sprintf(rename, i)))
+					rec := httptest.NewRecorder()
+					srv.ServeHTTP(rec, req)
+					if rec.Code != http.StatusNoContent {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+				}
+				var members int
+				if err := s.DB().QueryRow("SELECT COUNT(*) FROM scim_group_members WHERE group_id = 'g1'").Scan(&members); err != nil || members != n {
+					b.Fatalf("after the renames: %v, %d members", err, members)
+				}
+			})
+		}
+	}
+}
+
+// bulkMembers makes the users of bulkUsers (u0000001 ...) the members of
+// group id, with one INSERT ... SELECT, then ANALYZE.
+func bulkMembers(b *testing.B, s *sqlstore.Store, id string, n int) {
+	b.Helper()
+	query := `INSERT INTO scim_group_members (tenant, group_id, member_id, member_type, display)
+		SELECT 'tenant-a', '` + id + `', id, 'User', NULL FROM scim_users WHERE tenant = 'tenant-a' ORDER BY id LIMIT ` + strconv.Itoa(n)
+	if _, err := s.DB().Exec(query); err != nil {
+		b.Fatalf("bulk insert of members: %v", err)
+	}
+	if _, err := s.DB().Exec("ANALYZE"); err != nil {
+		b.Fatalf("ANALYZE: %v", err)
+	}
 }

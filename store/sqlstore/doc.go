@@ -34,7 +34,10 @@
 //   - scim_group_members: primary key (tenant, group_id, member_id) and an
 //     index on (tenant, member_id), which derives User.groups and removes a
 //     deleted user from its groups. [Store.PatchMembers] adds and removes
-//     members without reading the group; excludedAttributes=members
+//     members without reading the group, [Store.ReplaceGroupAttributes]
+//     renames a group without touching its members, and
+//     [Store.ResolveMembers] looks member ids up in scim_users and
+//     scim_groups, 500 per query; excludedAttributes=members
 //     ([store.Query].ExcludeMembers, GetGroup's excludeMembers) never
 //     touches this table.
 //

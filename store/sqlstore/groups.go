@@ -11,6 +11,13 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
+// Compile-time checks of the group fast paths beyond those the package
+// tests check.
+var (
+	_ store.GroupAttributesReplacer = (*Store)(nil)
+	_ store.MemberResolver          = (*Store)(nil)
+)
+
 const groupCols = "id, data, version, created, last_modified"
 
 func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
@@ -90,6 +97,20 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 // ReplaceGroup implements [store.Groups]: a conditional UPDATE of the
 // group, then its memberships are rewritten.
 func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	return s.replaceGroup(ctx, g, version, true)
+}
+
+// ReplaceGroupAttributes implements [store.GroupAttributesReplacer]: the
+// conditional UPDATE of ReplaceGroup, leaving scim_group_members as it is,
+// so that its cost does not depend on the number of members. The group is
+// returned without members.
+func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	return s.replaceGroup(ctx, g, version, false)
+}
+
+// replaceGroup updates the row of g, and rewrites its memberships when
+// members is true.
+func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version string, members bool) (*resource.Group, error) {
 	if g == nil || g.ID == "" {
 		return nil, errNoID
 	}
@@ -118,14 +139,16 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 		if err := s.checkWritten(ctx, q, res, "scim_groups", g.ID); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2"),
-			store.TenantFrom(ctx), g.ID); err != nil {
-			return fmt.Errorf("sqlstore: replace group: %w", err)
+		if members {
+			if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2"),
+				store.TenantFrom(ctx), g.ID); err != nil {
+				return fmt.Errorf("sqlstore: replace group: %w", err)
+			}
+			if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
+				return err
+			}
 		}
-		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
-			return err
-		}
-		out, err = s.GetGroup(ctx, g.ID, false)
+		out, err = s.GetGroup(ctx, g.ID, !members)
 		return err
 	})
 	return out, err
@@ -179,6 +202,60 @@ func (s *Store) addMembers(ctx context.Context, q querier, id string, ms []resou
 		}
 	}
 	return nil
+}
+
+// resolveChunk is the number of ids per query of ResolveMembers.
+const resolveChunk = 500
+
+// ResolveMembers implements [store.MemberResolver]: one query per 500
+// distinct ids, a UNION of primary-key lookups in scim_users and
+// scim_groups.
+func (s *Store) ResolveMembers(ctx context.Context, ids []string) (map[string]store.MemberType, error) {
+	out := make(map[string]store.MemberType)
+	seen := make(map[string]bool, len(ids))
+	uniq := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	q := s.q(ctx)
+	for start := 0; start < len(uniq); start += resolveChunk {
+		chunk := uniq[start:min(start+resolveChunk, len(uniq))]
+		args := []any{store.TenantFrom(ctx)}
+		var in strings.Builder
+		for i, id := range chunk {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			args = append(args, id)
+			in.WriteString(s.ph(len(args)))
+		}
+		rows, err := q.QueryContext(ctx, "SELECT id, 1 FROM scim_users WHERE tenant = "+s.ph(1)+" AND id IN ("+in.String()+
+			") UNION ALL SELECT id, 2 FROM scim_groups WHERE tenant = "+s.ph(1)+" AND id IN ("+in.String()+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var kind int
+			if err := rows.Scan(&id, &kind); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+			}
+			if kind == 1 {
+				out[id] |= store.MemberUser
+			} else {
+				out[id] |= store.MemberGroup
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // withMembers loads the members of gs, with one query per 500 groups.

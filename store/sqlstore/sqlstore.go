@@ -37,7 +37,8 @@ func (d Dialect) String() string {
 }
 
 // Store is a [store.Store] on a SQL database. It also implements
-// [store.UserQuerier], [store.GroupQuerier], [store.GroupMemberPatcher] and
+// [store.UserQuerier], [store.GroupQuerier], [store.GroupMemberPatcher],
+// [store.GroupAttributesReplacer], [store.MemberResolver] and
 // [store.Transactor]. It is safe for concurrent use, also by several
 // processes sharing one database.
 type Store struct {

@@ -14,13 +14,18 @@
 //
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
-// The groups of cases are Users, Groups, Membership, Tenants, Query and
-// PatchMembers. The optional fast paths a store implements (discovered by
-// type assertion, as the handler discovers them) are checked against the
-// generic path the handler would otherwise take: QueryUsers and QueryGroups
-// against ListUsers or ListGroups, filter.Match, filter.Sort and paging over
-// a fixed corpus and a list of filters; PatchMembers against GetGroup and
-// ReplaceGroup. A fast path that answers store.ErrUnsupported is accepted.
+// The groups of cases are Users, Groups, Membership, Tenants, Query,
+// PatchMembers, MemberReferences and ReplaceGroupAttributes. The optional
+// fast paths a store implements (discovered by type assertion, as the
+// handler discovers them) are checked against the generic path the handler
+// would otherwise take: QueryUsers and QueryGroups against ListUsers or
+// ListGroups, filter.Match, filter.Sort and paging over a fixed corpus and
+// a list of filters, with and without Query.ExcludeMembers; PatchMembers
+// against GetGroup and ReplaceGroup; ReplaceGroupAttributes against
+// ReplaceGroup, with the members left as they were. ResolveMembers is
+// checked per tenant, for users, groups and ids naming nothing, and member
+// types must round-trip through every write and read. A fast path that
+// answers store.ErrUnsupported is accepted.
 //
 // # Preconditions
 //

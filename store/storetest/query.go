@@ -173,7 +173,7 @@ func cutDot(s string) (string, string, bool) {
 }
 
 var userSorts = []sortSpec{{}, {"userName", true}, {"userName", false}, {"name.familyName", false}, {"name.familyName", true}, {"title", false}}
-var groupSorts = []sortSpec{{}, {"displayName", true}, {"displayName", false}}
+var groupSorts = []sortSpec{{}, {"displayName", true}, {"displayName", false}, {"members.value", false}, {"members.value", true}}
 
 var queryCases = []testCase{
 	{"Users_agree_with_fallback", func(t *testing.T, s store.Store) {

@@ -33,8 +33,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Groups", groupCases},
 		{"Membership", membershipCases},
 		{"Tenants", tenantCases},
-		{"Query", queryCases},
+		{"Query", append(queryCases[:len(queryCases):len(queryCases)], memberQueryCases...)},
 		{"PatchMembers", patchCases},
+		{"MemberReferences", referenceCases},
+		{"ReplaceGroupAttributes", attributeCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
