@@ -184,7 +184,8 @@ func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*
 }
 
 // CreateGroup implements [store.Groups]. Members with the same value
-// collapse to the first.
+// collapse to the first. displayName uniqueness is checked under the
+// tenant's lock.
 func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
 	if g == nil {
 		return nil, errNilResource
@@ -196,6 +197,9 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.groups[g.ID] != nil {
+		return nil, store.ErrConflict
+	}
+	if !store.DuplicateGroupNamesAllowed(ctx) && len(t.groupByName[fold(g.DisplayName)]) > 0 {
 		return nil, store.ErrConflict
 	}
 	stored := cloneGroup(g)
@@ -228,6 +232,9 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 	}
 	if err := checkVersion(r.g.Meta.Version, version); err != nil {
 		return nil, err
+	}
+	if k := fold(g.DisplayName); !store.DuplicateGroupNamesAllowed(ctx) && k != fold(r.g.DisplayName) && len(t.groupByName[k]) > 0 {
+		return nil, store.ErrConflict // the set does not hold r: its key is another
 	}
 	stored := cloneGroup(g)
 	stored.Meta.Version = t.nextVersion()

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Tenants", tenantCases},
 		{"Query", queryCases},
 		{"PatchMembers", patchCases},
+		{"Identity", identityCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
