@@ -224,7 +224,9 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id 
 }
 
 // groupNameTaken reports whether another group of the tenant has name,
-// compared case-insensitively (displayName is caseExact false).
+// compared case-insensitively (displayName is caseExact false). The store
+// enforces the rule itself (store's "Group displayName uniqueness"), race
+// free; POST and PUT rely on that alone.
 func (s *Server) groupNameTaken(r *http.Request, name, exceptID string) (bool, error) {
 	if s.cfg.AllowDuplicateGroupNames {
 		return false, nil
@@ -255,13 +257,6 @@ func groupNameConflict(name string) error {
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	g, p, err := s.decodeGroup(w, r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if taken, err := s.groupNameTaken(r, g.DisplayName, ""); err != nil || taken {
-		if err == nil {
-			err = groupNameConflict(g.DisplayName)
-		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -308,13 +303,6 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 		s.writeError(w, r, err)
 		return
 	}
-	if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
-		if err == nil {
-			err = groupNameConflict(g.DisplayName)
-		}
-		s.writeError(w, r, err)
-		return
-	}
 	res, err := update(r.Context(), "Group", id, ifMatchVersion(r), s.getGroupWithoutMembers, groupVersion,
 		func(old *resource.Group) (*resource.Group, error) {
 			if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
@@ -326,6 +314,9 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 			return &ng, nil
 		}, s.cfg.Store.ReplaceGroup)
 	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			err = groupNameConflict(g.DisplayName)
+		}
 		s.writeError(w, r, err)
 		return
 	}
