@@ -116,6 +116,7 @@ var identityCases = []testCase{
 	}},
 	{"Duplicate_displayName_allowed", func(t *testing.T, s store.Store) {
 		ctx := ctxA(t)
+		withUsers(t, ctx, s, 1)
 		dup := store.WithDuplicateGroupNames(ctx)
 		errs := race(func(i int) error {
 			_, err := s.CreateGroup(dup, newGroup("g"+itoa(i+1), "Admins"))
@@ -140,7 +141,7 @@ var identityCases = []testCase{
 		mustCreateGroup(t, ctx, s, newGroup("h3", "Readers"))
 		_, err = s.ReplaceGroup(ctx, newGroup("h3", "Admins"), "")
 		wantErr(t, "ReplaceGroup to a name duplicate groups have", err, store.ErrConflict)
-		g := newGroup("g2", "ADMINS", "h3")
+		g := newGroup("g2", "ADMINS", "u1")
 		got, err := s.ReplaceGroup(ctx, g, "")
 		if err != nil {
 			t.Fatalf("ReplaceGroup of a duplicate keeping its name: %v", err)
