@@ -189,3 +189,14 @@ func TestSortFolds(t *testing.T) {
 		t.Errorf("sorted by userName: %q, want [1 3 2]", ids)
 	}
 }
+
+func BenchmarkFold(b *testing.B) {
+	for _, s := range []string{"bjensen@example.com", "BJensen@Example.COM", "\u039F\u0394\u03A5\u03A3\u03A3\u0395\u03A5\u03A3"} {
+		b.Run(s, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = Fold(s)
+			}
+		})
+	}
+}
