@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
 )
 
 // ServeHTTP implements http.Handler. Paths are relative to where the server
@@ -40,6 +41,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ctx != nil {
 		r = r.WithContext(ctx)
+	}
+	if s.cfg.AllowDuplicateGroupNames {
+		r = r.WithContext(store.WithDuplicateGroupNames(r.Context()))
 	}
 	s.route(w, r)
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -217,30 +216,8 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id 
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// groupNameTaken reports whether another group of the tenant has name,
-// compared case-insensitively (displayName is caseExact false).
-func (s *Server) groupNameTaken(r *http.Request, name, exceptID string) (bool, error) {
-	if s.cfg.AllowDuplicateGroupNames {
-		return false, nil
-	}
-	q := store.Query{
-		ResourceType:   s.reg.Group,
-		Filter:         &filter.Compare{Path: filter.AttrPath{Name: "displayName"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: name}},
-		Page:           store.Page{StartIndex: 1, Count: 2},
-		ExcludeMembers: true,
-	}
-	res, err := s.queryGroups(r.Context(), q)
-	if err != nil {
-		return false, err
-	}
-	for _, g := range res.Resources {
-		if g.ID != exceptID {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
+// groupNameConflict is the 409 for a displayName the store refused as
+// taken (store's "Group displayName uniqueness").
 func groupNameConflict(name string) error {
 	return NewError(http.StatusConflict, ScimTypeUniqueness, "a group with displayName "+strconv.Quote(name)+" already exists in this tenant")
 }
@@ -249,13 +226,6 @@ func groupNameConflict(name string) error {
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	g, p, err := s.decodeGroup(w, r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if taken, err := s.groupNameTaken(r, g.DisplayName, ""); err != nil || taken {
-		if err == nil {
-			err = groupNameConflict(g.DisplayName)
-		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -302,13 +272,6 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 		s.writeError(w, r, err)
 		return
 	}
-	if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
-		if err == nil {
-			err = groupNameConflict(g.DisplayName)
-		}
-		s.writeError(w, r, err)
-		return
-	}
 	res, err := update(r.Context(), "Group", id, ifMatchVersion(r), s.getGroupWithoutMembers, groupVersion,
 		func(old *resource.Group) (*resource.Group, error) {
 			if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
@@ -320,6 +283,9 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 			return &ng, nil
 		}, s.cfg.Store.ReplaceGroup)
 	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			err = groupNameConflict(g.DisplayName)
+		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -106,9 +107,9 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 		get, write = s.getGroupWithoutMembers, ar.ReplaceGroupAttributes
 	}
 	sent := opMembers(ops)
+	var name string
 	res, err := update(ctx, "Group", id, ifMatch, get, groupVersion,
 		func(g *resource.Group) (*resource.Group, error) {
-			oldName := g.DisplayName
 			old := make(map[string]string, len(g.Members))
 			for _, m := range g.Members {
 				old[m.Value] = m.Type
@@ -121,20 +122,16 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 				// Members sent again are still checked.
 				return nil, s.resolveMembers(ctx, slices.Clone(sent))
 			}
-			if !strings.EqualFold(g.DisplayName, oldName) {
-				if taken, err := s.groupNameTaken(r, g.DisplayName, id); err != nil || taken {
-					if err == nil {
-						err = groupNameConflict(g.DisplayName)
-					}
-					return nil, err
-				}
-			}
+			name = g.DisplayName // the store refuses a taken one: ErrConflict below
 			if err := s.resolveChangedMembers(ctx, g.Members, old, sent); err != nil {
 				return nil, err
 			}
 			g.Meta.LastModified = s.cfg.Clock().UTC()
 			return g, nil
 		}, write)
+	if errors.Is(err, store.ErrConflict) {
+		err = groupNameConflict(name)
+	}
 	if err == nil && attrsOnly && s.cfg.GroupPatchReturnsResource && wantsMembers(p) {
 		res, err = s.cfg.Store.GetGroup(ctx, id, false)
 		err = notFound(err, "Group", id)

@@ -77,8 +77,10 @@ type Config struct {
 
 	// AllowDuplicateGroupNames turns off the check that refuses (409
 	// uniqueness) a group whose displayName another group of the tenant
-	// has, compared case-insensitively. The check is on by default because
-	// Entra and JumpCloud match groups by displayName.
+	// has, compared case-insensitively (filter.Fold). The check is on by
+	// default because Entra and JumpCloud match groups by displayName. The
+	// store makes it, race free; the handler passes this setting to it
+	// with store.WithDuplicateGroupNames on every request.
 	AllowDuplicateGroupNames bool
 
 	// DocumentationURI is advertised in /ServiceProviderConfig.

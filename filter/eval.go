@@ -267,7 +267,8 @@ func timeOf(s string) (time.Time, bool) {
 //
 // Semantics: strings compare by the attribute's caseExact (userName
 // case-insensitively, id and externalId exactly), also for co, sw, ew and
-// ordering; a multi-valued attribute matches when any value does; pr is
+// ordering; case-insensitively means by [Fold] keys (simple case folding,
+// no normalisation); a multi-valued attribute matches when any value does; pr is
 // false for unassigned values, empty strings and empty arrays; ne is the
 // negation of eq, so it is true for an unassigned attribute; eq null
 // matches an unassigned attribute and ne null an assigned one; dateTimes
@@ -552,7 +553,8 @@ func cmpOrdered[T int64 | float64 | string](a, b T) int {
 }
 
 // compareString applies op to got and want; caseExact false compares
-// under Unicode simple case folding.
+// their Fold keys, for every operator (eq's strings.EqualFold is the same
+// comparison without building the keys).
 func compareString(got, want string, op Op, caseExact bool) bool {
 	if caseExact {
 		switch op {
@@ -574,7 +576,7 @@ func compareString(got, want string, op Op, caseExact bool) bool {
 		if isASCII(got) && isASCII(want) {
 			return foldASCII(got, want, op)
 		}
-		got, want = strings.ToLower(got), strings.ToLower(want)
+		got, want = Fold(got), Fold(want)
 		switch op {
 		case Co:
 			return strings.Contains(got, want)
@@ -624,8 +626,7 @@ func asciiEqualFold(a, b string) bool {
 	return true
 }
 
-// compareFold orders a and b case-insensitively, by their lower-case
-// forms.
+// compareFold orders a and b by their Fold keys, bytewise.
 func compareFold(a, b string) int {
 	if isASCII(a) && isASCII(b) {
 		for i := 0; i < len(a) && i < len(b); i++ {
@@ -635,5 +636,5 @@ func compareFold(a, b string) int {
 		}
 		return cmpOrdered(int64(len(a)), int64(len(b)))
 	}
-	return strings.Compare(strings.ToLower(a), strings.ToLower(b))
+	return strings.Compare(Fold(a), Fold(b))
 }

@@ -21,7 +21,8 @@ type sortKey struct {
 // Sort sorts rs, resources of type rt, stably by the attribute by
 // (RFC 7644 §3.4.2.3): multi-valued attributes sort by their primary value,
 // or the first; unassigned values sort last when ascending, first when
-// descending; strings compare by the attribute's caseExact.
+// descending; strings compare by the attribute's caseExact (by their
+// [Fold] keys when it is false), bytewise.
 //
 // A complex attribute without a sub-attribute sorts by its value
 // sub-attribute ("emails" sorts by the primary email address). An unknown
@@ -90,7 +91,7 @@ func keyOf(v any, t target, a *resource.Attribute) sortKey {
 			}
 		}
 		if !a.CaseExact {
-			x = strings.ToLower(x)
+			x = Fold(x)
 		}
 		k = sortKey{ok: true, s: x}
 	case bool:

@@ -8,6 +8,33 @@
 // Every method reads the tenant from its context ([TenantFrom]); all
 // uniqueness checks, lookups and counts are per tenant.
 //
+// # Case-insensitive identity
+//
+// One folding rule, [filter.Fold], decides when two strings of an
+// attribute that is not caseExact are the same: userName uniqueness, group
+// displayName uniqueness, and eq, ne, co, sw, ew and ordering in filters
+// (filter.Match, and a store's querier, which must answer what Match
+// would). Two names conflict exactly when "userName eq" with one finds the
+// other. Fold is Unicode simple case folding, as [strings.EqualFold]: the
+// Kelvin sign is k, ſ is s, ς is σ, ß is ẞ, ǅ is ǆ, but İ and ı are not i,
+// and NFC and NFD spellings of one text are different names. A store that
+// keeps folded keys computes them with filter.Fold, never with SQL
+// lower(), whose folding differs by database and locale.
+//
+// # Group displayName uniqueness
+//
+// displayName is unique per tenant under Fold, and the store enforces it
+// atomically (a lock, a unique index), so that concurrent creates of one
+// name give one group and ErrConflict for the others: CreateGroup must
+// return ErrConflict when another group of the tenant has the name, and
+// ReplaceGroup when it changes the group's name (its Fold key) to one
+// another group has. A replace that keeps the group's key never conflicts,
+// so groups that share a name from a time duplicates were allowed stay
+// writable. When the context says duplicates are allowed
+// ([DuplicateGroupNamesAllowed], set by the handler for
+// Config.AllowDuplicateGroupNames), both accept any name; a group written
+// that way still holds its name against later writes without it.
+//
 // [storetest.Run] checks a store against this contract.
 package store
 
@@ -45,6 +72,24 @@ func WithTenant(ctx context.Context, tenant string) context.Context {
 func TenantFrom(ctx context.Context) string {
 	t, _ := ctx.Value(tenantKey{}).(string)
 	return t
+}
+
+type dupNamesKey struct{}
+
+// WithDuplicateGroupNames returns a context in which CreateGroup and
+// ReplaceGroup accept a displayName that another group of the tenant has
+// (see the package documentation). The handler sets it on every request
+// when Config.AllowDuplicateGroupNames is true; an Authenticate hook may
+// set it per tenant.
+func WithDuplicateGroupNames(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dupNamesKey{}, true)
+}
+
+// DuplicateGroupNamesAllowed reports whether ctx carries
+// [WithDuplicateGroupNames].
+func DuplicateGroupNamesAllowed(ctx context.Context) bool {
+	ok, _ := ctx.Value(dupNamesKey{}).(bool)
+	return ok
 }
 
 // Page selects a window of a stable ordering: StartIndex is 1-based
@@ -107,7 +152,8 @@ type Users interface {
 	// CreateUser stores a new user whose ID the caller has set and returns
 	// it as stored, with Meta.Version set. It must return ErrConflict if a
 	// user with the same ID exists, or if userName is taken in the tenant,
-	// compared case-insensitively.
+	// compared by filter.Fold key, also when two creates of one name run
+	// at once.
 	CreateUser(ctx context.Context, u *resource.User) (*resource.User, error)
 
 	// ReplaceUser replaces the stored user u.ID with u and returns it as
@@ -135,7 +181,8 @@ type Groups interface {
 	GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error)
 
 	// CreateGroup stores a new group whose ID the caller has set and returns
-	// it as stored. It must return ErrConflict if the ID exists.
+	// it as stored. It must return ErrConflict if the ID exists, or if the
+	// displayName is taken (see "Group displayName uniqueness" above).
 	//
 	// Members are references (see [MemberResolver]): the handler writes
 	// only members whose value is the id of a user or a group of the
@@ -148,7 +195,8 @@ type Groups interface {
 	CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error)
 
 	// ReplaceGroup replaces the stored group g.ID, members included. Errors
-	// are as for ReplaceUser.
+	// are as for ReplaceUser; ErrConflict is for a displayName taken by
+	// another group (see "Group displayName uniqueness" above).
 	ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error)
 
 	// DeleteGroup deletes the group. Errors are as for DeleteUser.

@@ -12,12 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"modernc.org/sqlite"               // database/sql driver "sqlite", pure Go
+
+	"github.com/scimkit/scim/filter"
 )
 
 // This file is the app's existing data layer: tenants, accounts and teams
@@ -25,7 +25,10 @@ import (
 // It runs on an embedded SQLite file (no server to install) or on
 // PostgreSQL: one schema, with the two dialects' small differences
 // (placeholders, the auto-increment column, the timestamp type) in
-// [dialect]. Nothing here imports the SCIM library; scimstore.go adapts it.
+// [dialect]. Nothing here imports the SCIM library but filter.Fold, the
+// folding rule of its case-insensitive comparisons, which the app's own
+// case-insensitive keys share (so that "the email is taken" and "userName
+// eq finds it" agree); scimstore.go adapts the rest.
 //
 // The tables:
 //
@@ -33,8 +36,10 @@ import (
 //	accounts      (tenant_id, id) unique; unique (tenant_id, email_folded),
 //	              the login ignoring case; indexes (tenant_id, lower(email))
 //	              and (tenant_id, scim_external_id) for lookups
-//	teams         (tenant_id, id) unique; indexes (tenant_id, lower(name))
-//	              and (tenant_id, scim_external_id)
+//	teams         (tenant_id, id) unique; unique (tenant_id, name_key), the
+//	              name ignoring case unless the team shares it; indexes
+//	              (tenant_id, name_folded), (tenant_id, lower(name)) and
+//	              (tenant_id, scim_external_id)
 //	team_members  (tenant_id, team_id, member_is_team, member_id) unique,
 //	              ON DELETE CASCADE from teams; index on the member
 //
@@ -48,11 +53,12 @@ import (
 // lost optimistic-locking race, translated from the driver's errors. The
 // SCIM adapter translates them into the store package's sentinels.
 var (
-	ErrNoRows       = errors.New("db: no rows")
-	ErrEmailTaken   = errors.New("db: email already used in this tenant")
-	ErrDuplicateKey = errors.New("db: duplicate primary key")
-	ErrStaleVersion = errors.New("db: row was changed by someone else (version mismatch)")
-	ErrNoSuchMember = errors.New("db: team member is not an account of this tenant")
+	ErrNoRows        = errors.New("db: no rows")
+	ErrEmailTaken    = errors.New("db: email already used in this tenant")
+	ErrDuplicateKey  = errors.New("db: duplicate primary key")
+	ErrStaleVersion  = errors.New("db: row was changed by someone else (version mismatch)")
+	ErrNoSuchMember  = errors.New("db: team member is not an account of this tenant")
+	ErrTeamNameTaken = errors.New("db: team name already used in this tenant")
 )
 
 // Tenant is a customer organisation of the SaaS app.
@@ -122,6 +128,12 @@ type Team struct {
 
 	SCIMExternalID string
 	SCIMExtra      json.RawMessage
+
+	// SharedName lets InsertTeam and UpdateTeam give the team a name
+	// another team of the tenant has. Otherwise names are unique per
+	// tenant, ignoring case, and a team written with SharedName does not
+	// hold its name against them. It is not read back.
+	SharedName bool
 }
 
 // TeamMember is a row of team_members: an account, or a sub-team whose
@@ -301,8 +313,93 @@ func (db *DB) createTables(ctx context.Context) error {
 				return fmt.Errorf("db: creating tables: %w", err)
 			}
 		}
-		return nil
+		return db.migrateFoldKeys(ctx, tx)
 	})
+}
+
+// migrateFoldKeys brings a database created before the team name keys
+// up to date, once (when teams has no name_folded column): it adds
+// name_folded and name_key, recomputes every email_folded with
+// filter.Fold (the earlier key took the orbit's smallest rune, so the
+// Kelvin sign and k were two keys), and gives each team name to the
+// oldest team that has it. Two accounts whose emails only filter.Fold
+// finds equal are an error, and nothing changes.
+func (db *DB) migrateFoldKeys(ctx context.Context, tx *sql.Tx) error {
+	has := `SELECT COUNT(*) FROM pragma_table_info('teams') WHERE name = 'name_folded'`
+	if db.dialect == postgresDialect {
+		has = `SELECT COUNT(*) FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = 'teams' AND column_name = 'name_folded'`
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, has).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	for _, stmt := range []string{
+		`ALTER TABLE teams ADD COLUMN name_folded TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE teams ADD COLUMN name_key TEXT`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("db: migrating: %w", err)
+		}
+	}
+	type row struct{ tenant, id, name string }
+	read := func(query string) ([]row, error) {
+		rows, err := tx.QueryContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.tenant, &r.id, &r.name); err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+	accounts, err := read(`SELECT tenant_id, id, email FROM accounts ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("db: migrating: %w", err)
+	}
+	type key struct{ tenant, folded string }
+	seen := map[key]string{}
+	for _, a := range accounts {
+		k := key{a.tenant, emailKey(a.name)}
+		if other, ok := seen[k]; ok {
+			return fmt.Errorf("db: migrating: accounts %q and %q of tenant %q have one email ignoring case; change one", other, a.id, a.tenant)
+		}
+		seen[k] = a.id
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET email_folded = ? WHERE tenant_id = ? AND id = ?`), k.folded, a.tenant, a.id); err != nil {
+			return fmt.Errorf("db: migrating: %w", err)
+		}
+	}
+	teams, err := read(`SELECT tenant_id, id, name FROM teams ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("db: migrating: %w", err)
+	}
+	held := map[key]bool{}
+	for _, t := range teams {
+		k := key{t.tenant, emailKey(t.name)}
+		var nameKey any
+		if !held[k] {
+			held[k], nameKey = true, k.folded
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE teams SET name_folded = ?, name_key = ? WHERE tenant_id = ? AND id = ?`),
+			k.folded, nameKey, t.tenant, t.id); err != nil {
+			return fmt.Errorf("db: migrating: %w", err)
+		}
+	}
+	for _, stmt := range []string{
+		`CREATE INDEX teams_name_folded ON teams (tenant_id, name_folded)`,
+		`CREATE UNIQUE INDEX teams_name_key ON teams (tenant_id, name_key)`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("db: migrating: %w", err)
+		}
+	}
+	return nil
 }
 
 // q rewrites the ? placeholders of query for the dialect: PostgreSQL
@@ -401,6 +498,9 @@ func uniqueViolation(err error) (string, bool) {
 		if strings.Contains(lite.Error(), "email_folded") {
 			return "accounts_email", true
 		}
+		if strings.Contains(lite.Error(), "teams.name_key") {
+			return "teams_name_key", true
+		}
 		return "", true
 	}
 	return "", false
@@ -413,39 +513,47 @@ func insertErr(err error) error {
 		if name == "accounts_email" {
 			return fmt.Errorf("%w (%w)", ErrEmailTaken, err)
 		}
+		if name == "teams_name_key" {
+			return fmt.Errorf("%w (%w)", ErrTeamNameTaken, err)
+		}
 		return fmt.Errorf("%w (%w)", ErrDuplicateKey, err)
 	}
 	return err
 }
 
-// emailKey is the key of the unique email index, computed in Go rather
-// than with lower(): SQLite's lower() folds ASCII only, PostgreSQL's
-// depends on the database's locale. Two emails have the same key exactly
-// when strings.EqualFold says they are equal, which is how SCIM compares
-// userName (RFC 7643 §4.1.1, caseExact false).
-func emailKey(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s { // invalid UTF-8 reads as U+FFFD, as in EqualFold
-		b.WriteRune(foldRune(r))
+// emailKey is the key of the unique email index and of team names,
+// filter.Fold, computed in Go rather than with lower(): SQLite's lower()
+// folds ASCII only, PostgreSQL's depends on the database's locale. Two
+// emails have the same key exactly when strings.EqualFold says they are
+// equal, which is how SCIM compares userName (RFC 7643 §4.1.1, caseExact
+// false) and what sqlstore.Translate compares email_folded with.
+func emailKey(s string) string { return filter.Fold(s) }
+
+// teamNameTaken reports whether a team other than id has the folded name
+// and tm needs it to itself: it does not share names and does not have
+// the name already (id is "" for an insert). The unique index on name_key
+// settles two writes that both pass this check.
+func (db *DB) teamNameTaken(ctx context.Context, tx *sql.Tx, tm Team, id, folded string) error {
+	if tm.SharedName {
+		return nil
 	}
-	return b.String()
+	var taken bool
+	err := tx.QueryRowContext(ctx, db.q(`SELECT EXISTS (SELECT 1 FROM teams WHERE tenant_id = ? AND name_folded = ? AND id <> ?)
+		AND NOT EXISTS (SELECT 1 FROM teams WHERE tenant_id = ? AND id = ? AND name_folded = ?)`),
+		tm.TenantID, folded, id, tm.TenantID, id, folded).Scan(&taken)
+	if err == nil && taken {
+		err = ErrTeamNameTaken
+	}
+	return err
 }
 
-// foldRune returns the smallest rune of r's Unicode simple case-folding
-// orbit, the orbit's representative.
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
+// nameKey is the name_key column of tm: its folded name, or NULL when it
+// shares names.
+func nameKey(tm Team, folded string) any {
+	if tm.SharedName {
+		return nil
 	}
-	low := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		low = min(low, f)
-	}
-	return low
+	return folded
 }
 
 // CreateTenant adds a tenant without a token, or renames it if it exists.
@@ -962,8 +1070,9 @@ func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID strin
 }
 
 // InsertTeam inserts a new team with its members and Version 1. It returns
-// ErrDuplicateKey if the ID exists and ErrNoSuchMember if a member is not an
-// account of the tenant.
+// ErrDuplicateKey if the ID exists, ErrTeamNameTaken if another team of the
+// tenant has the name, ignoring case (unless tm.SharedName), and
+// ErrNoSuchMember if a member is not an account of the tenant.
 func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 	if tm.CreatedAt.IsZero() {
 		tm.CreatedAt = db.now()
@@ -972,11 +1081,15 @@ func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 		tm.UpdatedAt = tm.CreatedAt
 	}
 	tm.CreatedAt, tm.UpdatedAt, tm.Version = db.stamp(tm.CreatedAt), db.stamp(tm.UpdatedAt), 1
+	folded := emailKey(tm.Name)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.teamNameTaken(ctx, tx, tm, "", folded); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO teams (tenant_id, id, name, created_at, updated_at, version,
-			scim_external_id, scim_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			scim_external_id, scim_extra, name_folded, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			tm.TenantID, tm.ID, tm.Name, db.timeArg(tm.CreatedAt), db.timeArg(tm.UpdatedAt), tm.Version,
-			tm.SCIMExternalID, string(tm.SCIMExtra)); err != nil {
+			tm.SCIMExternalID, string(tm.SCIMExtra), folded, nameKey(tm, folded)); err != nil {
 			return insertErr(err)
 		}
 		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
@@ -993,7 +1106,8 @@ func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 }
 
 // UpdateTeam replaces the team's row and members, keeping CreatedAt.
-// Errors are as for UpdateAccount and InsertTeam.
+// Errors are as for UpdateAccount and InsertTeam; a team that keeps its
+// name (ignoring case) never gets ErrTeamNameTaken.
 func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
 	return db.updateTeam(ctx, tm, expectedVersion, true)
 }
@@ -1011,18 +1125,24 @@ func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, wi
 		tm.UpdatedAt = db.now()
 	}
 	tm.UpdatedAt = db.stamp(tm.UpdatedAt)
+	folded := emailKey(tm.Name)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.teamNameTaken(ctx, tx, tm, tm.ID, folded); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET name = ?, updated_at = ?, version = version + 1,
-			scim_external_id = ?, scim_extra = ?
+			scim_external_id = ?, scim_extra = ?, name_folded = ?,
+			name_key = CASE WHEN name_folded = ? THEN name_key ELSE ? END
 			WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
 			RETURNING created_at, version`),
-			tm.Name, db.timeArg(tm.UpdatedAt), tm.SCIMExternalID, string(tm.SCIMExtra),
+			tm.Name, db.timeArg(tm.UpdatedAt), tm.SCIMExternalID, string(tm.SCIMExtra), folded,
+			folded, nameKey(tm, folded),
 			tm.TenantID, tm.ID, expectedVersion, expectedVersion).Scan(timeCol{&tm.CreatedAt}, &tm.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return db.versionErr(ctx, tx, "teams", tm.TenantID, tm.ID)
 		}
 		if err != nil {
-			return err
+			return insertErr(err)
 		}
 		if !withMembers {
 			tm.Members = nil

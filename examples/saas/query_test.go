@@ -49,8 +49,14 @@ func TestQueryUsersInSQL(t *testing.T) {
 		// In scim_extra, not in a column: the library evaluates these.
 		{filter: `emails[type eq "work"]`, unsupported: true},
 		{filter: `userName eq "a@example.com" and nickName eq "x"`, unsupported: true},
-		// A case-insensitive non-ASCII value: lower() in SQL would not agree.
-		{filter: `userName eq "ÄDA@example.com"`, unsupported: true},
+		// userName compares email_folded, filter.Fold keys, for any value;
+		// the Kelvin sign is k.
+		{filter: `userName eq "ÄDA@example.com"`, wantIDs: []string{}, wantTotal: 0},
+		{filter: `userName eq "\u212Aada@example.com"`, wantIDs: []string{}, wantTotal: 0},
+		{filter: `userName sw "\u212A"`, wantIDs: []string{}, wantTotal: 0},
+		{filter: `userName ew "EXAMPLE.COM"`, wantIDs: []string{"u1", "u2", "u3"}, wantTotal: 3},
+		// Other columns fold ASCII values only.
+		{filter: `displayName co "\u212A"`, unsupported: true},
 	}
 	for _, tdb := range testDBs {
 		t.Run(tdb.name, func(t *testing.T) {
@@ -166,20 +172,21 @@ func TestLookupsUseIndexes(t *testing.T) {
 		filter string
 		rt     *resource.ResourceType
 		cols   map[string]string
+		folded map[string]string
 		table  string
 		index  string
 	}{
-		{`userName eq "a@example.com"`, resource.DefaultRegistry().User, userColumns, "accounts", "accounts_email_lower"},
-		{`externalId eq "x"`, resource.DefaultRegistry().User, userColumns, "accounts", "accounts_scim_external_id"},
-		{`id eq "x"`, resource.DefaultRegistry().User, userColumns, "accounts", "sqlite_autoindex_accounts_1"},
-		{`displayName eq "Sales"`, resource.DefaultRegistry().Group, groupColumns, "teams", "teams_name_lower"},
+		{`userName eq "a@example.com"`, resource.DefaultRegistry().User, userColumns, userFolded, "accounts", "sqlite_autoindex_accounts_2"},
+		{`externalId eq "x"`, resource.DefaultRegistry().User, userColumns, userFolded, "accounts", "accounts_scim_external_id"},
+		{`id eq "x"`, resource.DefaultRegistry().User, userColumns, userFolded, "accounts", "sqlite_autoindex_accounts_1"},
+		{`displayName eq "Sales"`, resource.DefaultRegistry().Group, groupColumns, groupFolded, "teams", "teams_name_folded"},
 	}
 	for _, tc := range tests {
 		e, err := filter.Parse(tc.filter)
 		if err != nil {
 			t.Fatal(err)
 		}
-		where, args, err := s.where(store.Query{Filter: e}, tc.rt, tc.cols)
+		where, args, err := s.where(store.Query{Filter: e}, tc.rt, tc.cols, tc.folded)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}

@@ -226,7 +226,7 @@ func dbErr(err error) error {
 	switch {
 	case errors.Is(err, ErrNoRows):
 		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
-	case errors.Is(err, ErrEmailTaken), errors.Is(err, ErrDuplicateKey):
+	case errors.Is(err, ErrEmailTaken), errors.Is(err, ErrDuplicateKey), errors.Is(err, ErrTeamNameTaken):
 		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
 	case errors.Is(err, ErrStaleVersion):
 		return fmt.Errorf("%w (%w)", store.ErrPreconditionFailed, err)
@@ -337,7 +337,7 @@ func (s *SCIMStore) userList(ctx context.Context, rows []Account, total int) (st
 // have no column: a filter on them falls back to the library's evaluator.
 var userColumns = map[string]string{
 	"id":                "id",
-	"userName":          "email", // index (tenant_id, lower(email))
+	"userName":          "email",
 	"externalId":        "scim_external_id",
 	"displayName":       "full_name",
 	"name.givenName":    "given_name",
@@ -353,18 +353,27 @@ var userColumns = map[string]string{
 // teams table. members filters fall back to the evaluator.
 var groupColumns = map[string]string{
 	"id":                "id",
-	"displayName":       "name", // index (tenant_id, lower(name))
+	"displayName":       "name",
 	"externalId":        "scim_external_id",
 	"meta.created":      "created_at",
 	"meta.lastModified": "updated_at",
 }
+
+// userFolded and groupFolded map the attributes whose column holds
+// filter.Fold of the value, for sqlstore.Translate: "userName eq" compares
+// email_folded, served by the unique index (tenant_id, email_folded), and
+// "displayName eq" name_folded, so lookups and uniqueness fold alike.
+var (
+	userFolded  = map[string]string{"userName": "email_folded"}
+	groupFolded = map[string]string{"displayName": "name_folded"}
+)
 
 // where translates a query's filter for the DB's Find methods with
 // sqlstore.Translate. It returns an error wrapping store.ErrUnsupported
 // for what has no SQL form (an attribute without a column, sortBy), and
 // the library then evaluates the query over ListUsers or ListGroups, with
 // exact totals.
-func (s *SCIMStore) where(q store.Query, rt *resource.ResourceType, cols map[string]string) (string, []any, error) {
+func (s *SCIMStore) where(q store.Query, rt *resource.ResourceType, cols, folded map[string]string) (string, []any, error) {
 	if !q.SortBy.IsZero() {
 		// The list order is creation order; sorting on a SCIM attribute
 		// is left to the library.
@@ -380,7 +389,7 @@ func (s *SCIMStore) where(q store.Query, rt *resource.ResourceType, cols map[str
 	if q.ResourceType != nil {
 		rt = q.ResourceType
 	}
-	return sqlstore.Translate(q.Filter, sqlstore.Mapping{Dialect: d, ResourceType: rt, Columns: cols, FirstArg: WhereFirstArg})
+	return sqlstore.Translate(q.Filter, sqlstore.Mapping{Dialect: d, ResourceType: rt, Columns: cols, Folded: folded, FirstArg: WhereFirstArg})
 }
 
 // QueryUsers implements the optional store.UserQuerier: the filter runs
@@ -389,7 +398,7 @@ func (s *SCIMStore) where(q store.Query, rt *resource.ResourceType, cols map[str
 // `userName eq "..."` (Entra, Okta, JumpCloud) and `externalId eq "..."`
 // (Entra), use the accounts indexes.
 func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
-	where, args, err := s.where(q, resource.DefaultRegistry().User, userColumns)
+	where, args, err := s.where(q, resource.DefaultRegistry().User, userColumns, userFolded)
 	if err != nil {
 		return store.UserList{}, err
 	}
@@ -404,7 +413,7 @@ func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLi
 // does; `displayName eq "..."` (Entra's group lookup) uses the teams
 // index, and with excludedAttributes=members team_members is not read.
 func (s *SCIMStore) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {
-	where, args, err := s.where(q, resource.DefaultRegistry().Group, groupColumns)
+	where, args, err := s.where(q, resource.DefaultRegistry().Group, groupColumns, groupFolded)
 	if err != nil {
 		return store.GroupList{}, err
 	}
@@ -425,12 +434,15 @@ func (s *SCIMStore) GetGroup(ctx context.Context, id string, excludeMembers bool
 	return groupFromTeam(&t)
 }
 
-// CreateGroup implements store.Groups.
+// CreateGroup implements store.Groups. The team's name is unique per
+// tenant (ErrTeamNameTaken, answered 409) unless the context allows
+// duplicate group names.
 func (s *SCIMStore) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
 	t, err := teamFromGroup(store.TenantFrom(ctx), g)
 	if err != nil {
 		return nil, err
 	}
+	t.SharedName = store.DuplicateGroupNamesAllowed(ctx)
 	t, err = s.db.InsertTeam(ctx, t)
 	if err != nil {
 		return nil, dbErr(err)
@@ -448,6 +460,7 @@ func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version
 	if err != nil {
 		return nil, err
 	}
+	t.SharedName = store.DuplicateGroupNamesAllowed(ctx)
 	t, err = s.db.UpdateTeam(ctx, t, want)
 	if err != nil {
 		return nil, dbErr(err)

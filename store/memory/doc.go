@@ -14,11 +14,15 @@
 // groups by id, by displayName and by externalId, so the lookups identity
 // providers send before every write ("userName eq", "externalId eq",
 // "id eq", "displayName eq", alone or on one side of an "and") do not scan.
-// userName and displayName keys are folded case-insensitively: ASCII letters
-// with [strings.ToLower], other letters through their Unicode simple case
-// folding orbit, so that two names equal under [strings.EqualFold] or equal
-// after [strings.ToLower] share a key. Index hits are always confirmed with
+// userName and displayName keys are [filter.Fold] keys, the folding rule
+// filter.Match compares by, so that two names share a key exactly when
+// [strings.EqualFold] says they are equal. Index hits are confirmed with
 // [filter.Match], so query results are exactly those of the generic path.
+//
+// userName and, unless the context allows duplicates
+// ([store.DuplicateGroupNamesAllowed]), group displayName are unique per
+// tenant by those keys, checked under the tenant's lock, so concurrent
+// creates of one name give one resource.
 //
 // Group members are a set keyed by the member's value, kept in insertion
 // order: adding or removing one member, and replacing the group's other

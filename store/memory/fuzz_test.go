@@ -49,7 +49,7 @@ func FuzzQueryAgreesWithMatch(f *testing.F) {
 		for j := i; j < len(names); j += 2 {
 			g.Members = append(g.Members, resource.Member{Value: strconv.Itoa(j)})
 		}
-		got, err := s.CreateGroup(ctx, g)
+		got, err := s.CreateGroup(store.WithDuplicateGroupNames(ctx), g) // two groups under one index key
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -190,7 +190,8 @@ func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*
 }
 
 // CreateGroup implements [store.Groups]. Members with the same value
-// collapse to the first.
+// collapse to the first. displayName uniqueness is checked under the
+// tenant's lock.
 func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
 	if g == nil {
 		return nil, errNilResource
@@ -202,6 +203,9 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.groups[g.ID] != nil {
+		return nil, store.ErrConflict
+	}
+	if !store.DuplicateGroupNamesAllowed(ctx) && len(t.groupByName[fold(g.DisplayName)]) > 0 {
 		return nil, store.ErrConflict
 	}
 	stored := cloneGroup(g)
@@ -235,12 +239,24 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 	if err := checkVersion(r.g.Meta.Version, version); err != nil {
 		return nil, err
 	}
+	if t.renameTaken(ctx, r, g) {
+		return nil, store.ErrConflict
+	}
 	t.replaceAttributes(r, g)
 	t.clearMembers(r)
 	for _, m := range g.Members {
 		t.addMember(r, m)
 	}
 	return groupOut(r, false), nil
+}
+
+// renameTaken reports whether writing g over r would give it a
+// displayName another group of the tenant has (see the store package's
+// group displayName uniqueness). Keeping its own name never conflicts.
+func (t *tenant) renameTaken(ctx context.Context, r *groupRec, g *resource.Group) bool {
+	k := fold(g.DisplayName)
+	// The set under k does not hold r when its key is another.
+	return !store.DuplicateGroupNamesAllowed(ctx) && k != fold(r.g.DisplayName) && len(t.groupByName[k]) > 0
 }
 
 // replaceAttributes makes a copy of g, without members, r's group, with a
@@ -273,6 +289,9 @@ func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, v
 	}
 	if err := checkVersion(r.g.Meta.Version, version); err != nil {
 		return nil, err
+	}
+	if t.renameTaken(ctx, r, g) {
+		return nil, store.ErrConflict
 	}
 	t.replaceAttributes(r, g)
 	return groupOut(r, true), nil

@@ -19,6 +19,9 @@
 //
 // New applies the embedded, versioned migrations (see [Store.Migrate]),
 // recorded in scim_schema_migrations; replicas starting at once are safe.
+// Migration 0002 recomputes the folded columns with filter.Fold in Go, so
+// an app that applies the schema itself still runs it through
+// [Store.Migrate].
 // The tables are scim_users, scim_groups and scim_group_members, all keyed
 // by tenant ([store.TenantFrom]) first:
 //
@@ -30,7 +33,14 @@
 //     as JSON; userName, externalId, displayName, active, meta.created and
 //     meta.lastModified also have columns of their own.
 //   - scim_groups: primary key (tenant, id), indexes on (tenant,
-//     display_name_folded) and (tenant, external_id).
+//     display_name_folded) and (tenant, external_id), and a unique index
+//     on (tenant, display_name_key), which enforces displayName uniqueness
+//     (store's "Group displayName uniqueness") in the database:
+//     display_name_key is the folded name of a group that holds it, NULL
+//     for one written while duplicates are allowed
+//     ([store.DuplicateGroupNamesAllowed]); a write that takes a name
+//     first checks that no group has it, and the index settles two
+//     concurrent writes that both pass the check.
 //   - scim_group_members: primary key (tenant, group_id, member_id) and an
 //     index on (tenant, member_id), which derives User.groups and removes a
 //     deleted user from its groups. [Store.PatchMembers] adds and removes
@@ -61,14 +71,15 @@
 // an attribute without a column (name.familyName, title) sorts the matches
 // in Go with filter.Sort, which is exact.
 //
-// Strings that are not caseExact compare lower-cased. userName and group
-// displayName have folded columns, computed with strings.ToLower, and
-// agree with filter.Match everywhere except eq on the handful of runes
-// whose simple case folding differs from their lower case (the Kelvin
-// sign, long s, final sigma). Other attributes are lowered by the
-// database, whose lower() folds ASCII only (SQLite) or follows the
-// database locale (PostgreSQL); a comparison of such an attribute with a
-// non-ASCII value is not translated.
+// Strings that are not caseExact compare by [filter.Fold] keys, the
+// library's one folding rule. userName and group displayName have folded
+// columns (user_name_folded, display_name_folded) computed in Go with
+// filter.Fold, never with SQL lower(), so uniqueness, eq, co, sw, ew and
+// ordering on them agree with filter.Match for every value. Other
+// attributes compare with an ASCII value only, through lower() under
+// COLLATE "C" with the Kelvin sign and long s replaced by k and s, which
+// is exactly Fold against an ASCII key; a comparison of such an attribute
+// with a non-ASCII value is not translated.
 //
 // What is not translated answers [store.ErrUnsupported], and the handler
 // falls back to listing and filter.Match with exact totals: the schemas
@@ -82,7 +93,8 @@
 // An app that keeps its users in a table of its own writes its own store
 // and reuses the filter translation: [Translate] turns a filter into a
 // WHERE condition over the app's columns, given a [Mapping] from
-// attribute paths to column expressions, with the same operator,
+// attribute paths to column expressions (and, in Mapping.Folded, to the
+// app's columns holding filter.Fold of a value), with the same operator,
 // case-folding and NULL semantics as QueryUsers, and answers
 // [store.ErrUnsupported] for what has no column, so the app's QueryUsers
 // can return it and let the handler fall back. The guide

@@ -7,9 +7,11 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// An app keeps its users in accounts(id, tenant, email, given_name,
-// family_name, active, ...) and answers Entra's lookup with one indexed
-// query; $1 is the tenant, so the filter's parameters start at $2.
+// An app keeps its users in accounts(id, tenant, email, email_folded,
+// given_name, family_name, active, ...), where email_folded is
+// filter.Fold(email) with a unique index on (tenant, email_folded), and
+// answers Entra's lookup with one indexed query; $1 is the tenant, so the
+// filter's parameters start at $2.
 func ExampleTranslate() {
 	e, err := filter.Parse(`userName eq "BJensen@Example.com" and active eq true`)
 	if err != nil {
@@ -25,6 +27,7 @@ func ExampleTranslate() {
 			"name.familyName": "a.family_name",
 			"active":          "a.active",
 		},
+		Folded:   map[string]string{"userName": "a.email_folded"},
 		FirstArg: 2,
 	})
 	if err != nil {
@@ -33,6 +36,6 @@ func ExampleTranslate() {
 	fmt.Println("SELECT a.id FROM accounts a WHERE a.tenant = $1 AND " + where)
 	fmt.Println(args...)
 	// Output:
-	// SELECT a.id FROM accounts a WHERE a.tenant = $1 AND ((a.email IS NOT NULL AND a.email <> '' AND lower(a.email) = $2) AND (a.active IS NOT NULL AND a.active = $3))
+	// SELECT a.id FROM accounts a WHERE a.tenant = $1 AND ((a.email_folded IS NOT NULL AND a.email_folded <> '' AND a.email_folded = $2) AND (a.active IS NOT NULL AND a.active = $3))
 	// bjensen@example.com true
 }

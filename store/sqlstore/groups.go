@@ -67,7 +67,10 @@ func groupArgs(g *resource.Group) ([]any, error) {
 }
 
 // CreateGroup implements [store.Groups]. Members are a set: a repeated
-// member value is stored once.
+// member value is stored once. Unless the context allows duplicate names,
+// the group holds its folded displayName in display_name_key, whose unique
+// index refuses a concurrent create of the name, after a check that no
+// group of the tenant has the name.
 func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
 	if g == nil || g.ID == "" {
 		return nil, errNoID
@@ -76,12 +79,20 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	if err != nil {
 		return nil, err
 	}
+	folded := fold(g.DisplayName)
 	args = append([]any{store.TenantFrom(ctx), g.ID}, args...)
+	args = append(args, groupNameKey(ctx, folded))
 	var out *resource.Group
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
+		if taken, err := s.groupNameTaken(ctx, q, "", folded); err != nil || taken {
+			if err == nil {
+				err = fmt.Errorf("sqlstore: create group: displayName %q is taken: %w", g.DisplayName, store.ErrConflict)
+			}
+			return err
+		}
 		_, err := q.ExecContext(ctx, s.rebind(`INSERT INTO scim_groups
-			(tenant, id, display_name, display_name_folded, external_id, data, created, last_modified, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)`), args...)
+			(tenant, id, display_name, display_name_folded, external_id, data, created, last_modified, display_name_key, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`), args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: create group: %w", mapErr(err))
 		}
@@ -95,7 +106,9 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 }
 
 // ReplaceGroup implements [store.Groups]: a conditional UPDATE of the
-// group, then its memberships are rewritten.
+// group, then its memberships are rewritten. A group keeps its
+// display_name_key while its folded name stays the same; a rename checks
+// and takes the new name as CreateGroup does.
 func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
 	return s.replaceGroup(ctx, g, version, true)
 }
@@ -118,20 +131,29 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 	if err != nil {
 		return nil, err
 	}
+	folded := fold(g.DisplayName)
 	args = append([]any{store.TenantFrom(ctx), g.ID}, args...)
+	args = append(args, groupNameKey(ctx, folded))
 	query := `UPDATE scim_groups SET display_name = $3, display_name_folded = $4, external_id = $5, data = $6,
-		created = $7, last_modified = $8, version = version + 1
+		created = $7, last_modified = $8, version = version + 1,
+		display_name_key = CASE WHEN display_name_folded = $4 THEN display_name_key ELSE $9 END
 		WHERE tenant = $1 AND id = $2`
 	if version != "" {
 		v, ok := parseVersion(version)
 		if !ok {
 			v = -1
 		}
-		query += " AND version = $9"
+		query += " AND version = $10"
 		args = append(args, v)
 	}
 	var out *resource.Group
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
+		if taken, err := s.groupNameTaken(ctx, q, g.ID, folded); err != nil || taken {
+			if err == nil {
+				err = fmt.Errorf("sqlstore: replace group: displayName %q is taken: %w", g.DisplayName, store.ErrConflict)
+			}
+			return err
+		}
 		res, err := q.ExecContext(ctx, s.rebind(query), args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: replace group: %w", mapErr(err))

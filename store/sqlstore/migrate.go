@@ -15,7 +15,9 @@ import (
 
 // migrations holds the schema, one directory per dialect, one file per
 // version named NNNN_description.sql. A file is applied once, in its own
-// transaction, and recorded in scim_schema_migrations.
+// transaction, and recorded in scim_schema_migrations. A line "-- go:NAME"
+// in a file runs the Go step NAME (see goSteps) at that point, in the
+// same transaction.
 //
 //go:embed migrations
 var migrations embed.FS
@@ -27,7 +29,60 @@ const migrationLockKey = 0x7363696d6b6974
 type migration struct {
 	version int
 	name    string
-	sql     string
+	parts   []part
+}
+
+// part is one piece of a migration: SQL, or the name of a Go step.
+type part struct {
+	sql, goStep string
+}
+
+// goSteps are the steps of migrations that SQL cannot express.
+var goSteps = map[string]func(s *Store, ctx context.Context, q querier) error{
+	"refold": (*Store).refold,
+}
+
+// parseMigration splits the text of a migration at its "-- go:NAME"
+// lines.
+func parseMigration(name, text string) ([]part, error) {
+	var parts []part
+	var cur strings.Builder
+	flush := func() {
+		if strings.TrimSpace(cur.String()) != "" {
+			parts = append(parts, part{sql: cur.String()})
+		}
+		cur.Reset()
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		step, ok := strings.CutPrefix(strings.TrimSpace(line), "-- go:")
+		if !ok {
+			cur.WriteString(line)
+			continue
+		}
+		if goSteps[step] == nil {
+			return nil, fmt.Errorf("sqlstore: migration %s: unknown Go step %q", name, step)
+		}
+		flush()
+		parts = append(parts, part{goStep: step})
+	}
+	flush()
+	return parts, nil
+}
+
+// apply runs the parts of m on q.
+func (s *Store) apply(ctx context.Context, q querier, m migration) error {
+	for _, p := range m.parts {
+		var err error
+		if p.goStep != "" {
+			err = goSteps[p.goStep](s, ctx, q)
+		} else {
+			_, err = q.ExecContext(ctx, p.sql)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrations() ([]migration, error) {
@@ -48,7 +103,11 @@ func (s *Store) migrations() ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: migrations: %w", err)
 		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
+		parts, err := parseMigration(name, string(b))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: name, parts: parts})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
@@ -60,6 +119,14 @@ func (s *Store) migrations() ([]migration, error) {
 // session advisory lock (pg_advisory_lock) while it works, on SQLite it
 // works inside a BEGIN IMMEDIATE transaction, which takes the database's
 // write lock. New calls it unless given [WithoutMigrate].
+//
+// Migration 0002 recomputes the folded userName and displayName columns
+// with filter.Fold (the earlier ones were strings.ToLower) in Go, so it
+// must run through Migrate. It fails, changing nothing, if two users of a
+// tenant have userNames that only filter.Fold finds equal (such as "sam"
+// and "ſam"); the error names them, and the app renames one and migrates
+// again. Groups that share a displayName are kept, and the oldest holds
+// the name.
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := s.migrations()
 	if err != nil {
@@ -107,9 +174,9 @@ func (s *Store) migratePostgres(ctx context.Context, conn *sql.Conn, ms []migrat
 		if err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if err := s.apply(ctx, tx, m); err != nil {
 			_ = tx.Rollback()
-			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO scim_schema_migrations (version, name, applied) VALUES ($1, $2, $3)",
 			m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
@@ -146,8 +213,8 @@ func (s *Store) migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migratio
 		if applied[m.version] {
 			continue
 		}
-		if _, err := conn.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+		if err := s.apply(ctx, conn, m); err != nil {
+			return err
 		}
 		if _, err := conn.ExecContext(ctx, "INSERT INTO scim_schema_migrations (version, name, applied) VALUES (?1, ?2, ?3)",
 			m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -36,7 +37,9 @@ CREATE TABLE users (
 ALTER TABLE users ADD COLUMN external_id text NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN version bigint NOT NULL DEFAULT 1;
 ALTER TABLE users ADD COLUMN scim_extra text NOT NULL DEFAULT '{}';
-CREATE UNIQUE INDEX users_email ON users (tenant_id, lower(email));
+-- filter.Fold(email), computed by the app: the key of userName uniqueness.
+ALTER TABLE users ADD COLUMN email_folded text NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX users_email ON users (tenant_id, email_folded);
 CREATE INDEX users_external_id ON users (tenant_id, external_id);
 
 CREATE TABLE teams (
@@ -48,9 +51,12 @@ CREATE TABLE teams (
 	created_at  timestamptz NOT NULL,
 	updated_at  timestamptz NOT NULL,
 	scim_extra  text NOT NULL DEFAULT '{}',
+	name_folded text NOT NULL DEFAULT '', -- filter.Fold(name)
+	name_key    text,                     -- name_folded, or NULL while duplicates are allowed
 	PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX teams_name ON teams (tenant_id, lower(name));
+CREATE INDEX teams_name ON teams (tenant_id, name_folded);
+CREATE UNIQUE INDEX teams_name_key ON teams (tenant_id, name_key);
 
 CREATE TABLE team_members (
 	tenant_id   text NOT NULL,
@@ -87,7 +93,7 @@ type (
 // on it falls back to the library's evaluator.
 var userColumns = map[string]string{
 	"id":                "u.id",
-	"userName":          "u.email", // served by the index on lower(email)
+	"userName":          "u.email",
 	"externalId":        "u.external_id",
 	"name.givenName":    "u.given_name",
 	"name.familyName":   "u.family_name",
@@ -95,6 +101,10 @@ var userColumns = map[string]string{
 	"meta.created":      "u.created_at",
 	"meta.lastModified": "u.updated_at",
 }
+
+// userFolded maps the attributes with a column holding filter.Fold of the
+// value: "userName eq" compares email_folded, served by its unique index.
+var userFolded = map[string]string{"userName": "u.email_folded"}
 
 // guide:end
 
@@ -184,8 +194,10 @@ func (s *Store) GetUser(ctx context.Context, id string) (*resource.User, error) 
 }
 
 // CreateUser implements store.Users. The primary key and the unique index
-// on (tenant_id, lower(email)) turn a duplicate id or userName into
-// ErrConflict, also when two requests race.
+// on (tenant_id, email_folded) turn a duplicate id or userName into
+// ErrConflict, also when two requests race. email_folded is filter.Fold,
+// the rule by which the library compares userName, so "409 uniqueness"
+// and "userName eq finds it" agree (SQL lower() folds differently).
 func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
 	x, err := extra(u)
 	if err != nil {
@@ -193,9 +205,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 	}
 	given, family := nameParts(u)
 	_, err = s.db.ExecContext(ctx, `INSERT INTO users (tenant_id, id, email, given_name, family_name, disabled,
-		external_id, created_at, updated_at, scim_extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		external_id, created_at, updated_at, scim_extra, email_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		store.TenantFrom(ctx), u.ID, u.UserName, given, family, !u.IsActive(), u.ExternalID,
-		u.Meta.Created, u.Meta.LastModified, x)
+		u.Meta.Created, u.Meta.LastModified, x, filter.Fold(u.UserName))
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -211,10 +223,10 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	}
 	given, family := nameParts(u)
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET email = $3, given_name = $4, family_name = $5,
-		disabled = $6, external_id = $7, updated_at = $8, scim_extra = $9, version = version + 1
+		disabled = $6, external_id = $7, updated_at = $8, scim_extra = $9, version = version + 1, email_folded = $11
 		WHERE tenant_id = $1 AND id = $2 AND ($10 = '' OR version::text = $10)`,
 		store.TenantFrom(ctx), u.ID, u.UserName, given, family, !u.IsActive(), u.ExternalID,
-		u.Meta.LastModified, x, version)
+		u.Meta.LastModified, x, version, filter.Fold(u.UserName))
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -284,6 +296,7 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 		Dialect:      sqlstore.Postgres,
 		ResourceType: q.ResourceType,
 		Columns:      userColumns,
+		Folded:       userFolded,
 		FirstArg:     2, // $1 is the tenant
 	})
 	if err != nil {
@@ -395,16 +408,48 @@ func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*
 	return g, s.withMembers(ctx, []*resource.Group{g})
 }
 
-// CreateGroup implements store.Groups.
+// nameTaken reports whether a team other than id has the folded name and
+// the write needs it to itself: duplicates are not allowed and the team
+// does not have the name already (id is "" for a create). The unique
+// index on name_key settles two writes that both pass this check.
+func nameTaken(ctx context.Context, tx *sql.Tx, id, folded string) (bool, error) {
+	if store.DuplicateGroupNamesAllowed(ctx) {
+		return false, nil
+	}
+	var taken bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM teams WHERE tenant_id = $1 AND name_folded = $2 AND id <> $3)
+		AND NOT EXISTS (SELECT 1 FROM teams WHERE tenant_id = $1 AND id = $3 AND name_folded = $2)`,
+		store.TenantFrom(ctx), folded, id).Scan(&taken)
+	return taken, err
+}
+
+// nameKey is the name_key of a team written with ctx.
+func nameKey(ctx context.Context, folded string) any {
+	if store.DuplicateGroupNamesAllowed(ctx) {
+		return nil
+	}
+	return folded
+}
+
+// CreateGroup implements store.Groups: displayName is unique per tenant
+// (filter.Fold), unless the handler allows duplicates.
 func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
 	x, err := groupExtra(g)
 	if err != nil {
 		return nil, err
 	}
+	folded := filter.Fold(g.DisplayName)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if taken, err := nameTaken(ctx, tx, "", folded); err != nil || taken {
+			if err == nil {
+				err = store.ErrConflict
+			}
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO teams (tenant_id, id, name, external_id, created_at,
-			updated_at, scim_extra) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			store.TenantFrom(ctx), g.ID, g.DisplayName, g.ExternalID, g.Meta.Created, g.Meta.LastModified, x)
+			updated_at, scim_extra, name_folded, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			store.TenantFrom(ctx), g.ID, g.DisplayName, g.ExternalID, g.Meta.Created, g.Meta.LastModified, x,
+			folded, nameKey(ctx, folded))
 		if err != nil {
 			return dbErr(err)
 		}
@@ -416,20 +461,29 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	return s.GetGroup(ctx, g.ID, false)
 }
 
-// ReplaceGroup implements store.Groups, members included.
+// ReplaceGroup implements store.Groups, members included. A team keeps
+// its name_key while its folded name stays the same.
 func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
 	x, err := groupExtra(g)
 	if err != nil {
 		return nil, err
 	}
+	folded := filter.Fold(g.DisplayName)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if taken, err := nameTaken(ctx, tx, g.ID, folded); err != nil || taken {
+			if err == nil {
+				err = store.ErrConflict
+			}
+			return err
+		}
 		tenant := store.TenantFrom(ctx)
 		res, err := tx.ExecContext(ctx, `UPDATE teams SET name = $3, external_id = $4, updated_at = $5,
-			scim_extra = $6, version = version + 1
+			scim_extra = $6, version = version + 1, name_folded = $8,
+			name_key = CASE WHEN name_folded = $8 THEN name_key ELSE $9 END
 			WHERE tenant_id = $1 AND id = $2 AND ($7 = '' OR version::text = $7)`,
-			tenant, g.ID, g.DisplayName, g.ExternalID, g.Meta.LastModified, x, version)
+			tenant, g.ID, g.DisplayName, g.ExternalID, g.Meta.LastModified, x, version, folded, nameKey(ctx, folded))
 		if err != nil {
-			return err
+			return dbErr(err)
 		}
 		if err := s.affected(ctx, res, "teams", g.ID); err != nil {
 			return err

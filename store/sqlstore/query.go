@@ -64,6 +64,9 @@ type builder struct {
 	// cols maps attributes to the app's SQL expressions (Translate); nil
 	// for the library's tables.
 	cols map[colKey]string
+	// folded maps attributes to the app's columns holding filter.Fold of
+	// the value (Mapping.Folded).
+	folded map[colKey]string
 }
 
 // arg binds v and returns its placeholder. Every occurrence of a value in
@@ -271,13 +274,10 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 	expr := x.sql
 	if !a.CaseExact {
 		if !x.folded {
-			// SQLite's lower() folds ASCII only, PostgreSQL's follows
-			// the database locale: both agree with Go's folding when the
-			// value is ASCII (see the package documentation).
 			if !isASCII(v) {
-				return "", errUnsupported
+				return "", unsupportedf("%s compares %q case-insensitively, and the column is not folded", c.Path.String(), v)
 			}
-			expr = "lower(" + expr + ")"
+			expr = b.foldASCII(expr)
 		}
 		v = fold(v)
 	}
@@ -288,7 +288,7 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 			// Byte order, as Go compares strings, whatever the
 			// database's collation. Equality needs no collation (every
 			// deterministic one agrees), and without it an app's index
-			// on lower(email) serves the lookup.
+			// on its folded column serves the lookup.
 			expr = "(" + expr + ") COLLATE \"C\""
 		case !b.pg() && b.cols != nil && a.CaseExact:
 			// An app's column may be declared COLLATE NOCASE.
@@ -326,6 +326,23 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 		return guard + "length(" + expr + ") >= length(" + b.arg(v) + ") AND substr(" + expr + ", -length(" + b.arg(v) + ")) = " + b.arg(v) + ")", nil
 	}
 	return sqlFalse, nil
+}
+
+// foldASCII returns a SQL expression that equals filter.Fold of the text
+// x on the positions that matter for a comparison with an ASCII key:
+// lower() folds ASCII letters (under COLLATE "C" on PostgreSQL, whatever
+// the locale; SQLite's built-in lower() folds ASCII only, without the ICU
+// extension), and the Kelvin sign and long s, the only non-ASCII runes
+// whose Fold key is ASCII, become k and s. Every other non-ASCII rune
+// stays non-ASCII in both, so eq, co, sw, ew and ordering against an
+// ASCII key give what filter.Match gives.
+func (b *builder) foldASCII(x string) string {
+	if b.pg() {
+		x = "lower((" + x + ") COLLATE \"C\")"
+	} else {
+		x = "lower(" + x + ")"
+	}
+	return "replace(replace(" + x + ", '\u212A', 'k'), '\u017F', 's')"
 }
 
 func orderSym(op filter.Op) string {

@@ -250,11 +250,6 @@ func nullStr(s string) any {
 	return s
 }
 
-// fold is the case-insensitive form of userName and group displayName
-// stored in the *_folded columns: strings.ToLower, which filter.Sort also
-// uses to order strings that are not caseExact.
-func fold(s string) string { return strings.ToLower(s) }
-
 func versionText(v int64) string { return strconv.FormatInt(v, 10) }
 
 // parseVersion parses a version the store issued; any other non-empty

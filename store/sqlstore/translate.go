@@ -55,6 +55,15 @@ type Mapping struct {
 	// schema URN that ResourceType does not have are ignored; any other
 	// key that names no attribute is an error.
 	Columns map[string]string
+	// Folded maps attribute paths, written as in Columns, of strings that
+	// are not caseExact (userName, group displayName) to columns that hold
+	// filter.Fold of the value, as an app keeps for a unique or indexed
+	// case-insensitive key. eq, ne, co, sw, ew and ordering on such an
+	// attribute compare the column with Fold of the filter's value, for
+	// any value, ASCII or not, and an index on (tenant, column) serves
+	// "userName eq". pr also reads it (the key of "" is ""). A key here
+	// takes precedence over the same key in Columns.
+	Folded map[string]string
 	// FirstArg is the number of the first bind parameter (PostgreSQL $n);
 	// 0 means 1. SQLite uses "?", one argument per placeholder in order.
 	FirstArg int
@@ -70,14 +79,18 @@ type colKey struct{ attr, sub *resource.Attribute }
 // expression is never NULL, so NOT and OR over it are exact, and it
 // matches exactly the rows whose resource [filter.Match] matches:
 //
-//   - Strings compare by the attribute's caseExact: lower() on the column
-//     and the value lower-cased, when caseExact is false (so an index on
-//     lower(email) serves userName eq). co, sw and ew use LIKE with %, _
-//     and \ escaped, under COLLATE "C", on PostgreSQL, and instr and
-//     substr on SQLite, whose LIKE ignores ASCII case. Ordering (gt, ge,
-//     lt, le) is by bytes, as Go orders strings. A case-insensitive
-//     comparison with a non-ASCII value is not translated: SQLite's
-//     lower() folds ASCII only and PostgreSQL's depends on the locale.
+//   - Strings compare by the attribute's caseExact. When it is false they
+//     compare by filter.Fold keys, the library's one folding rule: a
+//     column of Mapping.Folded (which holds Fold of the value) against
+//     Fold of the filter's value, for any value, so an index on it serves
+//     userName eq; any other column, for an ASCII value only, through
+//     lower() under COLLATE "C" with the Kelvin sign and long s replaced
+//     by k and s, which is exactly Fold against an ASCII key (an index on
+//     lower(email) does not serve it, nor does SQL lower() ever decide
+//     what is equal). co, sw and ew use LIKE with %, _ and \ escaped,
+//     under COLLATE "C", on PostgreSQL, and instr and substr on SQLite,
+//     whose LIKE ignores ASCII case. Ordering (gt, ge, lt, le) is by
+//     bytes, as Go orders strings.
 //   - pr is IS NOT NULL (and not the empty string, for strings); eq null
 //     is its negation; ne is the negation of eq, so it holds for NULL.
 //   - Booleans take eq and ne with true/false, or "True"/"False" as Entra
@@ -89,7 +102,8 @@ type colKey struct{ attr, sub *resource.Attribute }
 // An attribute without a column, a value filter
 // ("emails[type eq \"work\"]"), a dateTime more precise than the column
 // (microseconds on PostgreSQL, milliseconds on SQLite) or a
-// case-insensitive non-ASCII value gives an error wrapping
+// case-insensitive non-ASCII value on a column that is not in
+// Mapping.Folded gives an error wrapping
 // [store.ErrUnsupported]: a store's QueryUsers returns it, and the handler
 // falls back to listing and filter.Match with exact totals. A Mapping
 // that is wrong (unknown dialect, a key naming no attribute) gives an
@@ -112,11 +126,30 @@ func Translate(e filter.Expr, m Mapping) (where string, args []any, err error) {
 	if err != nil {
 		return "", nil, err
 	}
+	folded, err := mapColumns(rt, m.Folded)
+	if err != nil {
+		return "", nil, err
+	}
+	for k := range folded {
+		a := k.sub
+		if a == nil {
+			a = k.attr
+		}
+		if a.CaseExact || (a.Type != resource.TypeString && a.Type != resource.TypeReference) {
+			return "", nil, fmt.Errorf("sqlstore: Mapping.Folded: %s is not a case-insensitive string", a.Name)
+		}
+		if cols == nil {
+			cols = map[colKey]string{}
+		}
+		if _, ok := cols[k]; !ok {
+			cols[k] = folded[k] // attributes mapped only by their folded column
+		}
+	}
 	base := m.FirstArg - 1
 	if base < 0 {
 		base = 0
 	}
-	b := &builder{dialect: m.Dialect, rt: rt, users: rt.ID == "User", base: base, plain: true, cols: cols}
+	b := &builder{dialect: m.Dialect, rt: rt, users: rt.ID == "User", base: base, plain: true, cols: cols, folded: folded}
 	where, err = b.where(e)
 	if err != nil {
 		return "", nil, err
@@ -207,6 +240,9 @@ func (b *builder) mappedCompare(c *filter.Compare) (string, error) {
 		return "", unsupportedf("%s has no column", c.Path.String())
 	}
 	x := operand{sql: parenthesize(col), caseExact: cmpAttr.CaseExact}
+	if fc, ok := b.folded[key]; ok {
+		x.sql, x.folded = parenthesize(fc), true
+	}
 	switch cmpAttr.Type {
 	case resource.TypeString, resource.TypeReference, resource.TypeBinary:
 		x.kind = kString

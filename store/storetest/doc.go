@@ -15,27 +15,33 @@
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
 // The groups of cases are Users, Groups, Membership, Tenants, Query,
-// PatchMembers, MemberReferences and ReplaceGroupAttributes. The optional
-// fast paths a store implements (discovered by type assertion, as the
-// handler discovers them) are checked against the generic path the handler
-// would otherwise take: QueryUsers and QueryGroups against ListUsers or
-// ListGroups, filter.Match, filter.Sort and paging over a fixed corpus and
-// a list of filters, with and without Query.ExcludeMembers; PatchMembers
-// against GetGroup and ReplaceGroup; ReplaceGroupAttributes against
-// ReplaceGroup, with the members left as they were. ResolveMembers is
-// checked per tenant, for users, groups and ids naming nothing, and member
-// types must round-trip through every write and read. A fast path that
-// answers store.ErrUnsupported is accepted.
+// PatchMembers, MemberReferences, ReplaceGroupAttributes and Identity
+// (userName and group displayName uniqueness under filter.Fold, also from
+// 16 goroutines at once, and its agreement with eq, sw and co lookups for
+// the Kelvin sign, long s, final sigma, dotted and dotless i, ß and ẞ, Ǆ,
+// ǅ and ǆ, NFC and NFD spellings). The optional fast paths a store
+// implements (discovered by type assertion, as the handler discovers them)
+// are checked against the generic path the handler would otherwise take:
+// QueryUsers and QueryGroups against ListUsers or ListGroups,
+// filter.Match, filter.Sort and paging over a fixed corpus and a list of
+// filters, with and without Query.ExcludeMembers; PatchMembers against
+// GetGroup and ReplaceGroup; ReplaceGroupAttributes against ReplaceGroup,
+// with the members left as they were. ResolveMembers is checked per
+// tenant, for users, groups and ids naming nothing, and member types must
+// round-trip through every write and read. A fast path that answers
+// store.ErrUnsupported is accepted.
 //
 // # Preconditions
 //
 // newStore is called once per case and must return an empty store: no
-// users and no groups in any tenant. Stores backed by a shared database
-// should use a fresh schema or database per call, or truncate the tables;
-// newStore may register cleanups with t.Cleanup. The cases use the tenants
-// "", "tenant-a" and "tenant-b", ids chosen by the kit (short strings such
-// as "u01" and "g1") and times truncated to the second in UTC. Resources are
-// compared field by field, nil and empty slices and maps counting as equal,
+// users and no groups in any tenant. The store must be safe for
+// concurrent use: the Concurrent cases write from 16 goroutines at once.
+// Stores backed by a shared database should use a fresh schema or
+// database per call, or truncate the tables; newStore may register
+// cleanups with t.Cleanup. The cases use the tenants "", "tenant-a",
+// "tenant-b" and "fold-0", "fold-1", ..., ids chosen by the kit (short
+// strings such as "u01" and "g1") and times truncated to the second in
+// UTC. Resources are compared field by field, nil and empty slices and maps counting as equal,
 // times compared with time.Time.Equal. Meta.Version values are opaque: the
 // kit checks that they are set and that every write changes them.
 // Meta.Location and Meta.ResourceType belong to the handler, which fills

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PatchMembers", patchCases},
 		{"MemberReferences", referenceCases},
 		{"ReplaceGroupAttributes", attributeCases},
+		{"Identity", identityCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
