@@ -14,8 +14,9 @@
 //
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
-// The groups of cases are Users, Groups, Membership, Tenants, Query and
-// PatchMembers. The optional fast paths a store implements (discovered by
+// The groups of cases are Users, Groups, Membership, Tenants, Query,
+// PatchMembers and RoundTrip (an unassigned active and members' display
+// read back as written). The optional fast paths a store implements (discovered by
 // type assertion, as the handler discovers them) are checked against the
 // generic path the handler would otherwise take: QueryUsers and QueryGroups
 // against ListUsers or ListGroups, filter.Match, filter.Sort and paging over
@@ -34,10 +35,10 @@
 // times compared with time.Time.Equal. Meta.Version values are opaque: the
 // kit checks that they are set and that every write changes them.
 // Meta.Location and Meta.ResourceType belong to the handler, which fills
-// them on every response, and are ignored. An unassigned User.Active counts
-// as true. User.Groups and Group.Members are compared as sets; a GroupRef's
-// Ref, and a Member's Display and Ref, are ignored, and an empty GroupRef
-// Type counts as "direct".
+// them on every response, and are ignored. User.Active is compared as
+// is: unassigned is not true. User.Groups and Group.Members are compared
+// as sets; a GroupRef's Ref and a Member's Ref are ignored, and an empty
+// GroupRef Type counts as "direct".
 //
 // The kit needs the filter and resource packages' evaluator (filter.Parse,
 // filter.Match, filter.Sort, resource.NewRegistry) to compute the results
