@@ -5,6 +5,10 @@
 //
 // The handler applies filters, PATCH and paging itself when a store offers
 // no fast path, so a minimal store implements [Users] and [Groups] only.
+// A store returns what was written: in particular an unassigned
+// User.Active stays nil (it is not true, and a deactivated user whose
+// active is removed must not read back active), and each Member keeps its
+// Display.
 // Every method reads the tenant from its context ([TenantFrom]); all
 // uniqueness checks, lookups and counts are per tenant.
 //

@@ -41,7 +41,8 @@ import (
 //	              (tenant_id, name_folded), (tenant_id, lower(name)) and
 //	              (tenant_id, scim_external_id)
 //	team_members  (tenant_id, team_id, member_is_team, member_id) unique,
-//	              ON DELETE CASCADE from teams; index on the member
+//	              ON DELETE CASCADE from teams; index on the member;
+//	              display, the name the identity provider gave the member
 //
 // Every table has a seq column, an auto-increment key that lists rows in
 // insertion order (created_at can tie, and can be set by the caller).
@@ -85,6 +86,10 @@ type Account struct {
 	// ManagerID is the ID of another account of the tenant, or "".
 	ManagerID string
 	// Disabled accounts cannot sign in; they are kept, with their data.
+	// An account provisioned by SCIM is disabled unless SCIMActive is
+	// true: only active=true grants access, so an identity provider
+	// that removes active from a deactivated user (an unassigned
+	// attribute, RFC 7644 §3.5.2.2) does not give the access back.
 	Disabled  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -94,6 +99,10 @@ type Account struct {
 	// SCIMExternalID is the identity provider's id for the person (SCIM
 	// externalId), kept so the IdP can find the account again.
 	SCIMExternalID string
+	// SCIMActive is SCIM's active as the identity provider set it: true,
+	// false, or nil when unassigned (column scim_active, NULL). It is kept
+	// apart from Disabled so that the IdP reads back what it wrote.
+	SCIMActive *bool
 	// SCIMExtra holds the SCIM attributes the app has no column for (phone
 	// numbers, addresses, locale, ...), so that what the identity provider
 	// wrote is what it reads back. Only the SCIM adapter interprets it.
@@ -141,6 +150,10 @@ type Team struct {
 type TeamMember struct {
 	ID     string
 	IsTeam bool
+	// Display is the member's name as the identity provider sent it
+	// (SCIM members[].display), "" for none. It is not part of the
+	// member's identity: (ID, IsTeam) is.
+	Display string
 }
 
 // dialect is the SQL flavour of the database.
@@ -261,6 +274,7 @@ CREATE TABLE IF NOT EXISTS accounts (
 	version BIGINT NOT NULL,
 	scim_external_id TEXT NOT NULL,
 	scim_extra TEXT NOT NULL,
+	scim_active BOOLEAN,
 	CONSTRAINT accounts_id UNIQUE (tenant_id, id),
 	CONSTRAINT accounts_email UNIQUE (tenant_id, email_folded)
 );
@@ -286,13 +300,25 @@ CREATE TABLE IF NOT EXISTS team_members (
 	team_id TEXT NOT NULL,
 	member_is_team BOOLEAN NOT NULL,
 	member_id TEXT NOT NULL,
+	display TEXT NOT NULL DEFAULT '',
 	CONSTRAINT team_members_id UNIQUE (tenant_id, team_id, member_is_team, member_id),
 	FOREIGN KEY (tenant_id, team_id) REFERENCES teams (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS team_members_member ON team_members (tenant_id, member_id, member_is_team)
 `
 
-// createTables creates the schema in one transaction. On PostgreSQL an
+// addedColumns are the columns the schema gained after its first
+// release. The CREATE TABLE statements above have them; a database
+// created before has not, and createTables adds each, running its
+// backfill once, over the rows there are then.
+var addedColumns = []struct{ table, column, def, backfill string }{
+	// Before scim_active the adapter read SCIM's active as NOT disabled.
+	{"accounts", "scim_active", "BOOLEAN", "UPDATE accounts SET scim_active = NOT disabled"},
+	{"team_members", "display", "TEXT NOT NULL DEFAULT ''", ""},
+}
+
+// createTables creates the schema in one transaction, and adds the
+// addedColumns a database of an earlier release lacks. On PostgreSQL an
 // advisory lock serialises replicas that start at once (concurrent CREATE
 // TABLE IF NOT EXISTS can fail there); SQLite's BEGIN IMMEDIATE does the
 // same.
@@ -313,6 +339,11 @@ func (db *DB) createTables(ctx context.Context) error {
 				return fmt.Errorf("db: creating tables: %w", err)
 			}
 		}
+		for _, c := range addedColumns {
+			if err := db.addColumn(ctx, tx, c.table, c.column, c.def, c.backfill); err != nil {
+				return fmt.Errorf("db: adding %s.%s: %w", c.table, c.column, err)
+			}
+		}
 		return db.migrateFoldKeys(ctx, tx)
 	})
 }
@@ -325,13 +356,7 @@ func (db *DB) createTables(ctx context.Context) error {
 // oldest team that has it. Two accounts whose emails only filter.Fold
 // finds equal are an error, and nothing changes.
 func (db *DB) migrateFoldKeys(ctx context.Context, tx *sql.Tx) error {
-	has := `SELECT COUNT(*) FROM pragma_table_info('teams') WHERE name = 'name_folded'`
-	if db.dialect == postgresDialect {
-		has = `SELECT COUNT(*) FROM information_schema.columns
-			WHERE table_schema = current_schema() AND table_name = 'teams' AND column_name = 'name_folded'`
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, has).Scan(&n); err != nil || n > 0 {
+	if has, err := db.hasColumn(ctx, tx, "teams", "name_folded"); err != nil || has {
 		return err
 	}
 	for _, stmt := range []string{
@@ -400,6 +425,36 @@ func (db *DB) migrateFoldKeys(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// addColumn adds column to table, and runs backfill (unless ""), if the
+// table has no such column.
+func (db *DB) addColumn(ctx context.Context, tx *sql.Tx, table, column, def, backfill string) error {
+	if has, err := db.hasColumn(ctx, tx, table, column); err != nil || has {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+column+` `+def); err != nil {
+		return err
+	}
+	if backfill == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, backfill)
+	return err
+}
+
+// hasColumn reports whether table has column.
+func (db *DB) hasColumn(ctx context.Context, tx *sql.Tx, table, column string) (bool, error) {
+	query := `SELECT COUNT(*) FROM pragma_table_info('` + table + `') WHERE name = ?`
+	args := []any{column}
+	if db.dialect == postgresDialect {
+		query = `SELECT COUNT(*) FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`
+		args = []any{table, column}
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n > 0, err
 }
 
 // q rewrites the ? placeholders of query for the dialect: PostgreSQL
@@ -630,19 +685,23 @@ func (db *DB) Tenants(ctx context.Context) ([]Tenant, error) {
 
 // accountCols are the columns scanAccount reads, in order.
 const accountCols = `tenant_id, id, email, given_name, family_name, full_name, job_title, department,
-	manager_id, disabled, created_at, updated_at, version, scim_external_id, scim_extra`
+	manager_id, disabled, created_at, updated_at, version, scim_external_id, scim_extra, scim_active`
 
 // scanAccount reads one row of accountCols.
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var a Account
 	var extra string
+	var active sql.NullBool
 	err := row.Scan(&a.TenantID, &a.ID, &a.Email, &a.GivenName, &a.FamilyName, &a.FullName, &a.JobTitle, &a.Department,
-		&a.ManagerID, &a.Disabled, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Version, &a.SCIMExternalID, &extra)
+		&a.ManagerID, &a.Disabled, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Version, &a.SCIMExternalID, &extra, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNoRows
 	}
 	if extra != "" {
 		a.SCIMExtra = json.RawMessage(extra)
+	}
+	if active.Valid {
+		a.SCIMActive = &active.Bool
 	}
 	return a, err
 }
@@ -755,14 +814,22 @@ func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
 	a.CreatedAt, a.UpdatedAt, a.Version = db.stamp(a.CreatedAt), db.stamp(a.UpdatedAt), 1
 	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
 		family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
-		scim_external_id, scim_extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		scim_external_id, scim_extra, scim_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
 		a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
-		a.SCIMExternalID, string(a.SCIMExtra))
+		a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive))
 	if err != nil {
 		return Account{}, insertErr(err)
 	}
 	return a, nil
+}
+
+// nullBool is b as a nullable BOOLEAN column takes it: NULL for nil.
+func nullBool(b *bool) sql.NullBool {
+	if b == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *b, Valid: true}
 }
 
 // versionErr explains why a conditioned write of table's row changed
@@ -791,11 +858,11 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 	a.UpdatedAt = db.stamp(a.UpdatedAt)
 	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
 		family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
-		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?
+		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?
 		WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
 		RETURNING created_at, version`),
 		a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
-		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra),
+		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive),
 		a.TenantID, a.ID, expectedVersion, expectedVersion)
 	err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -882,7 +949,7 @@ func prefixed(p, cols string) string {
 
 // members loads the members of team id in the order they were added.
 func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]TeamMember, error) {
-	rows, err := q.QueryContext(ctx, db.q(`SELECT member_id, member_is_team FROM team_members
+	rows, err := q.QueryContext(ctx, db.q(`SELECT member_id, member_is_team, display FROM team_members
 		WHERE tenant_id = ? AND team_id = ? ORDER BY seq`), tenantID, id)
 	if err != nil {
 		return nil, err
@@ -891,7 +958,7 @@ func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]Te
 	out := []TeamMember{}
 	for rows.Next() {
 		var m TeamMember
-		if err := rows.Scan(&m.ID, &m.IsTeam); err != nil {
+		if err := rows.Scan(&m.ID, &m.IsTeam, &m.Display); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -1029,12 +1096,12 @@ func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids [
 }
 
 // insertMembers adds ms to team teamID after its current members; a
-// member already there keeps its place (ON CONFLICT DO NOTHING on the
-// unique key).
+// member already there keeps its place and its display (ON CONFLICT DO
+// NOTHING on the unique key).
 func (db *DB) insertMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
 	for _, m := range ms {
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id)
-			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), tenantID, teamID, m.IsTeam, m.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id, display)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), tenantID, teamID, m.IsTeam, m.ID, m.Display); err != nil {
 			return err
 		}
 	}
@@ -1042,8 +1109,9 @@ func (db *DB) insertMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID st
 }
 
 // setMembers makes ms the members of team teamID, keeping the insertion
-// order of members that stay. It returns ErrNoSuchMember if a member is
-// not an account or a team of the tenant (a team may contain itself).
+// order of members that stay and giving them their display in ms. It
+// returns ErrNoSuchMember if a member is not an account or a team of the
+// tenant (a team may contain itself).
 func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
 	if err := db.checkMembers(ctx, tx, tenantID, teamID, ms); err != nil {
 		return err
@@ -1052,17 +1120,31 @@ func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID strin
 	if err != nil {
 		return err
 	}
-	next := make(map[TeamMember]bool, len(ms))
+	// The display of each member, the first one's when ms repeats a
+	// member (as insertMembers keeps the first).
+	type key struct {
+		id     string
+		isTeam bool
+	}
+	next := make(map[key]string, len(ms))
 	for _, m := range ms {
-		next[m] = true
+		if _, ok := next[key{m.ID, m.IsTeam}]; !ok {
+			next[key{m.ID, m.IsTeam}] = m.Display
+		}
 	}
 	for _, m := range old {
-		if next[m] {
+		display, stays := next[key{m.ID, m.IsTeam}]
+		query := `DELETE FROM team_members`
+		args := []any{tenantID, teamID, m.IsTeam, m.ID}
+		switch {
+		case stays && display == m.Display:
 			continue
+		case stays:
+			query = `UPDATE team_members SET display = ?`
+			args = append([]any{display}, args...)
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members
-			WHERE tenant_id = ? AND team_id = ? AND member_is_team = ? AND member_id = ?`),
-			tenantID, teamID, m.IsTeam, m.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(query+`
+			WHERE tenant_id = ? AND team_id = ? AND member_is_team = ? AND member_id = ?`), args...); err != nil {
 			return err
 		}
 	}

@@ -41,7 +41,8 @@ func TestQueryUsersInSQL(t *testing.T) {
 		{filter: `userName sw "a"`, page: store.Page{StartIndex: 2, Count: 5}, wantIDs: []string{"u3"}, wantTotal: 2},
 		{filter: `userName sw "a"`, page: store.Page{StartIndex: 1, Count: 0}, wantIDs: []string{}, wantTotal: 2},
 		{filter: `active eq false or title eq "engineer"`, wantIDs: []string{"u1", "u2"}, wantTotal: 2},
-		{filter: `not (active eq "True")`, wantIDs: []string{"u2"}, wantTotal: 1},
+		{filter: `not (active eq "True")`, wantIDs: []string{"u2", "u3"}, wantTotal: 2}, // u3's active is unassigned
+		{filter: `active pr`, wantIDs: []string{"u1", "u2"}, wantTotal: 2},
 		{filter: `name.familyName pr`, wantIDs: []string{"u3"}, wantTotal: 1},
 		{filter: `displayName co "love"`, wantIDs: []string{"u1"}, wantTotal: 1},
 		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "r&d"`, wantIDs: []string{"u1"}, wantTotal: 1},

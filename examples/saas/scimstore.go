@@ -32,7 +32,8 @@ import (
 //	displayName                     FullName          Account.DisplayName() falls back to the name parts
 //	name.givenName                  GivenName
 //	name.familyName                 FamilyName
-//	active                          !Disabled         unassigned counts as active
+//	active                          SCIMActive        as set: true, false or unassigned (NULL)
+//	                                Disabled          true unless active is true: see below
 //	title                           JobTitle
 //	enterprise department           Department
 //	enterprise manager.value        ManagerID         may name an account not provisioned yet
@@ -41,6 +42,13 @@ import (
 //	meta.created, meta.lastModified CreatedAt, UpdatedAt
 //	meta.version                    Version           optimistic locking: "3" is row version 3
 //	everything else                 SCIMExtra         the resource's JSON without the mapped fields
+//
+// Only active=true lets an account sign in: Disabled is set unless active
+// is true. An unassigned active is not "active": an IdP that deactivates a
+// user and later removes the attribute (PATCH remove active, which leaves
+// it unassigned, RFC 7644 §3.5.2.2) must not give back the access the
+// deactivation took away, and reads active back unassigned, as it left
+// it. (The library's PUT keeps the stored active when the body omits it.)
 //
 // "Everything else" is name.formatted and the other name parts, emails
 // (the login is userName: Entra sends the UPN there, Okta the login email),
@@ -53,7 +61,8 @@ import (
 //
 //	displayName   Name
 //	externalId    SCIMExternalID
-//	members       Members (team_members): accounts, and sub-teams for members of type "Group"
+//	members       Members (team_members): accounts, and sub-teams for members of type "Group";
+//	              a member's display is kept in team_members.display
 //
 // Members are checked twice. The library resolves every member it is
 // about to write through ResolveMembers (one query per 500 IDs) and
@@ -98,10 +107,14 @@ func accountFromUser(tenant string, u *resource.User) (Account, error) {
 		Email:          u.UserName,
 		FullName:       u.DisplayName,
 		JobTitle:       u.Title,
-		Disabled:       !u.IsActive(),
+		Disabled:       u.Active == nil || !*u.Active,
 		CreatedAt:      u.Meta.Created,
 		UpdatedAt:      u.Meta.LastModified,
 		SCIMExternalID: u.ExternalID,
+	}
+	if u.Active != nil {
+		active := *u.Active
+		a.SCIMActive = &active
 	}
 	rest := *u
 	rest.ID, rest.ExternalID, rest.UserName, rest.DisplayName, rest.Title = "", "", "", "", ""
@@ -140,8 +153,11 @@ func userFromAccount(a *Account, teams []Team) (*resource.User, error) {
 			return nil, fmt.Errorf("saas: decoding SCIM attributes of account %q: %w", a.ID, err)
 		}
 	}
-	active := !a.Disabled
-	u.ID, u.ExternalID, u.UserName, u.DisplayName, u.Title, u.Active = a.ID, a.SCIMExternalID, a.Email, a.FullName, a.JobTitle, &active
+	u.ID, u.ExternalID, u.UserName, u.DisplayName, u.Title, u.Active = a.ID, a.SCIMExternalID, a.Email, a.FullName, a.JobTitle, nil
+	if a.SCIMActive != nil {
+		active := *a.SCIMActive
+		u.Active = &active
+	}
 	u.Meta = resource.Meta{Created: a.CreatedAt, LastModified: a.UpdatedAt, Version: strconv.FormatInt(a.Version, 10)}
 	if a.GivenName != "" || a.FamilyName != "" {
 		if u.Name == nil {
@@ -194,7 +210,7 @@ func teamMembers(ms []resource.Member) []TeamMember {
 	var out []TeamMember
 	for _, m := range ms {
 		// The library sets an omitted type to "User".
-		out = append(out, TeamMember{ID: m.Value, IsTeam: strings.EqualFold(m.Type, "Group")})
+		out = append(out, TeamMember{ID: m.Value, IsTeam: strings.EqualFold(m.Type, "Group"), Display: m.Display})
 	}
 	return out
 }
@@ -215,7 +231,7 @@ func groupFromTeam(t *Team) (*resource.Group, error) {
 		if m.IsTeam {
 			typ = "Group"
 		}
-		g.Members = append(g.Members, resource.Member{Value: m.ID, Type: typ})
+		g.Members = append(g.Members, resource.Member{Value: m.ID, Type: typ, Display: m.Display})
 	}
 	return g, nil
 }
@@ -343,7 +359,7 @@ var userColumns = map[string]string{
 	"name.givenName":    "given_name",
 	"name.familyName":   "family_name",
 	"title":             "job_title",
-	"active":            "NOT disabled",
+	"active":            "scim_active", // NULL when unassigned
 	"meta.created":      "created_at",
 	"meta.lastModified": "updated_at",
 	resource.EnterpriseUserSchema + ":department": "department",

@@ -37,6 +37,8 @@ CREATE TABLE users (
 ALTER TABLE users ADD COLUMN external_id text NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN version bigint NOT NULL DEFAULT 1;
 ALTER TABLE users ADD COLUMN scim_extra text NOT NULL DEFAULT '{}';
+ALTER TABLE users ADD COLUMN scim_active boolean;
+UPDATE users SET scim_active = NOT disabled;
 -- filter.Fold(email), computed by the app: the key of userName uniqueness.
 ALTER TABLE users ADD COLUMN email_folded text NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX users_email ON users (tenant_id, email_folded);
@@ -63,6 +65,7 @@ CREATE TABLE team_members (
 	team_id     text NOT NULL,
 	member_id   text NOT NULL,
 	member_type text NOT NULL DEFAULT 'User',
+	display     text NOT NULL DEFAULT '',
 	PRIMARY KEY (tenant_id, team_id, member_id),
 	FOREIGN KEY (tenant_id, team_id) REFERENCES teams ON DELETE CASCADE
 );
@@ -97,7 +100,7 @@ var userColumns = map[string]string{
 	"externalId":        "u.external_id",
 	"name.givenName":    "u.given_name",
 	"name.familyName":   "u.family_name",
-	"active":            "NOT u.disabled",
+	"active":            "u.scim_active", // NULL when unassigned
 	"meta.created":      "u.created_at",
 	"meta.lastModified": "u.updated_at",
 }
@@ -127,18 +130,18 @@ func dbErr(err error) error {
 // row is one users row.
 type row struct {
 	id, email, givenName, familyName, externalID, extra string
-	disabled                                            bool
+	active                                              sql.NullBool
 	version                                             int64
 	user                                                resource.User // Created, LastModified
 }
 
-const userCols = `u.id, u.email, u.given_name, u.family_name, u.disabled, u.external_id,
+const userCols = `u.id, u.email, u.given_name, u.family_name, u.scim_active, u.external_id,
 	u.version, u.created_at, u.updated_at, u.scim_extra`
 
 func scanUser(rs interface{ Scan(...any) error }) (*resource.User, error) {
 	var r row
 	var created, modified sql.NullTime
-	if err := rs.Scan(&r.id, &r.email, &r.givenName, &r.familyName, &r.disabled, &r.externalID,
+	if err := rs.Scan(&r.id, &r.email, &r.givenName, &r.familyName, &r.active, &r.externalID,
 		&r.version, &created, &modified, &r.extra); err != nil {
 		return nil, err
 	}
@@ -146,8 +149,10 @@ func scanUser(rs interface{ Scan(...any) error }) (*resource.User, error) {
 	if err := json.Unmarshal([]byte(r.extra), (*plainUser)(u)); err != nil {
 		return nil, fmt.Errorf("users.scim_extra of %s: %w", r.id, err)
 	}
-	active := !r.disabled
-	u.ID, u.UserName, u.ExternalID, u.Active = r.id, r.email, r.externalID, &active
+	u.ID, u.UserName, u.ExternalID = r.id, r.email, r.externalID
+	if r.active.Valid {
+		u.Active = &r.active.Bool
+	}
 	if r.givenName != "" || r.familyName != "" {
 		if u.Name == nil {
 			u.Name = &resource.Name{}
@@ -172,6 +177,10 @@ func extra(u *resource.User) (string, error) {
 	b, err := json.Marshal((*plainUser)(&rest))
 	return string(b), err
 }
+
+// disabled is the app's sign-in flag for u: only active=true grants
+// access, so an unassigned active (an IdP removed it) does not.
+func disabled(u *resource.User) bool { return u.Active == nil || !*u.Active }
 
 func nameParts(u *resource.User) (given, family string) {
 	if u.Name == nil {
@@ -205,9 +214,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 	}
 	given, family := nameParts(u)
 	_, err = s.db.ExecContext(ctx, `INSERT INTO users (tenant_id, id, email, given_name, family_name, disabled,
-		external_id, created_at, updated_at, scim_extra, email_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		store.TenantFrom(ctx), u.ID, u.UserName, given, family, !u.IsActive(), u.ExternalID,
-		u.Meta.Created, u.Meta.LastModified, x, filter.Fold(u.UserName))
+		external_id, created_at, updated_at, scim_extra, email_folded, scim_active)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		store.TenantFrom(ctx), u.ID, u.UserName, given, family, disabled(u), u.ExternalID,
+		u.Meta.Created, u.Meta.LastModified, x, filter.Fold(u.UserName), u.Active)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -223,10 +233,11 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	}
 	given, family := nameParts(u)
 	res, err := s.db.ExecContext(ctx, `UPDATE users SET email = $3, given_name = $4, family_name = $5,
-		disabled = $6, external_id = $7, updated_at = $8, scim_extra = $9, version = version + 1, email_folded = $11
+		disabled = $6, external_id = $7, updated_at = $8, scim_extra = $9, version = version + 1,
+		email_folded = $11, scim_active = $12
 		WHERE tenant_id = $1 AND id = $2 AND ($10 = '' OR version::text = $10)`,
-		store.TenantFrom(ctx), u.ID, u.UserName, given, family, !u.IsActive(), u.ExternalID,
-		u.Meta.LastModified, x, version, filter.Fold(u.UserName))
+		store.TenantFrom(ctx), u.ID, u.UserName, given, family, disabled(u), u.ExternalID,
+		u.Meta.LastModified, x, version, filter.Fold(u.UserName), u.Active)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -554,7 +565,7 @@ func (s *Store) withMembers(ctx context.Context, groups []*resource.Group) error
 		byID[g.ID] = g
 		ids = append(ids, g.ID)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT team_id, member_id, member_type FROM team_members
+	rows, err := s.db.QueryContext(ctx, `SELECT team_id, member_id, member_type, display FROM team_members
 		WHERE tenant_id = $1 AND team_id = ANY($2) ORDER BY member_id`, store.TenantFrom(ctx), ids)
 	if err != nil {
 		return err
@@ -563,7 +574,7 @@ func (s *Store) withMembers(ctx context.Context, groups []*resource.Group) error
 	for rows.Next() {
 		var team string
 		var m resource.Member
-		if err := rows.Scan(&team, &m.Value, &m.Type); err != nil {
+		if err := rows.Scan(&team, &m.Value, &m.Type, &m.Display); err != nil {
 			return err
 		}
 		byID[team].Members = append(byID[team].Members, m)
@@ -577,8 +588,8 @@ func addMembers(ctx context.Context, tx *sql.Tx, groupID string, members []resou
 		if typ == "" {
 			typ = "User"
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO team_members (tenant_id, team_id, member_id, member_type)
-			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, store.TenantFrom(ctx), groupID, m.Value, typ); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO team_members (tenant_id, team_id, member_id, member_type, display)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, store.TenantFrom(ctx), groupID, m.Value, typ, m.Display); err != nil {
 			return err
 		}
 	}

@@ -15,7 +15,8 @@
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
 // The groups of cases are Users, Groups, Membership, Tenants, Query,
-// PatchMembers, MemberReferences, ReplaceGroupAttributes and Identity
+// PatchMembers, MemberReferences, ReplaceGroupAttributes, RoundTrip (an
+// unassigned active and members' display read back as written) and Identity
 // (userName and group displayName uniqueness under filter.Fold, also from
 // 16 goroutines at once, and its agreement with eq, sw and co lookups for
 // the Kelvin sign, long s, final sigma, dotted and dotless i, ß and ẞ, Ǆ,
@@ -45,10 +46,10 @@
 // times compared with time.Time.Equal. Meta.Version values are opaque: the
 // kit checks that they are set and that every write changes them.
 // Meta.Location and Meta.ResourceType belong to the handler, which fills
-// them on every response, and are ignored. An unassigned User.Active counts
-// as true. User.Groups and Group.Members are compared as sets; a GroupRef's
-// Ref, and a Member's Display and Ref, are ignored, and an empty GroupRef
-// Type counts as "direct".
+// them on every response, and are ignored. User.Active is compared as
+// is: unassigned is not true. User.Groups and Group.Members are compared
+// as sets; a GroupRef's Ref and a Member's Ref are ignored, and an empty
+// GroupRef Type counts as "direct".
 //
 // The kit needs the filter and resource packages' evaluator (filter.Parse,
 // filter.Match, filter.Sort, resource.NewRegistry) to compute the results

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MemberReferences", referenceCases},
 		{"ReplaceGroupAttributes", attributeCases},
 		{"Identity", identityCases},
+		{"RoundTrip", roundTripCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -148,18 +149,15 @@ func member(id string) resource.Member {
 }
 
 // normUser returns a copy of u for comparison: Meta.Version and the
-// handler-owned Meta.Location and Meta.ResourceType cleared, an unassigned
-// Active as true (a store with a "disabled" column cannot tell them apart),
-// Groups sorted by value with Ref ignored and an empty Type as "direct".
+// handler-owned Meta.Location and Meta.ResourceType cleared, and Groups
+// sorted by value with Ref ignored and an empty Type as "direct". Active is
+// compared as is: an unassigned Active is not true.
 func normUser(u *resource.User) *resource.User {
 	if u == nil {
 		return nil
 	}
 	c := *u
 	c.Meta.Version, c.Meta.Location, c.Meta.ResourceType = "", "", ""
-	if c.Active == nil {
-		c.Active = boolPtr(true)
-	}
 	c.Groups = nil
 	for _, r := range u.Groups {
 		r.Ref = ""
@@ -174,7 +172,7 @@ func normUser(u *resource.User) *resource.User {
 
 // normGroup returns a copy of g for comparison: Meta.Version,
 // Meta.Location and Meta.ResourceType cleared, and Members sorted by value
-// with Display and Ref ignored (a store may derive or drop them).
+// with Ref ignored (the handler fills it).
 func normGroup(g *resource.Group) *resource.Group {
 	if g == nil {
 		return nil
@@ -183,7 +181,7 @@ func normGroup(g *resource.Group) *resource.Group {
 	c.Meta.Version, c.Meta.Location, c.Meta.ResourceType = "", "", ""
 	c.Members = nil
 	for _, m := range g.Members {
-		m.Display, m.Ref = "", ""
+		m.Ref = ""
 		c.Members = append(c.Members, m)
 	}
 	sort.Slice(c.Members, func(i, j int) bool { return c.Members[i].Value < c.Members[j].Value })
