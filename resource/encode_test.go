@@ -194,3 +194,17 @@ func TestExcludes(t *testing.T) {
 		t.Error("user projection Excludes wrong")
 	}
 }
+
+// Only an assigned true grants access: an unassigned active (a removed
+// attribute) must not read as active.
+func TestIsActiveNeedsAnAssignedTrue(t *testing.T) {
+	yes, no := true, false
+	for _, c := range []struct {
+		active *bool
+		want   bool
+	}{{nil, false}, {&no, false}, {&yes, true}} {
+		if got := (&User{Active: c.active}).IsActive(); got != c.want {
+			t.Errorf("IsActive with Active %v = %v, want %v", c.active, got, c.want)
+		}
+	}
+}

@@ -138,9 +138,12 @@ type User struct {
 	Meta Meta
 }
 
-// IsActive reports whether the user is active. An unassigned Active counts
-// as active: RFC 7643 gives active no default, and every IdP sends it.
-func (u *User) IsActive() bool { return u.Active == nil || *u.Active }
+// IsActive reports whether active is assigned and true, the one state that
+// should grant access. An unassigned Active (never sent, or removed by a
+// PATCH, which leaves it unassigned: RFC 7644 §3.5.2.2) is not active, so
+// removing the attribute never undoes a deactivation. RFC 7643 gives
+// active no default; every IdP sends it on create.
+func (u *User) IsActive() bool { return u.Active != nil && *u.Active }
 
 // Group is a SCIM Group resource (RFC 7643 §4.2).
 type Group struct {
