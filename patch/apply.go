@@ -634,7 +634,8 @@ func appendNew(at *resource.Attribute, cur, add []any) []any {
 
 // onePrimary keeps at most one value with primary true (RFC 7643 §2.4): if
 // a touched value has it, the last such one keeps it and every other value
-// loses it.
+// that has it loses it (becomes unassigned, as before primary false was
+// kept); a primary false stays.
 func onePrimary(at *resource.Attribute, elems []any, touched []int) {
 	if at.Sub("primary") == nil {
 		return
@@ -649,7 +650,7 @@ func onePrimary(at *resource.Attribute, elems []any, touched []int) {
 		return
 	}
 	for i, el := range elems {
-		if m, ok := el.(map[string]any); ok && i != keep {
+		if m, ok := el.(map[string]any); ok && i != keep && m["primary"] == true {
 			delete(m, "primary")
 		}
 	}
