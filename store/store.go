@@ -6,7 +6,10 @@
 // The handler applies filters, PATCH and paging itself when a store offers
 // no fast path, so a minimal store implements [Users] and [Groups] only.
 // Every method reads the tenant from its context ([TenantFrom]); all
-// uniqueness checks, lookups and counts are per tenant.
+// uniqueness checks, lookups and counts are per tenant. The handler refuses
+// a userName, externalId or group displayName longer than
+// resource.MaxIndexedLength bytes and any string holding U+0000; stores
+// must accept values up to resource.MaxIndexedLength.
 //
 // [storetest.Run] checks a store against this contract.
 package store
