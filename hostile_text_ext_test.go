@@ -31,7 +31,7 @@ func TestHostileTextAnswers400Everywhere(t *testing.T) {
 		{"POST long userName", "POST", "/scim/v2/Users", `{"userName":"` + long + `"}`, "invalidValue"},
 		{"POST long externalId", "POST", "/scim/v2/Users", `{"userName":"c","externalId":"` + long + `"}`, "invalidValue"},
 		{"POST long group name", "POST", "/scim/v2/Groups", `{"displayName":"` + long + `"}`, "invalidValue"},
-		{"PATCH long userName", "PATCH", "/scim/v2/Users/" + id, patch(`{"op":"replace","path":"userName","value":"`+long+`"}`), "invalidValue"},
+		{"PATCH long userName", "PATCH", "/scim/v2/Users/" + id, patch(`{"op":"replace","path":"userName","value":"` + long + `"}`), "invalidValue"},
 		{"POST 1001 schemas", "POST", "/scim/v2/Users", `{"userName":"d","schemas":["urn:ietf:params:scim:schemas:core:2.0:User"` + strings.Repeat(`,"urn:x"`, 1000) + `]}`, "invalidValue"},
 	}
 	for _, tt := range tests {
