@@ -102,7 +102,7 @@ func authorized(r *http.Request) bool {
 func NewScimkit(d *Dataset) (http.Handler, error) {
 	st := memory.New()
 	ctx := store.WithTenant(context.Background(), Tenant)
-	active := true
+	active, primary := true, true
 	for i := range d.Users {
 		u := &d.Users[i]
 		out, err := st.CreateUser(ctx, &resource.User{
@@ -110,7 +110,7 @@ func NewScimkit(d *Dataset) (http.Handler, error) {
 			UserName: u.UserName,
 			Name:     &resource.Name{GivenName: u.GivenName, FamilyName: u.FamilyName, Formatted: u.GivenName + " " + u.FamilyName},
 			Active:   &active,
-			Emails:   []resource.MultiValue{{Value: u.Email, Type: "work", Primary: true}},
+			Emails:   []resource.MultiValue{{Value: u.Email, Type: "work", Primary: &primary}},
 			Meta:     resource.Meta{Created: u.Created, LastModified: u.Modified},
 		})
 		if err != nil {

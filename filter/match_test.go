@@ -43,10 +43,10 @@ func testUsers() []*resource.User {
 			Name:     &resource.Name{FamilyName: "O'Malley", GivenName: "Barbara"},
 			UserType: "Employee", Title: "Tour Guide", Active: ptr(true),
 			Emails: []resource.MultiValue{
-				{Value: "bjensen@example.com", Type: "work", Primary: true},
+				{Value: "bjensen@example.com", Type: "work", Primary: ptr(true)},
 				{Value: "babs@jensen.org", Type: "home"},
 			},
-			Roles:     []resource.MultiValue{{Value: "Admin", Primary: true}},
+			Roles:     []resource.MultiValue{{Value: "Admin", Primary: ptr(true)}},
 			Addresses: []resource.Address{{Type: "work", Country: "AU", PostalCode: "2000"}},
 			Groups:    []resource.GroupRef{{Value: "g1", Display: "Tour Guides"}},
 			Enterprise: &resource.EnterpriseUser{Department: "Sales", EmployeeNumber: "701984",
@@ -286,7 +286,7 @@ func TestSort(t *testing.T) {
 	mk := func(id, userName, email string, primary bool, created time.Time, level string) *resource.User {
 		u := &resource.User{ID: id, UserName: userName, Meta: resource.Meta{Created: created}}
 		if email != "" {
-			u.Emails = []resource.MultiValue{{Value: "zz-first@x", Type: "home"}, {Value: email, Primary: primary}}
+			u.Emails = []resource.MultiValue{{Value: "zz-first@x", Type: "home"}, {Value: email, Primary: ptr(primary)}}
 		}
 		if level != "" {
 			u.Extensions = map[string]json.RawMessage{extURN: json.RawMessage(`{"level":` + level + `}`)}

@@ -374,6 +374,9 @@ func (p *parser) parseCompValue() (Value, *Error) {
 		if c == '"' || c == '(' || c == '[' {
 			return Value{}, p.errf(p.pos, "unexpected %q in an unquoted value", string(c))
 		}
+		if c == 0 {
+			return Value{}, p.errf(p.pos, "U+0000 is not accepted in a value")
+		}
 		p.pos++
 	}
 	tok := p.s[start:p.pos]
@@ -516,6 +519,11 @@ func (p *parser) parseString() (string, *Error) {
 			r, ok := hex4(p.s, i+2)
 			if !ok {
 				return "", p.errf(i, "invalid \\u escape")
+			}
+			if r == 0 {
+				// Refused in every string the library reads: PostgreSQL
+				// cannot store or compare text holding it.
+				return "", p.errf(i, "U+0000 (\\u0000) is not accepted in a string")
 			}
 			i += 6
 			if 0xD800 <= r && r < 0xDC00 {

@@ -25,8 +25,11 @@
 // Adding a value that is present changes nothing; a singular complex
 // attribute is merged on add and replace; a null or "" value in a replace
 // clears the attribute (RFC 7643 §2.5); a value with "primary": true
-// clears primary on the others (RFC 7643 §2.4). The result must pass the
-// registry's validation and immutability checks.
+// clears primary on the others (RFC 7643 §2.4), and "primary": false is
+// kept. The result must pass the registry's validation and immutability
+// checks. The body and every value are read by the JSON reader of resource
+// bodies, with its text rules and limits. Value-filter operations cost time
+// linear in the operations and the attribute's size (index.go).
 //
 // Errors (scimType): a malformed body or unknown op is invalidSyntax; a
 // path that does not parse or names no attribute is invalidPath; a remove

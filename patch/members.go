@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -54,11 +55,11 @@ func Members(groupID string, ops []Op, opts Options) (add []resource.Member, rem
 		}
 		switch {
 		case strings.EqualFold(p.Attr.Name, "displayName") && p.Filter == nil && kind == OpReplace:
-			var name string
-			if json.Unmarshal(op.Value, &name) != nil || strings.TrimSpace(name) == "" {
+			v, err := parseValue(op.Value)
+			if err != nil || v.Kind != jsonparse.String || strings.TrimSpace(v.Str) == "" {
 				return nil, nil, nil, false
 			}
-			rename = &name
+			rename = &v.Str
 		case !strings.EqualFold(p.Attr.Name, "members"):
 			return nil, nil, nil, false
 		case p.Filter != nil:
@@ -125,23 +126,24 @@ func renameValue(groupID, kind string, raw json.RawMessage) (string, bool) {
 	if kind != OpReplace {
 		return "", false
 	}
-	mems, ok, err := objectMembers(raw)
-	if err != nil || !ok {
+	v, err := parseValue(raw)
+	if err != nil || v.Kind != jsonparse.Object {
 		return "", false
 	}
 	var name string
 	found := false
-	for _, m := range mems {
-		var s string
-		if json.Unmarshal(m.val, &s) != nil {
+	for i := range v.Mems {
+		m := &v.Mems[i]
+		if m.Val.Kind != jsonparse.String {
 			return "", false
 		}
+		s := m.Val.Str
 		switch {
-		case strings.EqualFold(m.key, "id"):
+		case strings.EqualFold(m.Key, "id"):
 			if s != groupID {
 				return "", false
 			}
-		case strings.EqualFold(m.key, "displayName"):
+		case strings.EqualFold(m.Key, "displayName"):
 			name, found = s, true
 		default:
 			return "", false

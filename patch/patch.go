@@ -1,12 +1,12 @@
 package patch
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/jsonparse"
+	"github.com/scimkit/scim/resource"
 )
 
 // PatchOpSchema is the URN of the PatchOp message (RFC 7644 §3.5.2).
@@ -182,101 +182,68 @@ const (
 
 func errf(scimType, detail string) *Error { return &Error{ScimType: scimType, Detail: detail} }
 
-// member is one key of a JSON object, in input order.
-type member struct {
-	key string
-	val json.RawMessage
+// The PATCH body and every value are read by the library's one JSON reader
+// (internal/jsonparse), the one that reads POST bodies, so that text POST
+// refuses (invalid UTF-8, lone surrogates, U+0000, strings over
+// resource.MaxStringLength) is refused in PATCH too, with the same
+// scimType.
+
+// bodyDepth is the nesting a PATCH body may have: a resource's, plus the
+// message object, the Operations array and the operation object.
+const bodyDepth = resource.MaxDepth + 3
+
+// parseJSON reads raw with the library's JSON reader, nested at most
+// depth deep; what names the text in the error.
+func parseJSON(raw []byte, depth int, what string) (jsonparse.Value, *Error) {
+	v, err := jsonparse.Parse(raw, depth)
+	if err != nil {
+		e := err.(*jsonparse.Error)
+		return jsonparse.Value{}, errf(e.ScimType, what+": "+e.Detail)
+	}
+	return v, nil
 }
 
-// objectMembers decodes raw as a JSON object and returns its members in
-// input order, each value as the raw bytes of raw (not copied); ok is false
-// when raw is valid JSON but not an object. It validates once with
-// json.Valid and then splits the object with a small scanner, which is
-// several times cheaper than json.Decoder's token API on the PATCH path.
-func objectMembers(raw []byte) (mems []member, ok bool, err error) {
-	if !json.Valid(raw) {
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, false, err
-		}
-		return nil, false, errors.New("invalid JSON")
-	}
-	i := skipSpace(raw, 0)
-	if raw[i] != '{' {
-		return nil, false, nil
-	}
-	i = skipSpace(raw, i+1)
-	for raw[i] != '}' {
-		kEnd := endOfValue(raw, i)
-		key, err := decodeKey(raw[i:kEnd])
-		if err != nil {
-			return nil, false, err
-		}
-		i = skipSpace(raw, kEnd)
-		i = skipSpace(raw, i+1) // the colon
-		vEnd := endOfValue(raw, i)
-		mems = append(mems, member{key, json.RawMessage(raw[i:vEnd])})
-		i = skipSpace(raw, vEnd)
-		if raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-	}
-	return mems, true, nil
+// parseValue reads an operation's value.
+func parseValue(raw []byte) (jsonparse.Value, *Error) {
+	return parseJSON(raw, resource.MaxDepth, `"value"`)
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
+// toAny converts a parsed value to the tree the applier works on: string,
+// bool, json.Number (numbers are kept exactly), []any, map[string]any (of
+// duplicate keys the last wins), nil for null.
+func toAny(v *jsonparse.Value) any {
+	switch v.Kind {
+	case jsonparse.True:
+		return true
+	case jsonparse.False:
+		return false
+	case jsonparse.String:
+		return v.Str
+	case jsonparse.Number:
+		return json.Number(v.Str)
+	case jsonparse.Array:
+		out := make([]any, len(v.Elems))
+		for i := range v.Elems {
+			out[i] = toAny(&v.Elems[i])
+		}
+		return out
+	case jsonparse.Object:
+		m := make(map[string]any, len(v.Mems))
+		for i := range v.Mems {
+			m[v.Mems[i].Key] = toAny(&v.Mems[i].Val)
+		}
+		return m
 	}
-	return i
+	return nil
 }
 
-// endOfValue returns the index just past the JSON value starting at b[i];
-// b is known to be valid JSON.
-func endOfValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		for i++; i < len(b); i++ {
-			switch b[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1
-			}
-		}
-		return i
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = endOfValue(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	default: // number, true, false, null
-		for i < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[i])) {
-			i++
-		}
-		return i
+// decodeAny reads raw and converts it with toAny.
+func decodeAny(raw []byte) (any, *Error) {
+	v, err := parseValue(raw)
+	if err != nil {
+		return nil, err
 	}
-}
-
-// decodeKey decodes a JSON string, cheaply when it has no escapes and is
-// valid UTF-8 (encoding/json turns invalid bytes into U+FFFD).
-func decodeKey(q []byte) (string, error) {
-	if bytes.IndexByte(q, '\\') < 0 && utf8.Valid(q) {
-		return string(q[1 : len(q)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(q, &s)
-	return s, err
+	return toAny(&v), nil
 }
 
 // keyIs compares a message key with its canonical spelling: exactly, or
@@ -305,35 +272,33 @@ func keyIs(opts Options, key, want string) bool {
 // "Operations" is a valid request that changes nothing. Paths and values
 // are checked when the operations are applied.
 func ParseRequest(body []byte, opts Options) ([]Op, error) {
-	mems, ok, err := objectMembers(body)
+	msg, err := parseJSON(body, bodyDepth, "the PATCH body")
 	if err != nil {
-		return nil, syntaxErr(err)
-	}
-	if !ok {
-		return nil, errf(invalidSyntax, "the PATCH body must be a JSON object with schemas and Operations (RFC 7644 §3.5.2)")
-	}
-	var (
-		schemas, operations json.RawMessage
-		haveSchemas         bool
-	)
-	for _, m := range mems {
-		switch {
-		case keyIs(opts, m.key, "schemas"):
-			schemas, haveSchemas = m.val, true
-		case keyIs(opts, m.key, "Operations"):
-			operations = m.val
-		}
-	}
-	if err := checkSchemas(schemas, haveSchemas, opts); err != nil {
 		return nil, err
 	}
-	var raws []json.RawMessage
-	if len(operations) == 0 || string(operations) == "null" {
+	if msg.Kind != jsonparse.Object {
+		return nil, errf(invalidSyntax, "the PATCH body must be a JSON object with schemas and Operations (RFC 7644 §3.5.2)")
+	}
+	var schemas, operations *jsonparse.Value
+	for i := range msg.Mems {
+		m := &msg.Mems[i]
+		switch {
+		case keyIs(opts, m.Key, "schemas"):
+			schemas = &m.Val
+		case keyIs(opts, m.Key, "Operations"):
+			operations = &m.Val
+		}
+	}
+	if err := checkSchemas(schemas, opts); err != nil {
+		return nil, err
+	}
+	if operations == nil || operations.Kind == jsonparse.Null {
 		return nil, errf(invalidSyntax, `the PATCH body has no "Operations" array (RFC 7644 §3.5.2)`)
 	}
-	if err := json.Unmarshal(operations, &raws); err != nil {
+	if operations.Kind != jsonparse.Array {
 		return nil, errf(invalidSyntax, `"Operations" must be an array of operations (RFC 7644 §3.5.2)`)
 	}
+	raws := operations.Elems
 	if len(raws) > opts.maxOps() {
 		return nil, errf(invalidValue, "the request has "+strconv.Itoa(len(raws))+
 			" operations, more than the limit of "+strconv.Itoa(opts.maxOps()))
@@ -342,8 +307,8 @@ func ParseRequest(body []byte, opts Options) ([]Op, error) {
 		return nil, errf(invalidSyntax, `"Operations" must hold one or more operations (RFC 7644 §3.5.2)`)
 	}
 	ops := make([]Op, 0, len(raws))
-	for i, raw := range raws {
-		op, err := parseOp(raw, opts)
+	for i := range raws {
+		op, err := parseOp(&raws[i], opts)
 		if err != nil {
 			err.Detail = "operation " + strconv.Itoa(i+1) + ": " + err.Detail
 			return nil, err
@@ -353,64 +318,62 @@ func ParseRequest(body []byte, opts Options) ([]Op, error) {
 	return ops, nil
 }
 
-func syntaxErr(err error) *Error {
-	if e, ok := err.(*Error); ok {
-		return e
-	}
-	return errf(invalidSyntax, "the PATCH body is not valid JSON: "+err.Error())
-}
-
-func checkSchemas(raw json.RawMessage, present bool, opts Options) error {
-	if !present || string(raw) == "null" {
+// checkSchemas checks the message's schemas: a URN or an array of at most
+// resource.MaxValues URNs (the bound of every multi-valued attribute) that
+// lists PatchOpSchema.
+func checkSchemas(v *jsonparse.Value, opts Options) error {
+	if v == nil || v.Kind == jsonparse.Null {
 		if opts.on(QuirkMissingSchemas) {
 			return nil
 		}
 		return errf(invalidSyntax, `the PATCH body must list "`+PatchOpSchema+`" in schemas (RFC 7644 §3.5.2)`)
 	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var one string
-		if json.Unmarshal(raw, &one) != nil {
+	list := []jsonparse.Value{*v}
+	if v.Kind == jsonparse.Array {
+		list = v.Elems
+	}
+	if len(list) > resource.MaxValues {
+		return errf(invalidValue, `"schemas" has `+strconv.Itoa(len(list))+" values, more than the limit of "+strconv.Itoa(resource.MaxValues))
+	}
+	found := false
+	for i := range list {
+		if list[i].Kind != jsonparse.String {
 			return errf(invalidSyntax, `"schemas" must be an array of URNs`)
 		}
-		list = []string{one}
+		found = found || strings.EqualFold(list[i].Str, PatchOpSchema)
 	}
-	for _, s := range list {
-		if strings.EqualFold(s, PatchOpSchema) {
-			return nil
-		}
+	if found {
+		return nil
 	}
 	return errf(invalidSyntax, `"schemas" must list "`+PatchOpSchema+`" (RFC 7644 §3.5.2)`)
 }
 
 // parseOp decodes one operation object.
-func parseOp(raw json.RawMessage, opts Options) (Op, *Error) {
-	mems, ok, err := objectMembers(raw)
-	if err != nil {
-		return Op{}, syntaxErr(err)
-	}
-	if !ok {
+func parseOp(v *jsonparse.Value, opts Options) (Op, *Error) {
+	if v.Kind != jsonparse.Object {
 		return Op{}, errf(invalidSyntax, "an operation must be a JSON object with op, path and value")
 	}
 	var op Op
 	haveOp := false
-	for _, m := range mems {
+	for i := range v.Mems {
+		m := &v.Mems[i]
 		switch {
-		case keyIs(opts, m.key, "op"):
-			if err := json.Unmarshal(m.val, &op.Op); err != nil {
+		case keyIs(opts, m.Key, "op"):
+			if m.Val.Kind != jsonparse.String {
 				return Op{}, errf(invalidSyntax, `"op" must be a string`)
 			}
-			haveOp = true
-		case keyIs(opts, m.key, "path"):
-			if string(m.val) == "null" {
+			op.Op, haveOp = m.Val.Str, true
+		case keyIs(opts, m.Key, "path"):
+			switch m.Val.Kind {
+			case jsonparse.Null:
 				op.Path = ""
-				continue
-			}
-			if err := json.Unmarshal(m.val, &op.Path); err != nil {
+			case jsonparse.String:
+				op.Path = m.Val.Str
+			default:
 				return Op{}, errf(invalidSyntax, `"path" must be a string`)
 			}
-		case keyIs(opts, m.key, "value"):
-			op.Value = m.val
+		case keyIs(opts, m.Key, "value"):
+			op.Value = m.Val.Raw
 		}
 	}
 	if !haveOp {

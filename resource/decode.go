@@ -61,7 +61,7 @@ func invalid(path, msg string) *Error {
 }
 
 func wrongType(path, want string, v *jvalue) *Error {
-	return invalid(path, "must be "+want+", not "+v.kind.String())
+	return invalid(path, "must be "+want+", not "+v.Kind.String())
 }
 
 // parseObject parses a request body that must be a JSON object.
@@ -70,29 +70,30 @@ func parseObject(data []byte) (jvalue, error) {
 	if err != nil {
 		return jvalue{}, err
 	}
-	if v.kind != jObject {
-		return jvalue{}, &Error{ScimType: "invalidSyntax", Detail: "the request body must be a JSON object, not " + v.kind.String()}
+	if v.Kind != jObject {
+		return jvalue{}, &Error{ScimType: "invalidSyntax", Detail: "the request body must be a JSON object, not " + v.Kind.String()}
 	}
 	return v, nil
 }
 
 // checkSchemas checks the schemas attribute: when present it must list the
-// core schema of the resource type.
+// core schema of the resource type, and it holds at most MaxValues URNs,
+// like every other multi-valued attribute.
 func checkSchemas(body *jvalue, core string) error {
-	v := body.get("schemas")
-	if v == nil || v.kind == jNull {
+	v := body.Get("schemas")
+	if v == nil || v.Kind == jNull {
 		return nil
 	}
-	elems := []jvalue{*v}
-	if v.kind == jArray {
-		elems = v.elems
+	elems, err := decMulti(v, "schemas", MaxValues)
+	if err != nil {
+		return err
 	}
 	found := false
 	for i := range elems {
-		if elems[i].kind != jString {
+		if elems[i].Kind != jString {
 			return wrongType("schemas", "an array of strings", &elems[i])
 		}
-		if equalFold(elems[i].s, core) {
+		if equalFold(elems[i].Str, core) {
 			found = true
 		}
 	}
@@ -103,11 +104,11 @@ func checkSchemas(body *jvalue, core string) error {
 }
 
 func decStr(v *jvalue, path string) (string, error) {
-	switch v.kind {
+	switch v.Kind {
 	case jNull:
 		return "", nil
 	case jString:
-		return v.s, nil
+		return v.Str, nil
 	}
 	return "", wrongType(path, "a string", v)
 }
@@ -116,7 +117,7 @@ func decStr(v *jvalue, path string) (string, error) {
 // "false" in any case (docs/idp-compatibility.md#entra-bool-strings).
 func decBool(v *jvalue, path string) (*bool, error) {
 	t, f := true, false
-	switch v.kind {
+	switch v.Kind {
 	case jNull:
 		return nil, nil
 	case jTrue:
@@ -124,10 +125,10 @@ func decBool(v *jvalue, path string) (*bool, error) {
 	case jFalse:
 		return &f, nil
 	case jString:
-		if equalFold(v.s, "true") {
+		if equalFold(v.Str, "true") {
 			return &t, nil
 		}
-		if equalFold(v.s, "false") {
+		if equalFold(v.Str, "false") {
 			return &f, nil
 		}
 	}
@@ -138,14 +139,14 @@ func decBool(v *jvalue, path string) (*bool, error) {
 // lone non-array value wrapped (Entra, docs/idp-compatibility.md#entra-lone-object), null elements
 // dropped. max < 0 means no limit.
 func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
-	switch v.kind {
+	switch v.Kind {
 	case jNull:
 		return nil, nil
 	case jArray:
-		if max >= 0 && len(v.elems) > max {
-			return nil, invalid(path, "has "+strconv.Itoa(len(v.elems))+" values, more than the limit of "+strconv.Itoa(max))
+		if max >= 0 && len(v.Elems) > max {
+			return nil, invalid(path, "has "+strconv.Itoa(len(v.Elems))+" values, more than the limit of "+strconv.Itoa(max))
 		}
-		return v.elems, nil
+		return v.Elems, nil
 	}
 	return []jvalue{*v}, nil
 }
@@ -153,17 +154,17 @@ func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
 // decComplex returns the object of a singular complex attribute, or nil
 // when unassigned; a one-element array is unwrapped (docs/idp-compatibility.md#entra-manager-array).
 func decComplex(v *jvalue, path string) (*jvalue, error) {
-	switch v.kind {
+	switch v.Kind {
 	case jNull:
 		return nil, nil
 	case jObject:
 		return v, nil
 	case jArray:
-		if len(v.elems) == 0 {
+		if len(v.Elems) == 0 {
 			return nil, nil
 		}
-		if len(v.elems) == 1 {
-			return decComplex(&v.elems[0], path)
+		if len(v.Elems) == 1 {
+			return decComplex(&v.Elems[0], path)
 		}
 	}
 	return nil, wrongType(path, "an object", v)
@@ -171,20 +172,21 @@ func decComplex(v *jvalue, path string) (*jvalue, error) {
 
 // subStr decodes the string sub-attribute name of obj.
 func subStr(obj *jvalue, name, path string) (string, error) {
-	v := obj.get(name)
+	v := obj.Get(name)
 	if v == nil {
 		return "", nil
 	}
 	return decStr(v, path+"."+name)
 }
 
-func subBool(obj *jvalue, name, path string) (bool, error) {
-	v := obj.get(name)
+// subBool decodes the boolean sub-attribute name of obj: nil when
+// unassigned, false kept (RFC 7643 §2.5).
+func subBool(obj *jvalue, name, path string) (*bool, error) {
+	v := obj.Get(name)
 	if v == nil {
-		return false, nil
+		return nil, nil
 	}
-	b, err := decBool(v, path+"."+name)
-	return b != nil && *b, err
+	return decBool(v, path+"."+name)
 }
 
 // strs decodes several string sub-attributes of obj into the pointers.
@@ -229,11 +231,11 @@ func decObjects[T comparable](v *jvalue, path string, max int, elem func(obj *jv
 	var out []T
 	var zero T
 	for i := range elems {
-		if elems[i].kind == jNull {
+		if elems[i].Kind == jNull {
 			continue
 		}
 		p := elemPath(path, i)
-		if elems[i].kind != jObject {
+		if elems[i].Kind != jObject {
 			return nil, wrongType(p, "an object", &elems[i])
 		}
 		x, err := elem(&elems[i], p)
@@ -315,14 +317,14 @@ func decMembers(v *jvalue, path string) ([]Member, error) {
 // (Entra, docs/idp-compatibility.md#entra-manager-string). displayName is read-only and kept only when
 // keepRO is set.
 func decManager(v *jvalue, path string, keepRO bool) (*Manager, error) {
-	if v.kind == jString {
-		if v.s == "" {
+	if v.Kind == jString {
+		if v.Str == "" {
 			return nil, nil
 		}
-		return &Manager{Value: v.s}, nil
+		return &Manager{Value: v.Str}, nil
 	}
-	if v.kind == jArray && len(v.elems) == 1 && v.elems[0].kind == jString {
-		return decManager(&v.elems[0], path, keepRO)
+	if v.Kind == jArray && len(v.Elems) == 1 && v.Elems[0].Kind == jString {
+		return decManager(&v.Elems[0], path, keepRO)
 	}
 	obj, err := decComplex(v, path)
 	if obj == nil || err != nil {
@@ -449,7 +451,7 @@ func (x *extParts) build(keepRO bool) (map[string]json.RawMessage, error) {
 // extension s (attr == "") or its attribute attr.
 func (x *extParts) addExtension(s *Schema, attr string, v *jvalue) error {
 	if attr != "" {
-		x.add(s, jmember{key: attr, val: *v})
+		x.add(s, jmember{Key: attr, Val: *v})
 		return nil
 	}
 	obj, err := decComplex(v, s.ID)
@@ -466,19 +468,19 @@ func (x *extParts) addExtension(s *Schema, attr string, v *jvalue) error {
 		}
 		return nil
 	}
-	x.add(s, obj.mems...)
+	x.add(s, obj.Mems...)
 	return nil
 }
 
 func setExtra(extra *map[string]json.RawMessage, key string, v *jvalue) {
-	if v.kind == jNull {
+	if v.Kind == jNull {
 		delete(*extra, key)
 		return
 	}
 	if *extra == nil {
 		*extra = make(map[string]json.RawMessage)
 	}
-	(*extra)[key] = append(json.RawMessage(nil), v.raw...)
+	(*extra)[key] = append(json.RawMessage(nil), v.Raw...)
 }
 
 func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
@@ -492,8 +494,8 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 	u := &User{}
 	var ent EnterpriseUser
 	var exts extParts
-	for i := range body.mems {
-		key, v := body.mems[i].key, &body.mems[i].val
+	for i := range body.Mems {
+		key, v := body.Mems[i].Key, &body.Mems[i].Val
 		if equalFold(key, "schemas") {
 			continue
 		}
@@ -520,9 +522,9 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 				ent = EnterpriseUser{}
 				continue
 			}
-			for j := range obj.mems {
-				if a := s.Attr(obj.mems[j].key); a != nil {
-					if err := setEnterprise(&ent, a.Name, &obj.mems[j].val, keepRO); err != nil {
+			for j := range obj.Mems {
+				if a := s.Attr(obj.Mems[j].Key); a != nil {
+					if err := setEnterprise(&ent, a.Name, &obj.Mems[j].Val, keepRO); err != nil {
 						return nil, err
 					}
 				}
@@ -614,8 +616,8 @@ func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
 	}
 	g := &Group{}
 	var exts extParts
-	for i := range body.mems {
-		key, v := body.mems[i].key, &body.mems[i].val
+	for i := range body.Mems {
+		key, v := body.Mems[i].Key, &body.Mems[i].Val
 		if equalFold(key, "schemas") {
 			continue
 		}
@@ -665,7 +667,7 @@ func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO boo
 		m := &mems[i]
 		idx := -1
 		for j, a := range attrs {
-			if equalFold(a.Name, m.key) {
+			if equalFold(a.Name, m.Key) {
 				idx = j
 				break
 			}
@@ -673,12 +675,12 @@ func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO boo
 		if idx < 0 {
 			// Unknown keys are kept as sent, last one wins.
 			for k := range unknown {
-				if unknown[k].key == m.key {
+				if unknown[k].Key == m.Key {
 					unknown = append(unknown[:k], unknown[k+1:]...)
 					break
 				}
 			}
-			if m.val.kind != jNull {
+			if m.Val.Kind != jNull {
 				unknown = append(unknown, *m)
 			}
 			continue
@@ -687,7 +689,7 @@ func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO boo
 		if a.Mutability == ReadOnly && !keepRO {
 			continue
 		}
-		b, err := normalizeValue(a, &m.val, path+":"+a.Name, keepRO)
+		b, err := normalizeValue(a, &m.Val, path+":"+a.Name, keepRO)
 		if err != nil {
 			return nil, err
 		}
@@ -705,9 +707,9 @@ func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO boo
 	}
 	for _, m := range unknown {
 		out = appendSep(out)
-		out = jsonenc.AppendString(out, m.key)
+		out = jsonenc.AppendString(out, m.Key)
 		out = append(out, ':')
-		out = append(out, m.val.raw...)
+		out = append(out, m.Val.Raw...)
 	}
 	if out == nil {
 		return nil, nil
@@ -732,7 +734,7 @@ func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, 
 			if obj == nil || err != nil {
 				return nil, err
 			}
-			return normalizeObject(a.SubAttributes, obj.mems, path, keepRO)
+			return normalizeObject(a.SubAttributes, obj.Mems, path, keepRO)
 		}
 		return normalizeSimple(a, v, path)
 	}
@@ -745,10 +747,10 @@ func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, 
 		p := elemPath(path, i)
 		var b []byte
 		if a.Type == TypeComplex {
-			if elems[i].kind != jObject && elems[i].kind != jNull {
+			if elems[i].Kind != jObject && elems[i].Kind != jNull {
 				return nil, wrongType(p, "an object", &elems[i])
 			}
-			b, err = normalizeObject(a.SubAttributes, elems[i].mems, p, keepRO)
+			b, err = normalizeObject(a.SubAttributes, elems[i].Mems, p, keepRO)
 		} else {
 			b, err = normalizeSimple(a, &elems[i], p)
 		}
@@ -773,7 +775,7 @@ func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, 
 
 // normalizeSimple checks a singular non-complex value against a's type.
 func normalizeSimple(a *Attribute, v *jvalue, path string) ([]byte, error) {
-	if v.kind == jNull {
+	if v.Kind == jNull {
 		return nil, nil
 	}
 	switch a.Type {
@@ -784,36 +786,36 @@ func normalizeSimple(a *Attribute, v *jvalue, path string) ([]byte, error) {
 		}
 		return strconv.AppendBool(nil, *b), nil
 	case TypeInteger:
-		if v.kind != jNumber {
+		if v.Kind != jNumber {
 			return nil, wrongType(path, "an integer", v)
 		}
-		if _, err := strconv.ParseInt(v.s, 10, 64); err != nil {
+		if _, err := strconv.ParseInt(v.Str, 10, 64); err != nil {
 			return nil, wrongType(path, "an integer", v)
 		}
-		return []byte(v.s), nil
+		return []byte(v.Str), nil
 	case TypeDecimal:
-		if v.kind != jNumber {
+		if v.Kind != jNumber {
 			return nil, wrongType(path, "a number", v)
 		}
-		return []byte(v.s), nil
+		return []byte(v.Str), nil
 	case TypeComplex:
 		return nil, wrongType(path, "an object", v)
 	}
-	if v.kind != jString {
+	if v.Kind != jString {
 		return nil, wrongType(path, "a string", v)
 	}
-	if v.s == "" {
+	if v.Str == "" {
 		return nil, nil
 	}
 	switch a.Type {
 	case TypeDateTime:
-		if _, err := time.Parse(time.RFC3339Nano, v.s); err != nil {
+		if _, err := time.Parse(time.RFC3339Nano, v.Str); err != nil {
 			return nil, invalid(path, "must be an RFC 3339 date-time (RFC 7643 §2.3.5)")
 		}
 	case TypeBinary:
-		if !isBase64(v.s) {
+		if !isBase64(v.Str) {
 			return nil, invalid(path, "must be base64-encoded (RFC 7643 §2.3.6)")
 		}
 	}
-	return jsonenc.AppendString(nil, v.s), nil
+	return jsonenc.AppendString(nil, v.Str), nil
 }

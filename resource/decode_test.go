@@ -53,7 +53,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
 			ExternalID: "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
 			UserName:   "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
 			Active:     ptr(true),
-			Emails:     []MultiValue{{Value: "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com", Type: "work", Primary: true}},
+			Emails:     []MultiValue{{Value: "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com", Type: "work", Primary: ptr(true)}},
 			Name:       &Name{Formatted: "givenName familyName", FamilyName: "familyName", GivenName: "givenName"},
 		},
 	}, {
@@ -66,7 +66,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
  "userName":"jdoe@contoso.com"}`,
 		want: &User{
 			ExternalID: "jdoe", UserName: "jdoe@contoso.com", DisplayName: "Jane Doe", Active: ptr(true),
-			Emails:     []MultiValue{{Value: "jane@contoso.com", Type: "work", Primary: true}},
+			Emails:     []MultiValue{{Value: "jane@contoso.com", Type: "work", Primary: ptr(true)}},
 			Name:       &Name{FamilyName: "Doe", GivenName: "Jane"},
 			Enterprise: &EnterpriseUser{Department: "Sales"},
 		},
@@ -79,7 +79,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
 		want: &User{
 			ExternalID: "00ujl29u0le5T6Aj10h7", UserName: "test.user@okta.local", DisplayName: "Test User", Locale: "en-US",
 			Name:     &Name{GivenName: "Test", FamilyName: "User"},
-			Emails:   []MultiValue{{Value: "test.user@okta.local", Type: "work", Primary: true}},
+			Emails:   []MultiValue{{Value: "test.user@okta.local", Type: "work", Primary: ptr(true)}},
 			Password: "1mz050nq", Active: ptr(true),
 		},
 	}, {
@@ -90,7 +90,7 @@ func TestDecodeUserIdPBodies(t *testing.T) {
  "ExternalId":"${__Guid}","Name":{"FamilyName":"familyName","GivenName":"givenName"}}`,
 		want: &User{
 			UserName: "UserName123", Active: ptr(true), DisplayName: "BobIsAmazing", ExternalID: "${__Guid}",
-			Emails: []MultiValue{{Value: "bob@x.com", Type: "work", Primary: true}},
+			Emails: []MultiValue{{Value: "bob@x.com", Type: "work", Primary: ptr(true)}},
 			Name:   &Name{FamilyName: "familyName", GivenName: "givenName"},
 		},
 	}, {

@@ -21,9 +21,12 @@
 // manager as a bare string; each quirk names its IdP in decode.go) but
 // exactly: wrong types and malformed JSON are *[Error] values carrying the
 // RFC 7644 §3.12 scimType, and the limits [MaxDepth], [MaxStringLength] and
-// [MaxValues] bound the work a body can cause. Of keys that differ only in
-// case the last one wins. [Registry.ValidateUser] and
-// [Registry.ValidateGroup] then check required attributes and custom
+// [MaxValues] bound the work a body can cause. Strings must be valid UTF-8
+// without lone surrogates (invalidSyntax) and must not hold U+0000
+// (invalidValue); PATCH bodies are read by the same reader. Of keys that
+// differ only in case the last one wins; primary false is kept.
+// [Registry.ValidateUser] and [Registry.ValidateGroup] then check required
+// attributes, the [MaxIndexedLength] of the indexed attributes and custom
 // extensions; [Registry.CheckImmutable] checks a replacement against the
 // stored resource.
 //

@@ -3,6 +3,7 @@ package resource
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/scimkit/scim/internal/jsonenc"
@@ -244,9 +245,9 @@ func appendMulti(dst []byte, p *Projection, name string, vs []MultiValue) []byte
 		if !part || p.wantSub(UserSchema, name, "type", ReturnedDefault) {
 			w.str("type", v.Type)
 		}
-		if v.Primary && (!part || p.wantSub(UserSchema, name, "primary", ReturnedDefault)) {
+		if v.Primary != nil && (!part || p.wantSub(UserSchema, name, "primary", ReturnedDefault)) {
 			w.key("primary")
-			w.dst = append(w.dst, "true"...)
+			w.dst = strconv.AppendBool(w.dst, *v.Primary)
 		}
 		dst = w.close()
 	}
@@ -268,9 +269,9 @@ func (a *Address) append(dst []byte, p *Projection, part bool) []byte {
 			w.str(f.k, f.v)
 		}
 	}
-	if a.Primary && (!part || p.wantSub(UserSchema, "addresses", "primary", ReturnedDefault)) {
+	if a.Primary != nil && (!part || p.wantSub(UserSchema, "addresses", "primary", ReturnedDefault)) {
 		w.key("primary")
-		w.dst = append(w.dst, "true"...)
+		w.dst = strconv.AppendBool(w.dst, *a.Primary)
 	}
 	return w.close()
 }
@@ -406,34 +407,34 @@ func (r *Registry) extensionsOut(rt *ResourceType, exts map[string]json.RawMessa
 // nulls. It returns nil when nothing remains.
 func filterObject(urn, parent string, attrs []*Attribute, raw []byte, p *Projection) []byte {
 	v, err := parseJSON(raw)
-	if err != nil || v.kind != jObject {
+	if err != nil || v.Kind != jObject {
 		return nil
 	}
-	return filterMembers(urn, parent, attrs, v.mems, p)
+	return filterMembers(urn, parent, attrs, v.Mems, p)
 }
 
 func filterMembers(urn, parent string, attrs []*Attribute, mems []jmember, p *Projection) []byte {
 	var out []byte
 	for i := range mems {
 		m := &mems[i]
-		if m.val.kind == jNull {
+		if m.Val.Kind == jNull {
 			continue
 		}
 		var a *Attribute
 		for _, x := range attrs {
-			if equalFold(x.Name, m.key) {
+			if equalFold(x.Name, m.Key) {
 				a = x
 				break
 			}
 		}
-		val := m.val.raw
+		val := m.Val.Raw
 		switch {
 		case parent != "":
 			ret := ReturnedDefault
 			if a != nil {
 				ret = a.Returned
 			}
-			name := m.key
+			name := m.Key
 			if a != nil {
 				name = a.Name
 			}
@@ -450,7 +451,7 @@ func filterMembers(urn, parent string, attrs []*Attribute, mems []jmember, p *Pr
 				continue
 			}
 			if a.Type == TypeComplex && (p.partial(urn, a.Name) || hasHiddenSubs(a)) {
-				val = filterComplex(urn, a, &m.val, p)
+				val = filterComplex(urn, a, &m.Val, p)
 				if val == nil {
 					continue
 				}
@@ -460,7 +461,7 @@ func filterMembers(urn, parent string, attrs []*Attribute, mems []jmember, p *Pr
 		if a != nil {
 			out = jsonenc.AppendString(out, a.Name)
 		} else {
-			out = jsonenc.AppendString(out, m.key)
+			out = jsonenc.AppendString(out, m.Key)
 		}
 		out = append(out, ':')
 		out = append(out, val...)
@@ -483,16 +484,16 @@ func hasHiddenSubs(a *Attribute) bool {
 // filterComplex filters the sub-attributes of a complex value, singular or
 // multi-valued.
 func filterComplex(urn string, a *Attribute, v *jvalue, p *Projection) []byte {
-	switch v.kind {
+	switch v.Kind {
 	case jObject:
-		return filterMembers(urn, a.Name, a.SubAttributes, v.mems, p)
+		return filterMembers(urn, a.Name, a.SubAttributes, v.Mems, p)
 	case jArray:
 		var out []byte
-		for i := range v.elems {
-			if v.elems[i].kind != jObject {
+		for i := range v.Elems {
+			if v.Elems[i].Kind != jObject {
 				continue
 			}
-			b := filterMembers(urn, a.Name, a.SubAttributes, v.elems[i].mems, p)
+			b := filterMembers(urn, a.Name, a.SubAttributes, v.Elems[i].Mems, p)
 			if b == nil {
 				continue
 			}

@@ -227,15 +227,14 @@ func (n *Name) toMap() any {
 	return m
 }
 
-// toMap returns the value as a map; primary appears only when true, as
-// false and unassigned are not told apart.
+// toMap returns the value as a map; primary appears when assigned.
 func (v *MultiValue) toMap() map[string]any {
 	m := make(map[string]any, 4)
 	putStr(m, "value", v.Value)
 	putStr(m, "display", v.Display)
 	putStr(m, "type", v.Type)
-	if v.Primary {
-		m["primary"] = true
+	if v.Primary != nil {
+		m["primary"] = *v.Primary
 	}
 	return m
 }
@@ -260,8 +259,8 @@ func (a *Address) toMap() map[string]any {
 	putStr(m, "postalCode", a.PostalCode)
 	putStr(m, "country", a.Country)
 	putStr(m, "type", a.Type)
-	if a.Primary {
-		m["primary"] = true
+	if a.Primary != nil {
+		m["primary"] = *a.Primary
 	}
 	return m
 }
@@ -310,7 +309,7 @@ func rawAny(raw json.RawMessage) any {
 	if err != nil {
 		return nil
 	}
-	return v.toAny()
+	return toAny(&v)
 }
 
 // extGet returns attribute name of the custom extension urn.
@@ -328,12 +327,12 @@ func extGet(exts map[string]json.RawMessage, urn, name string) any {
 		}
 	}
 	v, err := parseJSON(raw)
-	if err != nil || v.kind != jObject {
+	if err != nil || v.Kind != jObject {
 		return nil
 	}
-	m := v.get(name)
+	m := v.Get(name)
 	if m == nil {
 		return nil
 	}
-	return m.toAny()
+	return toAny(m)
 }

@@ -78,7 +78,7 @@ func TestGet(t *testing.T) {
 	u := &User{
 		ID: "42", UserName: "bjensen", Active: &tr,
 		Name:   &Name{GivenName: "Barbara"},
-		Emails: []MultiValue{{Value: "b@example.com", Type: "work", Primary: true}},
+		Emails: []MultiValue{{Value: "b@example.com", Type: "work", Primary: ptr(true)}},
 		Enterprise: &EnterpriseUser{Department: "Sales",
 			Manager: &Manager{Value: "7"}},
 		Extensions: map[string]json.RawMessage{"urn:example:ext": json.RawMessage(`{"level":3,"ratio":1.5,"tag":"x"}`)},

@@ -46,6 +46,10 @@ func subs(ss ...*Attribute) attrOpt {
 	return func(a *Attribute) { a.SubAttributes = ss }
 }
 
+// maxIndexed states MaxIndexedLength in the descriptions of the indexed
+// attributes, so that /Schemas advertises the limit.
+const maxIndexed = "1024 bytes"
+
 // multiValuedComplex returns one of the User's multi-valued attributes with
 // the usual value, display, type and primary sub-attributes (RFC 7643
 // §2.4, §4.1.2).
@@ -70,7 +74,7 @@ func commonAttributes() []*Attribute {
 	return []*Attribute{
 		attr("id", TypeString, "A unique identifier for the resource, assigned by the service provider.",
 			caseExact, mutability(ReadOnly), returned(ReturnedAlways), uniqueness(UniquenessServer)),
-		attr("externalId", TypeString, "An identifier for the resource as defined by the provisioning client.",
+		attr("externalId", TypeString, "An identifier for the resource as defined by the provisioning client. At most "+maxIndexed+".",
 			caseExact),
 		attr("meta", TypeComplex, "Resource metadata maintained by the service provider.",
 			mutability(ReadOnly), subs(
@@ -104,7 +108,7 @@ func newUserSchema() *Schema {
 		Name:        "User",
 		Description: "User Account",
 		Attributes: []*Attribute{
-			str("userName", "Unique identifier for the user, used by the user to sign in.",
+			str("userName", "Unique identifier for the user, used by the user to sign in. At most "+maxIndexed+".",
 				required, uniqueness(UniquenessServer)),
 			attr("name", TypeComplex, "The components of the user's real name.", subs(
 				str("formatted", "The full name, formatted for display."),
@@ -171,7 +175,7 @@ func newGroupSchema() *Schema {
 		Name:        "Group",
 		Description: "Group",
 		Attributes: []*Attribute{
-			attr("displayName", TypeString, "A human-readable name for the group.", required),
+			attr("displayName", TypeString, "A human-readable name for the group. At most "+maxIndexed+".", required),
 			attr("members", TypeComplex, "The members of the group.", multiValued, subs(
 				attr("value", TypeString, "The identifier of the member.", mutability(Immutable), caseExact),
 				attr("$ref", TypeReference, "The URI of the member.",

@@ -39,15 +39,20 @@ type Name struct {
 
 // MultiValue is one value of a simple multi-valued attribute: emails,
 // phoneNumbers, ims, photos, entitlements, roles and x509Certificates
-// (RFC 7643 §2.4, §4.1.2).
+// (RFC 7643 §2.4, §4.1.2). Primary is nil when unassigned: false is a
+// value (RFC 7643 §2.5) and is kept.
 type MultiValue struct {
 	Value   string
 	Display string
 	Type    string
-	Primary bool
+	Primary *bool
 }
 
-// Address is one value of User.addresses (RFC 7643 §4.1.2).
+// IsPrimary reports whether the value is the primary one.
+func (v *MultiValue) IsPrimary() bool { return v.Primary != nil && *v.Primary }
+
+// Address is one value of User.addresses (RFC 7643 §4.1.2). Primary is
+// as in MultiValue.
 type Address struct {
 	Formatted     string
 	StreetAddress string
@@ -56,8 +61,11 @@ type Address struct {
 	PostalCode    string
 	Country       string
 	Type          string
-	Primary       bool
+	Primary       *bool
 }
+
+// IsPrimary reports whether the address is the primary one.
+func (a *Address) IsPrimary() bool { return a.Primary != nil && *a.Primary }
 
 // GroupRef is one value of the read-only User.groups attribute, derived by
 // the store from group membership (RFC 7643 §4.1.2).

@@ -8,7 +8,8 @@ import (
 )
 
 // ValidateUser checks a decoded user against the schema (RFC 7643 §2.2,
-// §4.1): userName is required and must not be blank, and custom extensions
+// §4.1): userName is required and must not be blank, userName and
+// externalId are at most MaxIndexedLength bytes, and custom extensions
 // must be registered, well typed and carry their required attributes
 // (required extensions must be present). Failures are *Error with scimType
 // invalidValue and a detail an IdP administrator can act on: it shows up in
@@ -21,11 +22,18 @@ func (r *Registry) ValidateUser(u *User) error {
 		return &Error{ScimType: "invalidValue", Detail: `attribute "userName" is required and must not be blank; ` +
 			`map a non-empty source attribute to userName in the identity provider (in Microsoft Entra ID it is usually userPrincipalName)`}
 	}
+	if err := checkIndexed("userName", u.UserName); err != nil {
+		return err
+	}
+	if err := checkIndexed("externalId", u.ExternalID); err != nil {
+		return err
+	}
 	return validateExtensions(r.User, u.Extensions)
 }
 
 // ValidateGroup checks a decoded group (RFC 7643 §4.2): displayName is
-// required and must not be blank, members need a value and a type of
+// required and must not be blank, displayName and externalId are at most
+// MaxIndexedLength bytes, members need a value and a type of
 // "User" or "Group" when given, and custom extensions are checked as in
 // ValidateUser.
 func (r *Registry) ValidateGroup(g *Group) error {
@@ -35,6 +43,12 @@ func (r *Registry) ValidateGroup(g *Group) error {
 	if strings.TrimSpace(g.DisplayName) == "" {
 		return &Error{ScimType: "invalidValue", Detail: `attribute "displayName" is required and must not be blank; ` +
 			`map a non-empty source attribute to the group's displayName in the identity provider`}
+	}
+	if err := checkIndexed("displayName", g.DisplayName); err != nil {
+		return err
+	}
+	if err := checkIndexed("externalId", g.ExternalID); err != nil {
+		return err
 	}
 	for i, m := range g.Members {
 		p := elemPath("members", i)
@@ -48,6 +62,15 @@ func (r *Registry) ValidateGroup(g *Group) error {
 	return validateExtensions(r.Group, g.Extensions)
 }
 
+// checkIndexed refuses a value of an indexed attribute longer than
+// MaxIndexedLength bytes.
+func checkIndexed(name, v string) error {
+	if len(v) <= MaxIndexedLength {
+		return nil
+	}
+	return invalid(name, "is "+strconv.Itoa(len(v))+" bytes long, more than the limit of "+strconv.Itoa(MaxIndexedLength)+" bytes")
+}
+
 func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error {
 	for urn, raw := range exts {
 		s := extension(rt, urn)
@@ -58,10 +81,10 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 		if err != nil {
 			return err
 		}
-		if v.kind != jObject {
+		if v.Kind != jObject {
 			return wrongType(s.ID, "an object", &v)
 		}
-		if _, err := normalizeObject(s.Attributes, v.mems, s.ID, true); err != nil {
+		if _, err := normalizeObject(s.Attributes, v.Mems, s.ID, true); err != nil {
 			return err
 		}
 		if err := checkRequired(s.Attributes, &v, s.ID); err != nil {
@@ -87,9 +110,9 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 // into the complex values present.
 func checkRequired(attrs []*Attribute, obj *jvalue, path string) error {
 	for _, a := range attrs {
-		v := obj.get(a.Name)
-		if v == nil || v.kind == jNull || (v.kind == jString && strings.TrimSpace(v.s) == "") ||
-			(v.kind == jArray && len(v.elems) == 0) {
+		v := obj.Get(a.Name)
+		if v == nil || v.Kind == jNull || (v.Kind == jString && strings.TrimSpace(v.Str) == "") ||
+			(v.Kind == jArray && len(v.Elems) == 0) {
 			if a.Required {
 				return invalid(path+":"+a.Name, "is required")
 			}
@@ -99,11 +122,11 @@ func checkRequired(attrs []*Attribute, obj *jvalue, path string) error {
 			continue
 		}
 		elems := []jvalue{*v}
-		if v.kind == jArray {
-			elems = v.elems
+		if v.Kind == jArray {
+			elems = v.Elems
 		}
 		for i := range elems {
-			if elems[i].kind == jObject {
+			if elems[i].Kind == jObject {
 				if err := checkRequired(a.SubAttributes, &elems[i], path+":"+a.Name); err != nil {
 					return err
 				}

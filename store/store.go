@@ -10,7 +10,10 @@
 // active is removed must not read back active), and each Member keeps its
 // Display.
 // Every method reads the tenant from its context ([TenantFrom]); all
-// uniqueness checks, lookups and counts are per tenant.
+// uniqueness checks, lookups and counts are per tenant. The handler refuses
+// a userName, externalId or group displayName longer than
+// resource.MaxIndexedLength bytes and any string holding U+0000; stores
+// must accept values up to resource.MaxIndexedLength.
 //
 // # Case-insensitive identity
 //

@@ -12,8 +12,8 @@ import (
 // canonical SCIM attribute names (so that filters address them by name),
 // with three exceptions: the enterprise extension is under "enterprise",
 // custom extensions under "extensions" keyed by schema URN, and unknown
-// attributes under "extra". Unassigned values are omitted, and so is
-// primary when false. Meta, groups and members live in columns and tables
+// attributes under "extra". Unassigned values are omitted (primary false
+// is a value and is kept). Meta, groups and members live in columns and tables
 // of their own; the password is never stored: an app that keeps
 // credentials hashes them itself before the store sees the user.
 
@@ -21,7 +21,7 @@ type multiDoc struct {
 	Value   string `json:"value,omitempty"`
 	Display string `json:"display,omitempty"`
 	Type    string `json:"type,omitempty"`
-	Primary bool   `json:"primary,omitempty"`
+	Primary *bool  `json:"primary,omitempty"`
 }
 
 type addressDoc struct {
@@ -32,7 +32,7 @@ type addressDoc struct {
 	PostalCode    string `json:"postalCode,omitempty"`
 	Country       string `json:"country,omitempty"`
 	Type          string `json:"type,omitempty"`
-	Primary       bool   `json:"primary,omitempty"`
+	Primary       *bool  `json:"primary,omitempty"`
 }
 
 type nameDoc struct {

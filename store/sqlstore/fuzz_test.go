@@ -28,7 +28,7 @@ func fuzzCorpus() []*resource.User {
 			u.Name = &resource.Name{FamilyName: family, GivenName: "G" + id}
 		}
 		if work != "" {
-			u.Emails = []resource.MultiValue{{Value: work, Type: "work", Primary: true}, {Value: "home-" + work, Type: "home"}}
+			u.Emails = []resource.MultiValue{{Value: work, Type: "work", Primary: &yes}, {Value: "home-" + work, Type: "home"}}
 		}
 		if days%2 == 0 {
 			u.Enterprise = &resource.EnterpriseUser{Department: "Dept" + title, Manager: &resource.Manager{Value: "u01"}}

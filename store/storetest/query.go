@@ -65,7 +65,7 @@ func userCorpus() []*resource.User {
 			u.Emails = append(u.Emails, resource.MultiValue{Value: r.home, Type: "home"})
 		}
 		if r.work != "" {
-			u.Emails = append(u.Emails, resource.MultiValue{Value: r.work, Type: "work", Primary: true})
+			u.Emails = append(u.Emails, resource.MultiValue{Value: r.work, Type: "work", Primary: boolPtr(true)})
 		}
 		us = append(us, u)
 	}

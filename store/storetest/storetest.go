@@ -106,13 +106,13 @@ func fullUser(id, userName string) *resource.User {
 		Timezone:          "America/Los_Angeles",
 		Active:            boolPtr(true),
 		Emails: []resource.MultiValue{
-			{Value: userName, Type: "work", Primary: true},
-			{Value: "babs@jensen.org", Type: "home"},
+			{Value: userName, Type: "work", Primary: boolPtr(true)},
+			{Value: "babs@jensen.org", Type: "home", Primary: boolPtr(false)}, // false is a value (RFC 7643 §2.5)
 		},
 		PhoneNumbers:     []resource.MultiValue{{Value: "555-555-8377", Type: "work"}},
 		IMs:              []resource.MultiValue{{Value: "someaimhandle", Type: "aim"}},
 		Photos:           []resource.MultiValue{{Value: "https://photos.example.com/profilephoto/72930000000Ccne/F", Type: "photo"}},
-		Addresses:        []resource.Address{{StreetAddress: "100 Universal City Plaza", Locality: "Hollywood", Region: "CA", PostalCode: "91608", Country: "USA", Type: "work", Primary: true}},
+		Addresses:        []resource.Address{{StreetAddress: "100 Universal City Plaza", Locality: "Hollywood", Region: "CA", PostalCode: "91608", Country: "USA", Type: "work", Primary: boolPtr(true)}},
 		Entitlements:     []resource.MultiValue{{Value: "Tour Guide Manager"}},
 		Roles:            []resource.MultiValue{{Value: "Tour Guide", Display: "Guide"}},
 		X509Certificates: []resource.MultiValue{{Value: "MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAw"}},

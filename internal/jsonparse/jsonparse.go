@@ -1,0 +1,456 @@
+// Package jsonparse is the library's one JSON reader: a strict RFC 8259
+// parser into a small tree that keeps object members in input order (with
+// duplicates) and the text of every value. Resource bodies (package
+// resource) and PATCH bodies and values (package patch) are read by it, so
+// the text rules are the same wherever a string comes from:
+//
+//   - strings must be valid UTF-8, and \u escapes must not leave a lone
+//     surrogate: both are invalidSyntax;
+//   - U+0000, which can only arrive as the escape \u0000 (a raw control
+//     character is invalidSyntax), is refused in every string, keys
+//     included, as invalidValue: PostgreSQL cannot store it in text or
+//     jsonb, and no identity attribute needs it;
+//   - a string longer than MaxStringLength bytes (decoded) is invalidValue;
+//   - nesting deeper than the caller's limit is invalidSyntax.
+package jsonparse
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxStringLength is the longest string (decoded, in bytes) accepted,
+// object keys included.
+const MaxStringLength = 64 << 10
+
+// Error is a parse failure. ScimType is "invalidSyntax" or "invalidValue"
+// (RFC 7644 §3.12); Detail can be shown to the client.
+type Error struct {
+	ScimType string
+	Detail   string
+}
+
+func (e *Error) Error() string { return e.ScimType + ": " + e.Detail }
+
+// Kind is the kind of a parsed JSON value.
+type Kind uint8
+
+// Kinds of JSON values.
+const (
+	Null Kind = iota
+	False
+	True
+	Number
+	String
+	Array
+	Object
+)
+
+// String returns the kind with its article, for error messages: "a
+// string", "null".
+func (k Kind) String() string {
+	switch k {
+	case Null:
+		return "null"
+	case False, True:
+		return "a boolean"
+	case Number:
+		return "a number"
+	case String:
+		return "a string"
+	case Array:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// Value is a parsed JSON value.
+type Value struct {
+	Kind  Kind
+	Str   string   // the decoded string, or the number's text
+	Elems []Value  // array elements
+	Mems  []Member // object members, in input order, duplicates kept
+	Raw   []byte   // the value's text in the input (not copied)
+}
+
+// Member is one member of an object.
+type Member struct {
+	Key string
+	Val Value
+}
+
+// Get returns the last member of an object whose key equals name, ASCII
+// letters compared case-insensitively (RFC 7643 §2.1), so that of keys
+// differing only in case the last one wins, like encoding/json's last-wins
+// rule for exact duplicates; nil when there is none.
+func (v *Value) Get(name string) *Value {
+	for i := len(v.Mems) - 1; i >= 0; i-- {
+		if EqualFold(v.Mems[i].Key, name) {
+			return &v.Mems[i].Val
+		}
+	}
+	return nil
+}
+
+// EqualFold reports whether a and b are equal with ASCII letters compared
+// case-insensitively: the rule for attribute names and URNs.
+func EqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// parser holds the input and the position.
+type parser struct {
+	data     []byte
+	pos      int
+	maxDepth int
+}
+
+// Parse parses data as one JSON value, with arrays and objects nested at
+// most maxDepth deep. Errors are *Error.
+func Parse(data []byte, maxDepth int) (Value, error) {
+	p := parser{data: data, maxDepth: maxDepth}
+	p.skipSpace()
+	v, err := p.value(0)
+	if err != nil {
+		return Value{}, err
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return Value{}, p.syntax("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+func (p *parser) syntax(msg string) *Error {
+	return &Error{ScimType: "invalidSyntax", Detail: "malformed JSON at byte " + strconv.Itoa(p.pos) + ": " + msg}
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value(depth int) (Value, *Error) {
+	if p.pos >= len(p.data) {
+		return Value{}, p.syntax("unexpected end of input")
+	}
+	start := p.pos
+	var v Value
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		if depth >= p.maxDepth {
+			return Value{}, p.syntax("nesting deeper than " + strconv.Itoa(p.maxDepth))
+		}
+		p.pos++
+		v.Kind = Object
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			break
+		}
+		for {
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return Value{}, p.syntax("expected a string key")
+			}
+			key, err := p.str()
+			if err != nil {
+				return Value{}, err
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return Value{}, p.syntax("expected ':'")
+			}
+			p.pos++
+			p.skipSpace()
+			val, err := p.value(depth + 1)
+			if err != nil {
+				return Value{}, err
+			}
+			v.Mems = append(v.Mems, Member{Key: key, Val: val})
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return Value{}, p.syntax("unexpected end of input in object")
+			}
+			if p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.data[p.pos] == '}' {
+				p.pos++
+				break
+			}
+			return Value{}, p.syntax("expected ',' or '}'")
+		}
+	case c == '[':
+		if depth >= p.maxDepth {
+			return Value{}, p.syntax("nesting deeper than " + strconv.Itoa(p.maxDepth))
+		}
+		p.pos++
+		v.Kind = Array
+		p.skipSpace()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			break
+		}
+		for {
+			p.skipSpace()
+			el, err := p.value(depth + 1)
+			if err != nil {
+				return Value{}, err
+			}
+			v.Elems = append(v.Elems, el)
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return Value{}, p.syntax("unexpected end of input in array")
+			}
+			if p.data[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.data[p.pos] == ']' {
+				p.pos++
+				break
+			}
+			return Value{}, p.syntax("expected ',' or ']'")
+		}
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return Value{}, err
+		}
+		v.Kind, v.Str = String, s
+	case c == 't':
+		if err := p.literal("true"); err != nil {
+			return Value{}, err
+		}
+		v.Kind = True
+	case c == 'f':
+		if err := p.literal("false"); err != nil {
+			return Value{}, err
+		}
+		v.Kind = False
+	case c == 'n':
+		if err := p.literal("null"); err != nil {
+			return Value{}, err
+		}
+		v.Kind = Null
+	case c == '-' || ('0' <= c && c <= '9'):
+		if err := p.number(); err != nil {
+			return Value{}, err
+		}
+		v.Kind, v.Str = Number, string(p.data[start:p.pos])
+	default:
+		return Value{}, p.syntax("unexpected character " + strconv.QuoteRune(rune(c)))
+	}
+	v.Raw = p.data[start:p.pos]
+	return v, nil
+}
+
+func (p *parser) literal(lit string) *Error {
+	if len(p.data)-p.pos < len(lit) || string(p.data[p.pos:p.pos+len(lit)]) != lit {
+		return p.syntax("invalid literal")
+	}
+	p.pos += len(lit)
+	return nil
+}
+
+func (p *parser) digits() int {
+	n := 0
+	for p.pos < len(p.data) && '0' <= p.data[p.pos] && p.data[p.pos] <= '9' {
+		p.pos++
+		n++
+	}
+	return n
+}
+
+// number scans a JSON number (RFC 8259 §6).
+func (p *parser) number() *Error {
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '0' {
+		p.pos++
+	} else if p.digits() == 0 {
+		return p.syntax("invalid number")
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		if p.digits() == 0 {
+			return p.syntax("invalid number")
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if p.digits() == 0 {
+			return p.syntax("invalid number")
+		}
+	}
+	return nil
+}
+
+// str scans a JSON string starting at its opening quote and returns it
+// decoded, applying the text rules of the package doc.
+func (p *parser) str() (string, *Error) {
+	p.pos++ // opening quote
+	start := p.pos
+	// Fast path: no escapes, ASCII or valid UTF-8.
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		if c == '"' {
+			s := p.data[start:p.pos]
+			if len(s) > MaxStringLength {
+				return "", tooLong(len(s))
+			}
+			p.pos++
+			return string(s), nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", p.syntax("control character in string")
+		}
+		if c < utf8.RuneSelf {
+			p.pos++
+			continue
+		}
+		r, n := utf8.DecodeRune(p.data[p.pos:])
+		if r == utf8.RuneError && n == 1 {
+			return "", p.syntax("invalid UTF-8 in string")
+		}
+		p.pos += n
+	}
+	if p.pos >= len(p.data) {
+		return "", p.syntax("unterminated string")
+	}
+	buf := make([]byte, 0, p.pos-start+16)
+	buf = append(buf, p.data[start:p.pos]...)
+	for {
+		if len(buf) > MaxStringLength {
+			return "", tooLong(len(buf))
+		}
+		if p.pos >= len(p.data) {
+			return "", p.syntax("unterminated string")
+		}
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(buf), nil
+		case c == '\\':
+			if p.pos+1 >= len(p.data) {
+				return "", p.syntax("unterminated string")
+			}
+			e := p.data[p.pos+1]
+			p.pos += 2
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := p.hex4()
+				if !ok {
+					return "", p.syntax("invalid \\u escape")
+				}
+				if r == 0 {
+					return "", &Error{ScimType: "invalidValue", Detail: "a string holds U+0000 (\\u0000), which is not accepted"}
+				}
+				if utf16.IsSurrogate(r) {
+					if r >= 0xDC00 || p.pos+1 >= len(p.data) || p.data[p.pos] != '\\' || p.data[p.pos+1] != 'u' {
+						return "", p.syntax("lone surrogate in \\u escape")
+					}
+					p.pos += 2
+					r2, ok := p.hex4()
+					if !ok {
+						return "", p.syntax("invalid \\u escape")
+					}
+					r = utf16.DecodeRune(r, r2)
+					if r == utf8.RuneError {
+						return "", p.syntax("lone surrogate in \\u escape")
+					}
+				}
+				buf = utf8.AppendRune(buf, r)
+			default:
+				return "", p.syntax("invalid escape")
+			}
+		case c < 0x20:
+			return "", p.syntax("control character in string")
+		case c < utf8.RuneSelf:
+			buf = append(buf, c)
+			p.pos++
+		default:
+			r, n := utf8.DecodeRune(p.data[p.pos:])
+			if r == utf8.RuneError && n == 1 {
+				return "", p.syntax("invalid UTF-8 in string")
+			}
+			buf = append(buf, p.data[p.pos:p.pos+n]...)
+			p.pos += n
+		}
+	}
+}
+
+func (p *parser) hex4() (rune, bool) {
+	if len(p.data)-p.pos < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range p.data[p.pos : p.pos+4] {
+		r <<= 4
+		switch {
+		case '0' <= c && c <= '9':
+			r |= rune(c - '0')
+		case 'a' <= c && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	p.pos += 4
+	return r, true
+}
+
+func tooLong(n int) *Error {
+	return &Error{ScimType: "invalidValue", Detail: "a string of " + strconv.Itoa(n) +
+		" bytes exceeds the limit of " + strconv.Itoa(MaxStringLength) + " bytes"}
+}
