@@ -2,8 +2,6 @@ package patch
 
 import (
 	"slices"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
@@ -48,42 +46,6 @@ type valueIndex struct {
 	has  []bool
 }
 
-// foldKey is equal for strings that strings.EqualFold (Unicode simple case
-// folding, the rule of filter.Match) or == calls equal: each rune is
-// replaced by the smallest rune of its folding orbit.
-func foldKey(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; 'A' <= c && c <= 'Z' {
-				b := []byte(s)
-				for j := i; j < len(b); j++ {
-					if 'A' <= b[j] && b[j] <= 'Z' {
-						b[j] += 'a' - 'A'
-					}
-				}
-				return string(b)
-			}
-		}
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		low := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			low = min(low, f)
-		}
-		b = utf8.AppendRune(b, low)
-	}
-	return string(b)
-}
-
 // anchor returns an eq comparison that every element matching e must
 // satisfy, on a single-valued string sub-attribute of at: e itself or a
 // term of a conjunction.
@@ -124,7 +86,7 @@ func elemKey(el any, sub string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return foldKey(s), true
+	return filter.Fold(s), true
 }
 
 // state returns the state of attribute name in container c, creating it.
@@ -181,7 +143,7 @@ func (ix *valueIndex) refresh(i int, el any) {
 
 // candidates returns the positions, ascending, whose key is lit's.
 func (ix *valueIndex) candidates(lit string) []int {
-	k := foldKey(lit)
+	k := filter.Fold(lit)
 	bucket := ix.keys[k]
 	out := bucket[:0]
 	for _, i := range bucket {
