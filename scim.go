@@ -21,6 +21,13 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 )
 
+// MaxIDBytes bounds the length of a resource id. An id in a request path
+// that is longer, is not valid UTF-8 (which rules out lone surrogates and
+// overlong encodings) or contains NUL can be no resource's id: the handler
+// answers 404 without asking the store. Ids from Config.NewID and from a
+// store must stay within these bounds.
+const MaxIDBytes = 1024
+
 // Config configures a Server. New copies it; changing it afterwards has no
 // effect. Zero values mean the documented defaults.
 type Config struct {
@@ -38,9 +45,19 @@ type Config struct {
 	// BaseURL returns the absolute URL the handler is mounted at, without a
 	// trailing slash, e.g. "https://app.example.com/scim/v2"; it is used for
 	// meta.location and Location headers. nil means derive it from the
-	// request: the scheme (TLS, or X-Forwarded-Proto), the host
-	// (X-Forwarded-Host, or Host) and the prefix removed by http.StripPrefix.
+	// request: the scheme (TLS), the host (Host) and the prefix removed by
+	// http.StripPrefix; see TrustForwardedHeaders for a server behind a
+	// reverse proxy.
 	BaseURL func(r *http.Request) string
+
+	// TrustForwardedHeaders makes the derived base URL (BaseURL nil) take
+	// the scheme from X-Forwarded-Proto and the host from X-Forwarded-Host
+	// (its first value). Set it only when every request reaches the server
+	// through a reverse proxy that sets or overwrites both headers: false,
+	// the default, ignores them, so that a client talking to the server
+	// directly cannot choose the host of Location and meta.location.
+	// A forwarded host that is not a host[:port] is ignored either way.
+	TrustForwardedHeaders bool
 
 	// UserExtensions and GroupExtensions register custom extension schemas
 	// (RFC 7643 §3.3). The enterprise User extension is always registered.
@@ -92,7 +109,8 @@ type Config struct {
 	// meta.lastModified. nil means time.Now.
 	Clock func() time.Time
 
-	// NewID returns a new resource id. nil means a random UUID (version 4).
+	// NewID returns a new resource id: valid UTF-8, no NUL, at most
+	// MaxIDBytes bytes. nil means a random UUID (version 4).
 	NewID func() string
 }
 
