@@ -27,16 +27,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			s.log.ErrorContext(r.Context(), "scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-			writeError(w, r, NewError(http.StatusInternalServerError, "", "internal server error"), s.log)
+			s.writeError(w, r, NewError(http.StatusInternalServerError, "", "internal server error"))
 		}
 	}()
 	ctx, err := s.cfg.Authenticate(r)
 	if err != nil {
-		var se *Error
-		if !errors.As(err, &se) {
-			err = unauthorized(err)
-		}
-		s.writeError(w, r, err)
+		s.writeError(w, r, authError(err))
 		return
 	}
 	if ctx != nil {
@@ -46,7 +42,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, err, s.log)
+	writeError(w, r, err, s.log, s.retryAfter)
 }
 
 // route dispatches on the path: /{endpoint} or /{endpoint}/{id}.

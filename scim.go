@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/scimkit/scim/filter"
@@ -19,6 +20,7 @@ import (
 const (
 	DefaultMaxResults   = 200
 	DefaultMaxBodyBytes = 1 << 20
+	DefaultRetryAfter   = 5 * time.Second
 )
 
 // MaxIDBytes bounds the length of a resource id. An id in a request path
@@ -73,6 +75,13 @@ type Config struct {
 	// without being parsed. Defaults to DefaultMaxBodyBytes (1 MiB).
 	MaxBodyBytes int64
 
+	// RetryAfter is sent, in whole seconds rounded up, as the Retry-After
+	// header of every 503: the store's backend is unavailable
+	// (store.ErrUnavailable), an Authenticate hook could not look the
+	// token up, or the request timed out. Identity providers retry after
+	// it. Defaults to DefaultRetryAfter (5 s).
+	RetryAfter time.Duration
+
 	// FilterLimits bound filter length, nesting depth and clause count; the
 	// zero value means filter's defaults.
 	FilterLimits filter.Limits
@@ -123,6 +132,8 @@ type Server struct {
 	log  *slog.Logger
 	spc  []byte // encoded /ServiceProviderConfig, built once
 	disc discovery
+	// retryAfter is the Retry-After value of a 503.
+	retryAfter string
 }
 
 // New validates cfg and returns a Server.
@@ -133,8 +144,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Authenticate == nil {
 		return nil, errors.New("scim: Config.Authenticate is required (use scim.NoAuthentication to opt out)")
 	}
-	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("scim: Config.MaxResults and MaxBodyBytes must not be negative")
+	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 {
+		return nil, errors.New("scim: Config.MaxResults, MaxBodyBytes and RetryAfter must not be negative")
+	}
+	if cfg.RetryAfter == 0 {
+		cfg.RetryAfter = DefaultRetryAfter
 	}
 	if cfg.MaxResults == 0 {
 		cfg.MaxResults = DefaultMaxResults
@@ -155,10 +169,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}
-	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger}
+	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger, retryAfter: retryAfterHeader(cfg.RetryAfter)}
 	s.spc = s.serviceProviderConfig()
 	s.disc = newDiscovery(reg)
 	return s, nil
+}
+
+// retryAfterHeader renders d as a Retry-After delay: whole seconds,
+// rounded up, at least 1.
+func retryAfterHeader(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
 // Registry returns the server's schema registry.

@@ -32,7 +32,8 @@ func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
 
 // GetGroup implements [store.Groups]. With excludeMembers it reads the
 // groups table only, never the memberships.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (_ *resource.Group, err error) {
+	defer classify(&err)
 	q := s.q(ctx)
 	row := q.QueryRowContext(ctx, s.rebind("SELECT "+groupCols+" FROM scim_groups WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
 	g, err := scanGroup(row)
@@ -61,7 +62,8 @@ func groupArgs(g *resource.Group) ([]any, error) {
 
 // CreateGroup implements [store.Groups]. Members are a set: a repeated
 // member value is stored once.
-func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
+func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource.Group, err error) {
+	defer classify(&err)
 	if g == nil || g.ID == "" {
 		return nil, errNoID
 	}
@@ -89,7 +91,8 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 
 // ReplaceGroup implements [store.Groups]: a conditional UPDATE of the
 // group, then its memberships are rewritten.
-func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (_ *resource.Group, err error) {
+	defer classify(&err)
 	if g == nil || g.ID == "" {
 		return nil, errNoID
 	}
@@ -132,7 +135,8 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 }
 
 // DeleteGroup implements [store.Groups].
-func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
+func (s *Store) DeleteGroup(ctx context.Context, id, version string) (err error) {
+	defer classify(&err)
 	tenant := store.TenantFrom(ctx)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
 		if err := s.deleteRow(ctx, q, "scim_groups", id, version); err != nil {
@@ -148,7 +152,8 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 
 // ListGroups implements [store.Groups]: groups ordered by Meta.Created,
 // then id.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
+func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (_ store.GroupList, err error) {
+	defer classify(&err)
 	return s.QueryGroups(ctx, store.Query{Page: p, ExcludeMembers: excludeMembers})
 }
 
@@ -228,10 +233,11 @@ func (s *Store) withMembers(ctx context.Context, q querier, gs []*resource.Group
 // commit, serialising concurrent patches of one group), then a DELETE ...
 // WHERE member_id IN (...) and an INSERT ... ON CONFLICT DO NOTHING change
 // the memberships. Removals apply before additions.
-func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (string, error) {
+func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (_ string, err error) {
+	defer classify(&err)
 	tenant := store.TenantFrom(ctx)
 	var newVersion int64
-	err := s.write(ctx, func(ctx context.Context, q querier) error {
+	err = s.write(ctx, func(ctx context.Context, q querier) error {
 		query := "UPDATE scim_groups SET version = version + 1, last_modified = $3 WHERE tenant = $1 AND id = $2"
 		args := []any{tenant, groupID, timeText(s.now())}
 		if version != "" {

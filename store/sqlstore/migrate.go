@@ -60,7 +60,8 @@ func (s *Store) migrations() ([]migration, error) {
 // session advisory lock (pg_advisory_lock) while it works, on SQLite it
 // works inside a BEGIN IMMEDIATE transaction, which takes the database's
 // write lock. New calls it unless given [WithoutMigrate].
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) (err error) {
+	defer classify(&err)
 	ms, err := s.migrations()
 	if err != nil {
 		return err
