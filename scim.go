@@ -38,10 +38,14 @@ type Config struct {
 
 	// Authenticate authenticates a request and returns the context the store
 	// will see, carrying the tenant (see store.WithTenant). A returned
-	// *Error is answered as is; any other error is answered 401 with
-	// WWW-Authenticate: Bearer. Required: use [Tokens.Authenticate] or
-	// [BearerTokens] for bearer tokens, or [NoAuthentication] to opt out
-	// explicitly (tests, or an app that authenticates in its own middleware).
+	// *Error is answered as is; an error wrapping [ErrUnknownToken] (a
+	// missing, unknown or revoked token) is answered 401 with
+	// WWW-Authenticate: Bearer; any other error means the hook could not
+	// decide (its token lookup failed) and is answered 503 with
+	// Retry-After, logged at ERROR, never 401. Required: use
+	// [Tokens.Authenticate] or [BearerTokens] for bearer tokens, or
+	// [NoAuthentication] to opt out explicitly (tests, or an app that
+	// authenticates in its own middleware).
 	Authenticate func(r *http.Request) (context.Context, error)
 
 	// BaseURL returns the absolute URL the handler is mounted at, without a
