@@ -76,5 +76,7 @@
 // (Config.MaxResults, 200 by default, advertised as filter.maxResults),
 // filter length, depth and clauses (Config.FilterLimits), and JSON depth,
 // string length and value counts (package resource) are bounded; a request
-// over a limit is a 4xx, never a 5xx.
+// over a limit is a 4xx, never a 5xx. An id in a request path that is not
+// valid UTF-8, contains NUL or is longer than [MaxIDBytes] is 404 without
+// a store call.
 package scim
