@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,15 +12,33 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-// errNoToken and errBadToken are causes of 401s; clients see only a
-// generic detail.
-var (
-	errNoToken  = errors.New("scim: no bearer token in Authorization header")
-	errBadToken = errors.New("scim: unknown or revoked bearer token")
-)
+// ErrUnknownToken is the error an Authenticate hook returns, possibly
+// wrapped, for a request whose credentials are missing, unknown or
+// revoked: the handler answers 401 with WWW-Authenticate: Bearer. Any other
+// error of the hook, except a *Error, means the hook could not decide (its
+// database is down) and is answered 503 with Retry-After: identity
+// providers retry a 503, while Microsoft Entra ID quarantines a
+// provisioning job whose credentials are refused.
+var ErrUnknownToken = errors.New("scim: unknown or revoked bearer token")
+
+// errNoToken is the cause of the 401 for a request without a bearer token.
+var errNoToken = fmt.Errorf("scim: no bearer token in Authorization header: %w", ErrUnknownToken)
 
 func unauthorized(cause error) *Error {
 	return &Error{Status: http.StatusUnauthorized, Detail: "authentication failed: send the Secret Token as 'Authorization: Bearer <token>'", Err: cause}
+}
+
+// authError is the answer to an error of Config.Authenticate: a *Error as
+// is, ErrUnknownToken 401, anything else 503.
+func authError(err error) *Error {
+	var se *Error
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, ErrUnknownToken):
+		return unauthorized(err)
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Detail: "authentication is unavailable; try again later", Err: err}
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>"
@@ -36,21 +55,27 @@ func bearerToken(r *http.Request) (string, bool) {
 
 // BearerTokens returns an Authenticate hook for Config that reads the bearer
 // token and asks lookup for its tenant, for apps that keep tokens in their
-// own database (store a hash: see [HashToken]). lookup returns an error if
-// the token is unknown; the request is then answered 401.
-func BearerTokens(lookup func(ctx context.Context, token string) (tenant string, err error)) func(*http.Request) (context.Context, error) {
+// own database (store a hash: see [HashToken]).
+//
+// lookup reports whether it knows the token: ok false with a nil error
+// means no such token (or a revoked one), answered 401. A non-nil error
+// means the lookup failed (the database cannot be reached, a timeout): it
+// is logged at ERROR and answered 503 with Retry-After, never 401, because
+// an identity provider retries a 503 but treats a 401 as wrong credentials
+// (Microsoft Entra ID quarantines the job). A *Error from lookup is
+// answered as is.
+func BearerTokens(lookup func(ctx context.Context, token string) (tenant string, ok bool, err error)) func(*http.Request) (context.Context, error) {
 	return func(r *http.Request) (context.Context, error) {
 		tok, ok := bearerToken(r)
 		if !ok {
 			return nil, unauthorized(errNoToken)
 		}
-		tenant, err := lookup(r.Context(), tok)
-		if err != nil {
-			var se *Error
-			if errors.As(err, &se) {
-				return nil, err
-			}
-			return nil, unauthorized(err)
+		tenant, ok, err := lookup(r.Context(), tok)
+		switch {
+		case err != nil:
+			return nil, err
+		case !ok:
+			return nil, unauthorized(ErrUnknownToken)
 		}
 		return store.WithTenant(r.Context(), tenant), nil
 	}
@@ -113,7 +138,7 @@ func (t *Tokens) Authenticate(r *http.Request) (context.Context, error) {
 	}
 	tenant, ok := t.Tenant(tok)
 	if !ok {
-		return nil, unauthorized(errBadToken)
+		return nil, unauthorized(ErrUnknownToken)
 	}
 	return store.WithTenant(r.Context(), tenant), nil
 }

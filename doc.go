@@ -19,6 +19,32 @@
 //
 // The Tenant URL to give the IdP is then https://<host>/scim/v2.
 //
+// # Serving
+//
+// Serve the mux with an http.Server whose timeouts are all set, not with
+// http.ListenAndServe, whose zero timeouts let a client hold a connection
+// open forever by sending its headers or body slowly:
+//
+//	server := &http.Server{Addr: addr, Handler: mux,
+//		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+//		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+//
+// What the library needs of each: ReadHeaderTimeout, always (slow-header
+// clients); ReadTimeout, long enough to receive Config.MaxBodyBytes (1 MiB)
+// from the slowest IdP you serve, since the handler reads the whole body
+// before it decodes it; WriteTimeout, longer than the store's slowest
+// request (a full page of a list, a PUT of a large group), because the
+// handler writes its response only when the store has answered;
+// IdleTimeout, for the keep-alive connections identity providers reuse
+// between requests. The handler sets no deadline of its own: to bound the
+// store's time, give the request a context deadline in a middleware (a
+// store that gives up on it answers 503 with Retry-After).
+//
+// Behind a reverse proxy, either set Config.BaseURL to the public Tenant
+// URL or set Config.TrustForwardedHeaders; by default X-Forwarded-Proto
+// and X-Forwarded-Host are ignored, so that a client cannot choose the
+// host of the URLs it is sent.
+//
 // # What the library does
 //
 // Routing, content negotiation (application/scim+json and application/json
@@ -33,8 +59,16 @@
 //
 // Every failure is answered with a SCIM error body. Handlers and stores may
 // return an [*Error] for full control; the store sentinels map to 404, 409
-// and 412; anything else is a 500 whose cause is logged, never sent. The
-// app's own middleware can answer in SCIM form with [WriteError].
+// and 412, and store.ErrUnavailable (the database cannot be reached or is
+// busy) to 503 with Retry-After (Config.RetryAfter), which identity
+// providers retry; anything else is a 500 whose cause is logged, never
+// sent. The app's own middleware can answer in SCIM form with [WriteError].
+//
+// Authentication failures are 401 only when the credentials are wrong: an
+// Authenticate hook returns [ErrUnknownToken] for an unknown token, and any
+// other error (its token lookup failed) is a 503 with Retry-After, logged
+// at ERROR, because Microsoft Entra ID quarantines a provisioning job whose
+// credentials are refused.
 //
 // # Limits
 //
@@ -42,5 +76,7 @@
 // (Config.MaxResults, 200 by default, advertised as filter.maxResults),
 // filter length, depth and clauses (Config.FilterLimits), and JSON depth,
 // string length and value counts (package resource) are bounded; a request
-// over a limit is a 4xx, never a 5xx.
+// over a limit is a 4xx, never a 5xx. An id in a request path that is not
+// valid UTF-8, contains NUL or is longer than [MaxIDBytes] is 404 without
+// a store call.
 package scim

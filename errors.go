@@ -95,7 +95,8 @@ func (e *Error) LogValue() slog.Value {
 }
 
 // StatusOf returns the HTTP status the handler answers err with: the
-// Status of a *Error, 404, 409 or 412 for the store sentinels, 400 for
+// Status of a *Error, 404, 409 or 412 for the store sentinels, 503 for
+// store.ErrUnavailable and context cancellation or deadline, 400 for
 // invalid resources and filters, 413 for an oversized body, and 500 for
 // anything else.
 func StatusOf(err error) int { return toError(err).Status }
@@ -129,6 +130,8 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: "a resource with the same unique attribute exists", Err: err}
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "resource version does not match If-Match", Err: err}
+	case errors.Is(err, store.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the service is temporarily unavailable; try again later", Err: err}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "request cancelled or timed out", Err: err}
 	}
@@ -138,19 +141,27 @@ func toError(err error) *Error {
 // WriteError writes err as a SCIM error response with Content-Type
 // application/scim+json; see StatusOf for the status. It is meant for the
 // app's own middleware, e.g. an authentication layer answering 401 in the
-// form identity providers expect. Causes of 5xx errors are logged with
-// slog.Default and never sent to the client.
+// form identity providers expect. A 503 carries Retry-After with
+// DefaultRetryAfter. Causes of 5xx errors are logged with slog.Default and
+// never sent to the client.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, err, slog.Default())
+	writeError(w, r, err, slog.Default(), defaultRetryAfter)
 }
 
-func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
+var defaultRetryAfter = retryAfterHeader(DefaultRetryAfter)
+
+// writeError writes the SCIM error for err; a 503 gets Retry-After:
+// retryAfter (seconds) unless the handler set one.
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger, retryAfter string) {
 	e := toError(err)
 	if e.Status >= 500 {
-		log.ErrorContext(r.Context(), "scim: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		log.ErrorContext(r.Context(), "scim: request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "error", err)
 	}
-	if e.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
+	switch h := w.Header(); {
+	case e.Status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "":
+		h.Set("WWW-Authenticate", `Bearer realm="scim"`)
+	case e.Status == http.StatusServiceUnavailable && h.Get("Retry-After") == "":
+		h.Set("Retry-After", retryAfter)
 	}
 	b := make([]byte, 0, 128)
 	b = append(b, `{"schemas":["`+ErrorSchema+`"],"status":"`...)

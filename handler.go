@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -27,16 +28,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			s.log.ErrorContext(r.Context(), "scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-			writeError(w, r, NewError(http.StatusInternalServerError, "", "internal server error"), s.log)
+			s.writeError(w, r, NewError(http.StatusInternalServerError, "", "internal server error"))
 		}
 	}()
 	ctx, err := s.cfg.Authenticate(r)
 	if err != nil {
-		var se *Error
-		if !errors.As(err, &se) {
-			err = unauthorized(err)
-		}
-		s.writeError(w, r, err)
+		s.writeError(w, r, authError(err))
 		return
 	}
 	if ctx != nil {
@@ -49,7 +46,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, err, s.log)
+	writeError(w, r, err, s.log, s.retryAfter)
 }
 
 // route dispatches on the path: /{endpoint} or /{endpoint}/{id}.
@@ -128,6 +125,10 @@ func (s *Server) resourceRoute(w http.ResponseWriter, r *http.Request, rt *resou
 		if !s.allow(w, r, http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete) {
 			return
 		}
+		if !possibleID(id) {
+			s.writeError(w, r, NewError(http.StatusNotFound, "", rt.ID+" not found: the id is not valid UTF-8, contains NUL or is longer than "+strconv.Itoa(MaxIDBytes)+" bytes"))
+			return
+		}
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			if isUser {
@@ -147,6 +148,13 @@ func (s *Server) resourceRoute(w http.ResponseWriter, r *http.Request, rt *resou
 			s.delete(w, r, isUser, id)
 		}
 	}
+}
+
+// possibleID reports whether id can be a resource's id (see MaxIDBytes):
+// anything else is answered 404 before a store sees it, so that every
+// store, whatever its database makes of such bytes, answers the same.
+func possibleID(id string) bool {
+	return len(id) <= MaxIDBytes && utf8.ValidString(id) && strings.IndexByte(id, 0) < 0
 }
 
 // readBody reads a JSON request body within the size limit. A body
@@ -188,13 +196,17 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
-		scheme = p
-	}
 	host := r.Host
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
-		host, _, _ = strings.Cut(h, ",")
-		host = strings.TrimSpace(host)
+	if s.cfg.TrustForwardedHeaders {
+		if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+			scheme = p
+		}
+		if h := r.Header.Get("X-Forwarded-Host"); h != "" {
+			h, _, _ = strings.Cut(h, ",")
+			if h = strings.TrimSpace(h); isHostPort(h) {
+				host = h
+			}
+		}
 	}
 	// http.StripPrefix leaves RequestURI alone: what it removed is the
 	// difference between the two paths.
@@ -216,6 +228,25 @@ func (s *Server) baseURL(r *http.Request) string {
 		prefix = strings.TrimSuffix(orig[:len(orig)-len(cur)], "/")
 	}
 	return scheme + "://" + host + prefix
+}
+
+// isHostPort reports whether h is a plausible host[:port]: a name, an IPv4
+// address or a bracketed IPv6 address, and nothing that would change the
+// meaning of a URL it is put into (no '/', '?', '#', '@', space or quote).
+func isHostPort(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // version returns the resource version named by an If-Match header

@@ -507,7 +507,7 @@ func TestErrorMatching(t *testing.T) {
 }
 
 func TestMountingUnderChiAndBaseURL(t *testing.T) {
-	h := newHarness(t, nil)
+	h := newHarness(t, func(c *scim.Config) { c.TrustForwardedHeaders = true })
 	r := chi.NewRouter()
 	r.Mount("/api/scim", http.StripPrefix("/api/scim", h.srv))
 	req := httptest.NewRequest("POST", "http://app.example.com/api/scim/Users", strings.NewReader(bjensen))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/scimkit/scim/filter"
@@ -19,7 +20,15 @@ import (
 const (
 	DefaultMaxResults   = 200
 	DefaultMaxBodyBytes = 1 << 20
+	DefaultRetryAfter   = 5 * time.Second
 )
+
+// MaxIDBytes bounds the length of a resource id. An id in a request path
+// that is longer, is not valid UTF-8 (which rules out lone surrogates and
+// overlong encodings) or contains NUL can be no resource's id: the handler
+// answers 404 without asking the store. Ids from Config.NewID and from a
+// store must stay within these bounds.
+const MaxIDBytes = 1024
 
 // Config configures a Server. New copies it; changing it afterwards has no
 // effect. Zero values mean the documented defaults.
@@ -29,18 +38,32 @@ type Config struct {
 
 	// Authenticate authenticates a request and returns the context the store
 	// will see, carrying the tenant (see store.WithTenant). A returned
-	// *Error is answered as is; any other error is answered 401 with
-	// WWW-Authenticate: Bearer. Required: use [Tokens.Authenticate] or
-	// [BearerTokens] for bearer tokens, or [NoAuthentication] to opt out
-	// explicitly (tests, or an app that authenticates in its own middleware).
+	// *Error is answered as is; an error wrapping [ErrUnknownToken] (a
+	// missing, unknown or revoked token) is answered 401 with
+	// WWW-Authenticate: Bearer; any other error means the hook could not
+	// decide (its token lookup failed) and is answered 503 with
+	// Retry-After, logged at ERROR, never 401. Required: use
+	// [Tokens.Authenticate] or [BearerTokens] for bearer tokens, or
+	// [NoAuthentication] to opt out explicitly (tests, or an app that
+	// authenticates in its own middleware).
 	Authenticate func(r *http.Request) (context.Context, error)
 
 	// BaseURL returns the absolute URL the handler is mounted at, without a
 	// trailing slash, e.g. "https://app.example.com/scim/v2"; it is used for
 	// meta.location and Location headers. nil means derive it from the
-	// request: the scheme (TLS, or X-Forwarded-Proto), the host
-	// (X-Forwarded-Host, or Host) and the prefix removed by http.StripPrefix.
+	// request: the scheme (TLS), the host (Host) and the prefix removed by
+	// http.StripPrefix; see TrustForwardedHeaders for a server behind a
+	// reverse proxy.
 	BaseURL func(r *http.Request) string
+
+	// TrustForwardedHeaders makes the derived base URL (BaseURL nil) take
+	// the scheme from X-Forwarded-Proto and the host from X-Forwarded-Host
+	// (its first value). Set it only when every request reaches the server
+	// through a reverse proxy that sets or overwrites both headers: false,
+	// the default, ignores them, so that a client talking to the server
+	// directly cannot choose the host of Location and meta.location.
+	// A forwarded host that is not a host[:port] is ignored either way.
+	TrustForwardedHeaders bool
 
 	// UserExtensions and GroupExtensions register custom extension schemas
 	// (RFC 7643 §3.3). The enterprise User extension is always registered.
@@ -55,6 +78,13 @@ type Config struct {
 	// MaxBodyBytes caps request bodies; a larger body is answered 413
 	// without being parsed. Defaults to DefaultMaxBodyBytes (1 MiB).
 	MaxBodyBytes int64
+
+	// RetryAfter is sent, in whole seconds rounded up, as the Retry-After
+	// header of every 503: the store's backend is unavailable
+	// (store.ErrUnavailable), an Authenticate hook could not look the
+	// token up, or the request timed out. Identity providers retry after
+	// it. Defaults to DefaultRetryAfter (5 s).
+	RetryAfter time.Duration
 
 	// FilterLimits bound filter length, nesting depth and clause count; the
 	// zero value means filter's defaults.
@@ -94,7 +124,8 @@ type Config struct {
 	// meta.lastModified. nil means time.Now.
 	Clock func() time.Time
 
-	// NewID returns a new resource id. nil means a random UUID (version 4).
+	// NewID returns a new resource id: valid UTF-8, no NUL, at most
+	// MaxIDBytes bytes. nil means a random UUID (version 4).
 	NewID func() string
 }
 
@@ -107,6 +138,8 @@ type Server struct {
 	log  *slog.Logger
 	spc  []byte // encoded /ServiceProviderConfig, built once
 	disc discovery
+	// retryAfter is the Retry-After value of a 503.
+	retryAfter string
 }
 
 // New validates cfg and returns a Server.
@@ -117,8 +150,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Authenticate == nil {
 		return nil, errors.New("scim: Config.Authenticate is required (use scim.NoAuthentication to opt out)")
 	}
-	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("scim: Config.MaxResults and MaxBodyBytes must not be negative")
+	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 {
+		return nil, errors.New("scim: Config.MaxResults, MaxBodyBytes and RetryAfter must not be negative")
+	}
+	if cfg.RetryAfter == 0 {
+		cfg.RetryAfter = DefaultRetryAfter
 	}
 	if cfg.MaxResults == 0 {
 		cfg.MaxResults = DefaultMaxResults
@@ -139,10 +175,16 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}
-	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger}
+	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger, retryAfter: retryAfterHeader(cfg.RetryAfter)}
 	s.spc = s.serviceProviderConfig()
 	s.disc = newDiscovery(reg)
 	return s, nil
+}
+
+// retryAfterHeader renders d as a Retry-After delay: whole seconds,
+// rounded up, at least 1.
+func retryAfterHeader(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
 // Registry returns the server's schema registry.

@@ -46,6 +46,11 @@ func (l Limits) newParser(s, scimType string) (parser, *Error) {
 	if len(s) > maxLen {
 		return parser{}, p.errf(maxLen, "input is longer than the limit of %d bytes", maxLen)
 	}
+	// The text rule of every string the library reads (internal/jsonparse):
+	// valid UTF-8 only, so no store is handed bytes it cannot hold.
+	if !utf8.ValidString(s) {
+		return parser{}, p.errf(invalidUTF8At(s), "input is not valid UTF-8")
+	}
 	return p, nil
 }
 
@@ -525,11 +530,11 @@ func (p *parser) parseString() (string, *Error) {
 				// cannot store or compare text holding it.
 				return "", p.errf(i, "U+0000 (\\u0000) is not accepted in a string")
 			}
+			at := i
 			i += 6
 			if 0xD800 <= r && r < 0xDC00 {
 				// A high surrogate must be followed by an escaped low
-				// surrogate; a lone one decodes to U+FFFD, as
-				// encoding/json does.
+				// surrogate.
 				if i+1 < len(p.s) && p.s[i] == '\\' && p.s[i+1] == 'u' {
 					if r2, ok := hex4(p.s, i+2); ok && 0xDC00 <= r2 && r2 < 0xE000 {
 						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
@@ -538,7 +543,9 @@ func (p *parser) parseString() (string, *Error) {
 				}
 			}
 			if 0xD800 <= r && r < 0xE000 {
-				r = utf8.RuneError
+				// Refused, as in resource and PATCH bodies: it encodes no
+				// character.
+				return "", p.errf(at, "lone surrogate %s in a string", p.s[at:at+6])
 			}
 			buf = utf8.AppendRune(buf, r)
 			continue
@@ -548,6 +555,19 @@ func (p *parser) parseString() (string, *Error) {
 		i += 2
 	}
 	return "", p.errf(open, "unterminated string")
+}
+
+// invalidUTF8At returns the offset of the first byte of s that is not
+// valid UTF-8.
+func invalidUTF8At(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return len(s)
 }
 
 func hex4(s string, i int) (rune, bool) {

@@ -1,11 +1,15 @@
 package filter
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/scimkit/scim/internal/jsonenc"
+)
 
 // The canonical form written by String: lower-case operators and keywords,
 // one space between tokens, string values always quoted with JSON escapes
-// (only '"', '\\' and control characters are escaped; other text is kept as
-// is), numbers as written, and minimal parentheses: a group is written only
+// (only '"', '\\', control characters and U+2028/U+2029 are escaped; other
+// text is kept as is), numbers as written, and minimal parentheses: a group is written only
 // where and/or precedence or left-associativity needs it, so parsing the
 // output yields an equal AST. Attribute names keep the case they were
 // written in.
@@ -40,7 +44,7 @@ func (v Value) String() string {
 func (v Value) appendTo(b []byte) []byte {
 	switch v.Kind {
 	case String:
-		return appendQuoted(b, v.Str)
+		return jsonenc.AppendString(b, v.Str) // the parser takes only valid UTF-8, so this round-trips
 	case Number:
 		return append(b, v.Str...)
 	case Bool:
@@ -49,37 +53,6 @@ func (v Value) appendTo(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return b
-}
-
-// appendQuoted appends s as a JSON string. Unlike internal/jsonenc, it
-// passes invalid UTF-8 through byte for byte: the parser keeps such bytes,
-// and String must re-parse to an equal AST (FuzzRoundTrip).
-func appendQuoted(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // String renders the comparison, `userName eq "bjensen"`.

@@ -56,7 +56,7 @@ import (
 // Sentinel errors. Stores return them, possibly wrapped; an app's own error
 // types can match them by implementing Is. The handler maps them to SCIM
 // statuses: ErrNotFound to 404, ErrConflict to 409 uniqueness,
-// ErrPreconditionFailed to 412.
+// ErrPreconditionFailed to 412, ErrUnavailable to 503 with Retry-After.
 var (
 	ErrNotFound           = errors.New("store: resource not found")
 	ErrConflict           = errors.New("store: uniqueness conflict")
@@ -65,6 +65,14 @@ var (
 	// this particular request; the handler then falls back to the generic
 	// path.
 	ErrUnsupported = errors.New("store: unsupported by this store")
+	// ErrUnavailable is wrapped, by every method of a store, around an
+	// error that says the backend cannot answer now but may on a retry:
+	// it cannot be reached (connection refused, reset or lost), it is
+	// too busy (a lock still held after the busy timeout, too many
+	// connections, shutting down), or the context's deadline passed. A
+	// store recovers from it without a restart. An error that a retry
+	// cannot fix (a bug, a constraint) must not wrap it.
+	ErrUnavailable = errors.New("store: backend unavailable")
 )
 
 type tenantKey struct{}

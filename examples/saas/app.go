@@ -76,9 +76,17 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 		// request writes to. The tenants table keeps only the token's
 		// SHA-256 hash, looked up through an index; a real app would keep
 		// several per tenant, so that an admin can rotate them.
-		Authenticate: scim.BearerTokens(func(ctx context.Context, token string) (string, error) {
+		Authenticate: scim.BearerTokens(func(ctx context.Context, token string) (string, bool, error) {
 			t, err := db.TenantByTokenHash(ctx, tokenHash(token))
-			return t.ID, err
+			switch {
+			case errors.Is(err, ErrNoRows):
+				return "", false, nil // no such token: 401
+			case err != nil:
+				// The database failed (down, busy): 503 with Retry-After,
+				// never 401, which would make Entra quarantine the job.
+				return "", false, err
+			}
+			return t.ID, true, nil
 		}),
 		Logger: cfg.Logger,
 		Clock:  cfg.Clock,

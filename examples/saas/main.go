@@ -17,7 +17,8 @@
 //   - app.go: mounting the SCIM handler at /scim/v2 next to the app's own
 //     routes on a stdlib http.ServeMux, with one Secret Token per tenant,
 //     kept in the tenants table as a SHA-256 hash.
-//   - main.go: startup, flags, structured logs and graceful shutdown.
+//   - main.go: startup, flags, structured logs, the HTTP server's timeouts
+//     (slow clients are disconnected) and graceful shutdown.
 //
 // Run it:
 //
@@ -104,11 +105,7 @@ func run(args []string, log *slog.Logger) error {
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("tenant_url", tenantURL),
 		slog.String("store", storeName(*storeSpec)))
 
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(handler, log, DefaultTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -136,4 +133,41 @@ func storeName(spec string) string {
 		return u.Redacted()
 	}
 	return spec
+}
+
+// Timeouts bound how long a client may hold a connection; see
+// newHTTPServer.
+type Timeouts struct {
+	// ReadHeader is the time a client has to send a request's headers.
+	ReadHeader time.Duration
+	// Read is the time to read a whole request, headers and body: a SCIM
+	// body is at most scim.Config.MaxBodyBytes (1 MiB by default).
+	Read time.Duration
+	// Write is the time from the end of the headers to the end of the
+	// response: it must exceed the slowest request the store serves (a
+	// full page of a list, a PUT of a large group).
+	Write time.Duration
+	// Idle is how long a keep-alive connection may wait for its next
+	// request; identity providers reuse connections between requests.
+	Idle time.Duration
+}
+
+// DefaultTimeouts are the app's: a slow or silent client is disconnected
+// after at most 10 s without headers, 30 s without the rest of its
+// request, and 120 s idle between requests.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second}
+
+// newHTTPServer is the app's HTTP server for h. Every timeout is set: with
+// http.ListenAndServe's zero values, a client that sends its headers or
+// its body slowly, or never, holds its connection (and a goroutine) open
+// forever.
+func newHTTPServer(h http.Handler, log *slog.Logger, t Timeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }

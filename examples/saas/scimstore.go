@@ -237,9 +237,15 @@ func groupFromTeam(t *Team) (*resource.Group, error) {
 }
 
 // dbErr translates the DB's errors into the store package's sentinels,
-// which the library answers with 404, 409 and 412.
+// which the library answers with 404, 409, 412 and, for a database that
+// cannot be reached or is busy (sqlstore.Unavailable classifies driver
+// errors), 503 with Retry-After. Every error of the DB goes through it.
 func dbErr(err error) error {
 	switch {
+	case err == nil:
+		return nil
+	case sqlstore.Unavailable(err):
+		return fmt.Errorf("%w (%w)", store.ErrUnavailable, err)
 	case errors.Is(err, ErrNoRows):
 		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
 	case errors.Is(err, ErrEmailTaken), errors.Is(err, ErrDuplicateKey), errors.Is(err, ErrTeamNameTaken):
@@ -271,7 +277,7 @@ func expectedVersion(v string) (int64, error) {
 func (s *SCIMStore) user(ctx context.Context, a *Account) (*resource.User, error) {
 	teams, err := s.db.TeamsOfAccount(ctx, a.TenantID, a.ID)
 	if err != nil {
-		return nil, err
+		return nil, dbErr(err)
 	}
 	return userFromAccount(a, teams)
 }
@@ -329,7 +335,7 @@ func (s *SCIMStore) DeleteUser(ctx context.Context, id, version string) error {
 func (s *SCIMStore) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
 	rows, total, err := s.db.Accounts(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count)
 	if err != nil {
-		return store.UserList{}, err
+		return store.UserList{}, dbErr(err)
 	}
 	return s.userList(ctx, rows, total)
 }
@@ -420,7 +426,7 @@ func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLi
 	}
 	rows, total, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count)
 	if err != nil {
-		return store.UserList{}, err
+		return store.UserList{}, dbErr(err)
 	}
 	return s.userList(ctx, rows, total)
 }
@@ -435,7 +441,7 @@ func (s *SCIMStore) QueryGroups(ctx context.Context, q store.Query) (store.Group
 	}
 	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, !q.ExcludeMembers)
 	if err != nil {
-		return store.GroupList{}, err
+		return store.GroupList{}, dbErr(err)
 	}
 	return groupList(rows, total)
 }
@@ -510,7 +516,7 @@ func (s *SCIMStore) ReplaceGroupAttributes(ctx context.Context, g *resource.Grou
 func (s *SCIMStore) ResolveMembers(ctx context.Context, ids []string) (map[string]store.MemberType, error) {
 	kinds, err := s.db.MemberKinds(ctx, store.TenantFrom(ctx), ids)
 	if err != nil {
-		return nil, err
+		return nil, dbErr(err)
 	}
 	out := make(map[string]store.MemberType, len(kinds))
 	for id, k := range kinds {
@@ -559,7 +565,7 @@ func (s *SCIMStore) DeleteGroup(ctx context.Context, id, version string) error {
 func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
 	rows, total, err := s.db.Teams(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, !excludeMembers)
 	if err != nil {
-		return store.GroupList{}, err
+		return store.GroupList{}, dbErr(err)
 	}
 	return groupList(rows, total)
 }

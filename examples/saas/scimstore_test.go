@@ -51,7 +51,10 @@ func openTestDB(t *testing.T, spec string) *DB {
 // postgresSchema creates a schema of its own for the test and returns a
 // DSN whose connections use it; the schema is dropped at cleanup. Without
 // a DSN the test is skipped, except under CI=true, where it fails.
-func postgresSchema(t *testing.T) string {
+func postgresSchema(t *testing.T) string { return postgresSchemaTB(t) }
+
+// postgresSchemaTB is postgresSchema for a test, benchmark or fuzz test.
+func postgresSchemaTB(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(postgresDSNEnv)
 	if dsn == "" {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim/filter"
@@ -164,8 +165,8 @@ func TestCaseInsensitiveUserNames(t *testing.T) {
 			if got := errors.Is(err, store.ErrConflict); got != tt.conflict {
 				t.Errorf("CreateUser(%q) after %q: error %v, want conflict %v", tt.second, tt.first, err, tt.conflict)
 			}
-			if !tt.conflict {
-				return
+			if !tt.conflict || !utf8.ValidString(tt.second) {
+				return // a filter holding invalid UTF-8 is refused before any store sees it
 			}
 			e, err := filter.Parse(`userName eq "` + tt.second + `"`)
 			if err != nil {

@@ -99,4 +99,14 @@
 // [store.ErrUnsupported] for what has no column, so the app's QueryUsers
 // can return it and let the handler fall back. The guide
 // docs/using-your-own-tables.md walks through such a store.
+//
+// # Outages
+//
+// When the database cannot be reached or is busy (connection refused or
+// lost, too many connections, a server shutting down, SQLITE_BUSY after
+// the busy timeout, a context deadline), every method returns an error
+// wrapping [store.ErrUnavailable], which the handler answers 503 with
+// Retry-After; the next call dials again, so the store recovers without a
+// restart. [Unavailable] is the classification, usable by an app's own
+// store over database/sql.
 package sqlstore

@@ -39,7 +39,8 @@ func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
 
 // GetGroup implements [store.Groups]. With excludeMembers it reads the
 // groups table only, never the memberships.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (_ *resource.Group, err error) {
+	defer classify(&err)
 	q := s.q(ctx)
 	row := q.QueryRowContext(ctx, s.rebind("SELECT "+groupCols+" FROM scim_groups WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
 	g, err := scanGroup(row)
@@ -71,7 +72,8 @@ func groupArgs(g *resource.Group) ([]any, error) {
 // the group holds its folded displayName in display_name_key, whose unique
 // index refuses a concurrent create of the name, after a check that no
 // group of the tenant has the name.
-func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
+func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource.Group, err error) {
+	defer classify(&err)
 	if g == nil || g.ID == "" {
 		return nil, errNoID
 	}
@@ -109,7 +111,8 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 // group, then its memberships are rewritten. A group keeps its
 // display_name_key while its folded name stays the same; a rename checks
 // and takes the new name as CreateGroup does.
-func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (_ *resource.Group, err error) {
+	defer classify(&err)
 	return s.replaceGroup(ctx, g, version, true)
 }
 
@@ -117,7 +120,8 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 // conditional UPDATE of ReplaceGroup, leaving scim_group_members as it is,
 // so that its cost does not depend on the number of members. The group is
 // returned without members.
-func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (_ *resource.Group, err error) {
+	defer classify(&err)
 	return s.replaceGroup(ctx, g, version, false)
 }
 
@@ -177,7 +181,8 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 }
 
 // DeleteGroup implements [store.Groups].
-func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
+func (s *Store) DeleteGroup(ctx context.Context, id, version string) (err error) {
+	defer classify(&err)
 	tenant := store.TenantFrom(ctx)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
 		if err := s.deleteRow(ctx, q, "scim_groups", id, version); err != nil {
@@ -193,7 +198,8 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 
 // ListGroups implements [store.Groups]: groups ordered by Meta.Created,
 // then id.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
+func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (_ store.GroupList, err error) {
+	defer classify(&err)
 	return s.QueryGroups(ctx, store.Query{Page: p, ExcludeMembers: excludeMembers})
 }
 
@@ -232,7 +238,8 @@ const resolveChunk = 500
 // ResolveMembers implements [store.MemberResolver]: one query per 500
 // distinct ids, a UNION of primary-key lookups in scim_users and
 // scim_groups.
-func (s *Store) ResolveMembers(ctx context.Context, ids []string) (map[string]store.MemberType, error) {
+func (s *Store) ResolveMembers(ctx context.Context, ids []string) (_ map[string]store.MemberType, err error) {
+	defer classify(&err)
 	out := make(map[string]store.MemberType)
 	seen := make(map[string]bool, len(ids))
 	uniq := make([]string, 0, len(ids))
@@ -327,10 +334,11 @@ func (s *Store) withMembers(ctx context.Context, q querier, gs []*resource.Group
 // commit, serialising concurrent patches of one group), then a DELETE ...
 // WHERE member_id IN (...) and an INSERT ... ON CONFLICT DO NOTHING change
 // the memberships. Removals apply before additions.
-func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (string, error) {
+func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (_ string, err error) {
+	defer classify(&err)
 	tenant := store.TenantFrom(ctx)
 	var newVersion int64
-	err := s.write(ctx, func(ctx context.Context, q querier) error {
+	err = s.write(ctx, func(ctx context.Context, q querier) error {
 		query := "UPDATE scim_groups SET version = version + 1, last_modified = $3 WHERE tenant = $1 AND id = $2"
 		args := []any{tenant, groupID, timeText(s.now())}
 		if version != "" {

@@ -127,7 +127,8 @@ func (s *Store) migrations() ([]migration, error) {
 // and "ſam"); the error names them, and the app renames one and migrates
 // again. Groups that share a displayName are kept, and the oldest holds
 // the name.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) (err error) {
+	defer classify(&err)
 	ms, err := s.migrations()
 	if err != nil {
 		return err

@@ -744,7 +744,8 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 // on an attribute without a column of its own (name.familyName, title)
 // sorts the matches in Go with filter.Sort. A filter it cannot translate
 // exactly answers store.ErrUnsupported (see the package documentation).
-func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
+func (s *Store) QueryUsers(ctx context.Context, q store.Query) (_ store.UserList, err error) {
+	defer classify(&err)
 	p, err := s.plan(ctx, q, true)
 	if err != nil {
 		return store.UserList{}, err
@@ -770,7 +771,8 @@ func mentionsGroups(p filter.AttrPath) bool { return strings.EqualFold(p.Name, "
 // QueryGroups implements [store.GroupQuerier] like QueryUsers. Members
 // filters are EXISTS subqueries on the memberships table; with
 // ExcludeMembers no membership is loaded.
-func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {
+func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupList, err error) {
+	defer classify(&err)
 	p, err := s.plan(ctx, q, false)
 	if err != nil {
 		return store.GroupList{}, err

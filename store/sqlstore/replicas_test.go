@@ -55,8 +55,8 @@ func TestReplicasConcurrentPatch(t *testing.T) {
 				st := newStore(t, db, d)
 				srv, err := scim.New(scim.Config{
 					Store: st,
-					Authenticate: scim.BearerTokens(func(context.Context, string) (string, error) {
-						return "tenant-a", nil
+					Authenticate: scim.BearerTokens(func(context.Context, string) (string, bool, error) {
+						return "tenant-a", true, nil
 					}),
 				})
 				if err != nil {

@@ -118,7 +118,8 @@ type txKey struct{ s *Store }
 // committed when fn returns nil and rolled back otherwise. Every call of
 // this store with the context fn is given (or one derived from it) is part
 // of the transaction. A nested InTx joins the outer transaction.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	defer classify(&err)
 	if _, ok := ctx.Value(txKey{s}).(*sql.Tx); ok {
 		return fn(ctx)
 	}

@@ -34,7 +34,8 @@ func scanUser(sc interface{ Scan(...any) error }) (*resource.User, error) {
 }
 
 // GetUser implements [store.Users].
-func (s *Store) GetUser(ctx context.Context, id string) (*resource.User, error) {
+func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err error) {
+	defer classify(&err)
 	q := s.q(ctx)
 	row := q.QueryRowContext(ctx, s.rebind("SELECT "+userCols+" FROM scim_users WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
 	u, err := scanUser(row)
@@ -70,7 +71,8 @@ func userArgs(u *resource.User) ([]any, error) {
 // derived from membership) and u.Password is not stored. A taken id or
 // userName is refused by the database's unique indexes, so concurrent
 // creates of one userName give exactly one success and one ErrConflict.
-func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
+func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.User, err error) {
+	defer classify(&err)
 	if u == nil || u.ID == "" {
 		return nil, errNoID
 	}
@@ -95,7 +97,8 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 
 // ReplaceUser implements [store.Users] with one conditional UPDATE
 // (... WHERE version = $v).
-func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
+func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version string) (_ *resource.User, err error) {
+	defer classify(&err)
 	if u == nil || u.ID == "" {
 		return nil, errNoID
 	}
@@ -157,7 +160,8 @@ func (s *Store) missingOrStale(ctx context.Context, q querier, table, id string)
 
 // DeleteUser implements [store.Users]. The groups the user was a member of
 // lose the member and get a new version and Meta.LastModified.
-func (s *Store) DeleteUser(ctx context.Context, id, version string) error {
+func (s *Store) DeleteUser(ctx context.Context, id, version string) (err error) {
+	defer classify(&err)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
 		if err := s.deleteRow(ctx, q, "scim_users", id, version); err != nil {
 			return err
@@ -209,7 +213,8 @@ func window(p store.Page) (offset, limit int) {
 
 // ListUsers implements [store.Users]: users ordered by Meta.Created, then
 // id.
-func (s *Store) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
+func (s *Store) ListUsers(ctx context.Context, p store.Page) (_ store.UserList, err error) {
+	defer classify(&err)
 	return s.QueryUsers(ctx, store.Query{Page: p})
 }
 

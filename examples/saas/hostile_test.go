@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scimkit/scim/scimtest"
+)
+
+// saasPeer is the whole app on the database spec, as a scimtest.Peer:
+// each NewTenant adds a tenant row with a Secret Token of its own.
+func saasPeer(f *testing.F, name, spec string) scimtest.Peer {
+	f.Helper()
+	app, h, err := newApp(context.Background(), Config{Store: spec, Token: testToken, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.Fatalf("newApp(%s): %v", name, err)
+	}
+	f.Cleanup(func() { app.Close() })
+	var n atomic.Int64
+	return scimtest.Peer{Name: name, Handler: h, Prefix: "/scim/v2", NewTenant: func() (string, error) {
+		id := "hostile-" + strconv.FormatInt(n.Add(1), 10)
+		token := "token-" + id
+		if err := app.DB.CreateTenant(context.Background(), id, id); err != nil {
+			return "", err
+		}
+		return token, app.DB.SetTenantTokenHashIf(context.Background(), id, "", tokenHash(token))
+	}}
+}
+
+// FuzzHostile replays hostile requests (scimtest.HostileSeeds and what the
+// fuzzer derives from them) on the app over its own store, on SQLite and,
+// when SCIM_TEST_POSTGRES_DSN is set (CI sets it), on PostgreSQL: no 5xx,
+// and the same status from both.
+func FuzzHostile(f *testing.F) {
+	peers := []scimtest.Peer{saasPeer(f, "SQLite", "sqlite:"+filepath.Join(f.TempDir(), "saas.db"))}
+	if os.Getenv(postgresDSNEnv) != "" || os.Getenv("CI") == "true" {
+		peers = append(peers, saasPeer(f, "Postgres", postgresSchemaTB(f)))
+	}
+	scimtest.FuzzHostile(f, peers)
+}
