@@ -28,10 +28,9 @@ func (b *builder) single(s *resource.Schema, a, sub *resource.Attribute) (operan
 		if a.Name == "meta" || a.Name == "id" || a.Name == "groups" || a.Name == "members" {
 			return operand{}, nil, errUnsupported
 		}
-	case s.ID == resource.EnterpriseUserSchema && b.users:
-		path = append(path, "enterprise")
 	default:
-		path = append(path, "extensions", s.ID)
+		// An extension is the member named by its URN (see codec.go).
+		path = append(path, s.ID)
 	}
 	path = append(path, a.Name)
 	if a.Type == resource.TypeComplex {
