@@ -145,9 +145,6 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Registry returns the server's schema registry.
-func (s *Server) Registry() *resource.Registry { return s.reg }
-
 // NoAuthentication is an Authenticate hook that accepts every request and
 // leaves the context unchanged (the empty tenant). Use it only in tests or
 // behind the app's own authentication middleware.

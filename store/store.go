@@ -292,10 +292,3 @@ const (
 type MemberResolver interface {
 	ResolveMembers(ctx context.Context, ids []string) (map[string]MemberType, error)
 }
-
-// Transactor is an optional interface of a store that can run fn
-// atomically: every store call fn makes with the context it is given is
-// part of one transaction, committed if fn returns nil.
-type Transactor interface {
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-}
