@@ -187,9 +187,6 @@ func retryAfterHeader(d time.Duration) string {
 	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
-// Registry returns the server's schema registry.
-func (s *Server) Registry() *resource.Registry { return s.reg }
-
 // NoAuthentication is an Authenticate hook that accepts every request and
 // leaves the context unchanged (the empty tenant). Use it only in tests or
 // behind the app's own authentication middleware.

@@ -494,6 +494,7 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 	u := &User{}
 	var ent EnterpriseUser
 	var exts extParts
+	var listed map[string]json.RawMessage
 	for i := range body.Mems {
 		key, v := body.Mems[i].Key, &body.Mems[i].Val
 		if equalFold(key, "schemas") {
@@ -507,6 +508,8 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 		}
 		s, attr := extensionKey(r.User, key)
 		switch {
+		case s == nil && keepRO && listedExtension(&body, UserSchema, key):
+			setListedExtension(&listed, &u.Extra, key, v)
 		case s == nil:
 			setExtra(&u.Extra, key, v)
 		case s.ID == EnterpriseUserSchema && attr != "":
@@ -541,6 +544,7 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 	if u.Extensions, err = exts.build(keepRO); err != nil {
 		return nil, err
 	}
+	u.Extensions = mergeRaws(u.Extensions, listed)
 	return u, nil
 }
 
@@ -616,6 +620,7 @@ func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
 	}
 	g := &Group{}
 	var exts extParts
+	var listed map[string]json.RawMessage
 	for i := range body.Mems {
 		key, v := body.Mems[i].Key, &body.Mems[i].Val
 		if equalFold(key, "schemas") {
@@ -639,6 +644,8 @@ func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
 		default:
 			if s, attr := extensionKey(r.Group, key); s != nil {
 				err = exts.addExtension(s, attr, v)
+			} else if keepRO && listedExtension(&body, GroupSchema, key) {
+				setListedExtension(&listed, &g.Extra, key, v)
 			} else {
 				setExtra(&g.Extra, key, v)
 			}
@@ -650,6 +657,7 @@ func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
 	if g.Extensions, err = exts.build(keepRO); err != nil {
 		return nil, err
 	}
+	g.Extensions = mergeRaws(g.Extensions, listed)
 	return g, nil
 }
 

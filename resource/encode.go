@@ -18,12 +18,18 @@ import (
 // valid JSON; of Extensions only those of registered schemas are encoded.
 // A nil u appends null.
 func (r *Registry) AppendUser(dst []byte, u *User, p *Projection) []byte {
+	return r.appendUser(dst, u, p, false)
+}
+
+// appendUser is AppendUser; with all, Extensions of schemas r does not
+// register are encoded too, as they are (the JSON form of MarshalJSON).
+func (r *Registry) appendUser(dst []byte, u *User, p *Projection, all bool) []byte {
 	if u == nil {
 		return append(dst, "null"...)
 	}
 	const core = UserSchema
 	entWant := u.Enterprise != nil && u.Enterprise.present(p)
-	exts := r.extensionsOut(r.User, u.Extensions, p)
+	exts := r.extensionsOut(r.User, u.Extensions, p, all)
 
 	dst = append(dst, `{"schemas":["`+UserSchema+`"`...)
 	if entWant {
@@ -112,11 +118,16 @@ func (r *Registry) AppendUser(dst []byte, u *User, p *Projection) []byte {
 // AppendGroup appends the JSON encoding of g to dst (RFC 7643 §4.2), like
 // AppendUser.
 func (r *Registry) AppendGroup(dst []byte, g *Group, p *Projection) []byte {
+	return r.appendGroup(dst, g, p, false)
+}
+
+// appendGroup is AppendGroup; all is as for appendUser.
+func (r *Registry) appendGroup(dst []byte, g *Group, p *Projection, all bool) []byte {
 	if g == nil {
 		return append(dst, "null"...)
 	}
 	const core = GroupSchema
-	exts := r.extensionsOut(r.Group, g.Extensions, p)
+	exts := r.extensionsOut(r.Group, g.Extensions, p, all)
 	dst = append(dst, `{"schemas":["`+GroupSchema+`"`...)
 	for _, e := range exts {
 		dst = append(dst, ',')
@@ -372,8 +383,10 @@ type extOut struct {
 }
 
 // extensionsOut returns the registered extensions of exts that have
-// attributes p selects, in registration order, filtered by p.
-func (r *Registry) extensionsOut(rt *ResourceType, exts map[string]json.RawMessage, p *Projection) []extOut {
+// attributes p selects, in registration order, filtered by p; with all,
+// followed by the others (but the enterprise extension's URN, which is
+// User.Enterprise), in key order, as they are.
+func (r *Registry) extensionsOut(rt *ResourceType, exts map[string]json.RawMessage, p *Projection, all bool) []extOut {
 	if len(exts) == 0 {
 		return nil
 	}
@@ -398,6 +411,9 @@ func (r *Registry) extensionsOut(rt *ResourceType, exts map[string]json.RawMessa
 		if b := filterObject(s.ID, "", s.Attributes, raw, p); b != nil {
 			out = append(out, extOut{s.ID, b})
 		}
+	}
+	if all {
+		out = append(out, unregistered(rt, exts)...)
 	}
 	return out
 }

@@ -171,7 +171,8 @@ func extension(rt *ResourceType, urn string) *Schema {
 	return nil
 }
 
-// defaultRegistry serves MarshalJSON and UnmarshalJSON: core schemas and the
+// defaultRegistry serves MarshalJSON and UnmarshalJSON (with every
+// extension kept, see json.go): core schemas and the
 // enterprise extension only.
 var defaultRegistry = func() *Registry {
 	r, err := NewRegistry(nil, nil)

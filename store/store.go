@@ -8,7 +8,10 @@
 // A store returns what was written: in particular an unassigned
 // User.Active stays nil (it is not true, and a deactivated user whose
 // active is removed must not read back active), and each Member keeps its
-// Display.
+// Display. What a store returns is the caller's, and what it was given
+// stays the caller's: changing either afterwards, through any pointer,
+// slice or map, must not change what the store holds (a store that keeps
+// Go values keeps [resource.User.Clone]s).
 // Every method reads the tenant from its context ([TenantFrom]); all
 // uniqueness checks, lookups and counts are per tenant. The handler refuses
 // a userName, externalId or group displayName longer than
@@ -296,11 +299,4 @@ const (
 // chunks, and GetUser and GetGroup per id as the last resort.
 type MemberResolver interface {
 	ResolveMembers(ctx context.Context, ids []string) (map[string]MemberType, error)
-}
-
-// Transactor is an optional interface of a store that can run fn
-// atomically: every store call fn makes with the context it is given is
-// part of one transaction, committed if fn returns nil.
-type Transactor interface {
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }

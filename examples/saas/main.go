@@ -4,9 +4,10 @@
 //
 // What it shows:
 //
-//   - db.go: the app's own data layer, accounts and teams per tenant in
-//     SQL tables (SQLite or PostgreSQL through database/sql), which knows
-//     nothing about SCIM.
+//   - db.go, tenants.go, accounts.go, teams.go: the app's own data layer,
+//     accounts and teams per tenant in SQL tables (SQLite or PostgreSQL
+//     through database/sql), which knows nothing about SCIM; db.go opens
+//     the database and holds the schema.
 //   - scimstore.go: the adapter that implements store.Store over that
 //     data layer, with the attribute mapping documented in one table; it
 //     passes the library's conformance kit (storetest.Run) and runs

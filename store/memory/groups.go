@@ -104,7 +104,7 @@ func (r *groupRec) memberSlice() []resource.Member {
 
 // groupOut returns a copy of r for a caller.
 func groupOut(r *groupRec, excludeMembers bool) *resource.Group {
-	c := cloneGroup(r.g)
+	c := withoutMembers(r.g)
 	if !excludeMembers {
 		c.Members = r.memberSlice()
 	}
@@ -208,7 +208,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	if !store.DuplicateGroupNamesAllowed(ctx) && len(t.groupByName[fold(g.DisplayName)]) > 0 {
 		return nil, store.ErrConflict
 	}
-	stored := cloneGroup(g)
+	stored := withoutMembers(g)
 	stored.Meta.Version = t.nextVersion()
 	r := newGroupRec(t.next(), stored)
 	for _, m := range g.Members {
@@ -262,7 +262,7 @@ func (t *tenant) renameTaken(ctx context.Context, r *groupRec, g *resource.Group
 // replaceAttributes makes a copy of g, without members, r's group, with a
 // new version, and reindexes it.
 func (t *tenant) replaceAttributes(r *groupRec, g *resource.Group) {
-	stored := cloneGroup(g)
+	stored := withoutMembers(g)
 	stored.Members = nil
 	stored.Meta.Version = t.nextVersion()
 	t.unindexGroup(r)
@@ -390,4 +390,12 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 	}
 	t.touch(r, s.now())
 	return r.g.Meta.Version, nil
+}
+
+// withoutMembers returns a deep copy of g without its members, which the
+// store keeps apart (copying them would cost a large group's size).
+func withoutMembers(g *resource.Group) *resource.Group {
+	h := *g
+	h.Members = nil
+	return h.Clone()
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
 
@@ -23,9 +22,7 @@ var (
 
 // Store is an in-memory store. The zero value is not usable; call [New].
 type Store struct {
-	reg    *resource.Registry
-	regErr error
-	now    func() time.Time
+	now func() time.Time
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
@@ -35,17 +32,7 @@ type Store struct {
 type Option func(*options)
 
 type options struct {
-	reg *resource.Registry
 	now func() time.Time
-}
-
-// WithRegistry makes the store evaluate filters and sort with the resource
-// types of reg, which must be the registry the handler validates filters
-// against when it has custom extensions. The default is
-// resource.NewRegistry(nil, nil): the core schemas and the enterprise
-// extension.
-func WithRegistry(reg *resource.Registry) Option {
-	return func(o *options) { o.reg = reg }
 }
 
 // WithClock sets the clock the store reads when it changes a group on its own
@@ -63,12 +50,9 @@ func New(opts ...Option) *Store {
 			opt(&o)
 		}
 	}
-	s := &Store{reg: o.reg, now: o.now, tenants: make(map[string]*tenant)}
+	s := &Store{now: o.now, tenants: make(map[string]*tenant)}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.reg == nil {
-		s.reg, s.regErr = resource.NewRegistry(nil, nil)
 	}
 	return s
 }

@@ -196,19 +196,6 @@ func mustRegistry(t testing.TB) *resource.Registry {
 	return reg
 }
 
-func TestWithRegistry(t *testing.T) {
-	reg := mustRegistry(t)
-	s := memory.New(memory.WithRegistry(reg), nil)
-	ctx := ctxT(t)
-	if _, err := s.CreateUser(ctx, &resource.User{ID: "1", UserName: "a"}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := s.QueryUsers(ctx, store.Query{Filter: mustParse(t, `userName eq "A"`), Page: store.Page{StartIndex: 1, Count: 1}})
-	if err != nil || l.TotalResults != 1 {
-		t.Errorf("QueryUsers: %v, %d results; want 1", err, l.TotalResults)
-	}
-}
-
 func mustParse(t testing.TB, s string) filter.Expr {
 	e, err := filter.Parse(s)
 	if err != nil {

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -17,10 +16,7 @@ import (
 // checked with filter.Match, then the matches are sorted with filter.Sort
 // and paged.
 func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
-	if s.regErr != nil {
-		return store.UserList{}, fmt.Errorf("memory: resource registry: %w", s.regErr)
-	}
-	rt := s.reg.User
+	rt := resource.DefaultRegistry().User
 	if q.ResourceType != nil {
 		rt = q.ResourceType
 	}
@@ -84,10 +80,7 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 // the member set without copying the members; other filters or a sort on
 // members copy them.
 func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {
-	if s.regErr != nil {
-		return store.GroupList{}, fmt.Errorf("memory: resource registry: %w", s.regErr)
-	}
-	rt := s.reg.Group
+	rt := resource.DefaultRegistry().Group
 	if q.ResourceType != nil {
 		rt = q.ResourceType
 	}

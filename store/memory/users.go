@@ -37,7 +37,7 @@ func (t *tenant) groupRefs(id string) []resource.GroupRef {
 
 // userOut returns a copy of u for a caller, with Groups derived.
 func (t *tenant) userOut(u *resource.User) *resource.User {
-	c := cloneUser(u)
+	c := u.Clone()
 	c.Groups = t.groupRefs(u.ID)
 	return c
 }
@@ -91,7 +91,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 	if t.userByName[fold(u.UserName)] != nil {
 		return nil, store.ErrConflict
 	}
-	stored := cloneUser(u)
+	stored := u.Clone()
 	stored.Groups = nil
 	stored.Meta.Version = t.nextVersion()
 	r := &userRec{seq: t.next(), u: stored}
@@ -123,7 +123,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	if other := t.userByName[fold(u.UserName)]; other != nil && other != r {
 		return nil, store.ErrConflict
 	}
-	stored := cloneUser(u)
+	stored := u.Clone()
 	stored.Groups = nil
 	stored.Meta.Version = t.nextVersion()
 	t.unindexUser(r)

@@ -19,8 +19,9 @@
 //
 // New applies the embedded, versioned migrations (see [Store.Migrate]),
 // recorded in scim_schema_migrations; replicas starting at once are safe.
-// Migration 0002 recomputes the folded columns with filter.Fold in Go, so
-// an app that applies the schema itself still runs it through
+// Migration 0002 recomputes the folded columns with filter.Fold in Go, and
+// 0003 rewrites the data columns into the resource's JSON form in Go, so
+// an app that applies the schema itself still runs them through
 // [Store.Migrate].
 // The tables are scim_users, scim_groups and scim_group_members, all keyed
 // by tenant ([store.TenantFrom]) first:
@@ -30,7 +31,8 @@
 //     case-insensitively, in the database, so two concurrent creates of
 //     one userName give one success and one [store.ErrConflict]; an index
 //     on (tenant, external_id). The whole resource is in the data column
-//     as JSON; userName, externalId, displayName, active, meta.created and
+//     in its JSON form ([resource.User.MarshalJSON], without id, meta
+//     and groups); userName, externalId, displayName, active, meta.created and
 //     meta.lastModified also have columns of their own.
 //   - scim_groups: primary key (tenant, id), indexes on (tenant,
 //     display_name_folded) and (tenant, external_id), and a unique index

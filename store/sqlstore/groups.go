@@ -23,7 +23,7 @@ const groupCols = "id, data, version, created, last_modified"
 func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
 	var (
 		g                 resource.Group
-		data              string
+		data              []byte
 		version           int64
 		created, modified sql.NullString
 	)

@@ -40,6 +40,7 @@ type part struct {
 // goSteps are the steps of migrations that SQL cannot express.
 var goSteps = map[string]func(s *Store, ctx context.Context, q querier) error{
 	"refold": (*Store).refold,
+	"rejson": (*Store).rejson,
 }
 
 // parseMigration splits the text of a migration at its "-- go:NAME"

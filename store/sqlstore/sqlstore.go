@@ -38,9 +38,9 @@ func (d Dialect) String() string {
 
 // Store is a [store.Store] on a SQL database. It also implements
 // [store.UserQuerier], [store.GroupQuerier], [store.GroupMemberPatcher],
-// [store.GroupAttributesReplacer], [store.MemberResolver] and
-// [store.Transactor]. It is safe for concurrent use, also by several
-// processes sharing one database.
+// [store.GroupAttributesReplacer] and [store.MemberResolver], and runs
+// an app's work and its own in one transaction with [Store.InTx]. It is
+// safe for concurrent use, also by several processes sharing one database.
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
@@ -114,7 +114,7 @@ type querier interface {
 // txKey keys the transaction of one Store in a context.
 type txKey struct{ s *Store }
 
-// InTx implements [store.Transactor]: fn runs in one database transaction,
+// InTx runs fn in one database transaction,
 // committed when fn returns nil and rolled back otherwise. Every call of
 // this store with the context fn is given (or one derived from it) is part
 // of the transaction. A nested InTx joins the outer transaction.

@@ -14,7 +14,6 @@ var (
 	_ store.UserQuerier        = (*sqlstore.Store)(nil)
 	_ store.GroupQuerier       = (*sqlstore.Store)(nil)
 	_ store.GroupMemberPatcher = (*sqlstore.Store)(nil)
-	_ store.Transactor         = (*sqlstore.Store)(nil)
 )
 
 func TestStoretest(t *testing.T) {

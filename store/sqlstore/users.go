@@ -19,7 +19,7 @@ const userCols = "id, data, version, created, last_modified"
 func scanUser(sc interface{ Scan(...any) error }) (*resource.User, error) {
 	var (
 		u                 resource.User
-		data              string
+		data              []byte
 		version           int64
 		created, modified sql.NullString
 	)

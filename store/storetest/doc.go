@@ -25,7 +25,10 @@
 // are checked against the generic path the handler would otherwise take:
 // QueryUsers and QueryGroups against ListUsers or ListGroups,
 // filter.Match, filter.Sort and paging over a fixed corpus and a list of
-// filters, with and without Query.ExcludeMembers; PatchMembers against
+// filters, with and without Query.ExcludeMembers, and QueryUsers with a
+// pr and an eq filter on every string and boolean attribute of every
+// schema (core, enterprise, a custom extension) of a user that has them
+// all (Query/Every_attribute); PatchMembers against
 // GetGroup and ReplaceGroup; ReplaceGroupAttributes against ReplaceGroup,
 // with the members left as they were. ResolveMembers is checked per
 // tenant, for users, groups and ids naming nothing, and member types must

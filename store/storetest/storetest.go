@@ -33,7 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Groups", groupCases},
 		{"Membership", membershipCases},
 		{"Tenants", tenantCases},
-		{"Query", append(queryCases[:len(queryCases):len(queryCases)], memberQueryCases...)},
+		{"Query", append(append(queryCases[:len(queryCases):len(queryCases)], memberQueryCases...), everyAttributeCases...)},
 		{"PatchMembers", patchCases},
 		{"MemberReferences", referenceCases},
 		{"ReplaceGroupAttributes", attributeCases},

@@ -172,10 +172,5 @@ func unavailableCalls(t *testing.T, s store.Store, u *resource.User, g *resource
 			return err
 		}})
 	}
-	if tx, ok := s.(store.Transactor); ok {
-		calls = append(calls, unavailableCall{"InTx", func(ctx context.Context, _ bool) error {
-			return tx.InTx(ctx, func(ctx context.Context) error { _, err := s.GetUser(ctx, u.ID); return err })
-		}})
-	}
 	return calls
 }

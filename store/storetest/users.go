@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
 
@@ -239,12 +240,25 @@ func scribble(u *userT) {
 	if u.Name != nil {
 		u.Name.GivenName = "changed"
 	}
-	u.Active = nil
-	if len(u.Emails) > 0 {
-		u.Emails[0].Value = "changed"
+	if u.Active != nil {
+		*u.Active = false // fullUser's is true
 	}
-	if len(u.Addresses) > 0 {
-		u.Addresses[0].Locality = "changed"
+	u.Active = nil
+	// Every primary flag is set to false, not flipped: a store that shares
+	// a flag between the argument and the result would see two flips.
+	for _, vs := range [][]resource.MultiValue{u.Emails, u.PhoneNumbers, u.IMs, u.Photos, u.Entitlements, u.Roles, u.X509Certificates} {
+		for i := range vs {
+			vs[i].Value = "changed"
+			if vs[i].Primary != nil {
+				*vs[i].Primary = false
+			}
+		}
+	}
+	for i := range u.Addresses {
+		u.Addresses[i].Locality = "changed"
+		if u.Addresses[i].Primary != nil {
+			*u.Addresses[i].Primary = false
+		}
 	}
 	if u.Enterprise != nil && u.Enterprise.Manager != nil {
 		u.Enterprise.Manager.DisplayName = "changed"

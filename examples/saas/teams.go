@@ -1,0 +1,493 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Team is a named set of accounts of one tenant; the app grants access per
+// team.
+type Team struct {
+	ID        string
+	TenantID  string
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+
+	// Members are the member accounts and sub-teams, in the order they
+	// were added. They live in the team_members table: the team's own row
+	// does not hold them, and TeamByID loads them only when asked.
+	Members []TeamMember
+
+	SCIMExternalID string
+	SCIMExtra      json.RawMessage
+
+	// SharedName lets InsertTeam and UpdateTeam give the team a name
+	// another team of the tenant has. Otherwise names are unique per
+	// tenant, ignoring case, and a team written with SharedName does not
+	// hold its name against them. It is not read back.
+	SharedName bool
+}
+
+// TeamMember is a row of team_members: an account, or a sub-team whose
+// members inherit the team's access.
+type TeamMember struct {
+	ID     string
+	IsTeam bool
+	// Display is the member's name as the identity provider sent it
+	// (SCIM members[].display), "" for none. It is not part of the
+	// member's identity: (ID, IsTeam) is.
+	Display string
+}
+
+// teamNameTaken reports whether a team other than id has the folded name
+// and tm needs it to itself: it does not share names and does not have
+// the name already (id is "" for an insert). The unique index on name_key
+// settles two writes that both pass this check.
+func (db *DB) teamNameTaken(ctx context.Context, tx *sql.Tx, tm Team, id, folded string) error {
+	if tm.SharedName {
+		return nil
+	}
+	var taken bool
+	err := tx.QueryRowContext(ctx, db.q(`SELECT EXISTS (SELECT 1 FROM teams WHERE tenant_id = ? AND name_folded = ? AND id <> ?)
+		AND NOT EXISTS (SELECT 1 FROM teams WHERE tenant_id = ? AND id = ? AND name_folded = ?)`),
+		tm.TenantID, folded, id, tm.TenantID, id, folded).Scan(&taken)
+	if err == nil && taken {
+		err = ErrTeamNameTaken
+	}
+	return err
+}
+
+// nameKey is the name_key column of tm: its folded name, or NULL when it
+// shares names.
+func nameKey(tm Team, folded string) any {
+	if tm.SharedName {
+		return nil
+	}
+	return folded
+}
+
+// dropMember deletes the rows of team_members that name m, bumping the
+// version of each team m leaves.
+func (db *DB) dropMember(ctx context.Context, tx *sql.Tx, tenantID string, m TeamMember) error {
+	if _, err := tx.ExecContext(ctx, db.q(`UPDATE teams SET version = version + 1, updated_at = ?
+		WHERE tenant_id = ? AND id IN (SELECT team_id FROM team_members
+			WHERE tenant_id = ? AND member_id = ? AND member_is_team = ?)`),
+		db.timeArg(db.stamp(db.now())), tenantID, tenantID, m.ID, m.IsTeam); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND member_id = ? AND member_is_team = ?`),
+		tenantID, m.ID, m.IsTeam)
+	return err
+}
+
+// teamCols are the columns scanTeam reads, in order.
+const teamCols = `tenant_id, id, name, created_at, updated_at, version, scim_external_id, scim_extra`
+
+func scanTeam(row interface{ Scan(...any) error }) (Team, error) {
+	var t Team
+	var extra string
+	err := row.Scan(&t.TenantID, &t.ID, &t.Name, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Version,
+		&t.SCIMExternalID, &extra)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Team{}, ErrNoRows
+	}
+	if extra != "" {
+		t.SCIMExtra = json.RawMessage(extra)
+	}
+	return t, err
+}
+
+// queryTeams runs a SELECT of teamCols.
+func (db *DB) queryTeams(ctx context.Context, q querier, query string, args ...any) ([]Team, error) {
+	return queryRows(ctx, q, scanTeam, query, args...)
+}
+
+// TeamsOfAccount returns the teams the account belongs to, in team
+// creation order, without their members. It reads the team_members index
+// on the member.
+func (db *DB) TeamsOfAccount(ctx context.Context, tenantID, accountID string) ([]Team, error) {
+	return db.queryTeams(ctx, db.sql, db.q(`SELECT `+prefixed("t.", teamCols)+` FROM teams t
+		JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
+		WHERE m.tenant_id = ? AND m.member_id = ? AND m.member_is_team = ? ORDER BY t.seq`), tenantID, accountID, false)
+}
+
+// members loads the members of team id in the order they were added.
+func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]TeamMember, error) {
+	rows, err := q.QueryContext(ctx, db.q(`SELECT member_id, member_is_team, display FROM team_members
+		WHERE tenant_id = ? AND team_id = ? ORDER BY seq`), tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []TeamMember{}
+	for rows.Next() {
+		var m TeamMember
+		if err := rows.Scan(&m.ID, &m.IsTeam, &m.Display); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// TeamByID returns the team, its members only if withMembers, or
+// ErrNoRows.
+func (db *DB) TeamByID(ctx context.Context, tenantID, id string, withMembers bool) (Team, error) {
+	t, err := scanTeam(db.sql.QueryRowContext(ctx, db.q(`SELECT `+teamCols+` FROM teams WHERE tenant_id = ? AND id = ?`), tenantID, id))
+	if err != nil || !withMembers {
+		return t, err
+	}
+	t.Members, err = db.members(ctx, db.sql, tenantID, id)
+	return t, err
+}
+
+// Teams returns up to limit teams from offset in creation order, with
+// their members if withMembers, and the number of teams.
+func (db *DB) Teams(ctx context.Context, tenantID string, offset, limit int, withMembers bool) ([]Team, int, error) {
+	return db.FindTeams(ctx, tenantID, "", nil, offset, limit, withMembers)
+}
+
+// FindTeams is FindAccounts for teams, with their members if
+// withMembers.
+func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any, offset, limit int, withMembers bool) ([]Team, int, error) {
+	count, page, args := db.find("teams", teamCols, tenantID, where, args, offset, limit)
+	var total int
+	if err := db.sql.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || offset >= total {
+		return nil, total, nil
+	}
+	teams, err := db.queryTeams(ctx, db.sql, page, args...)
+	if err != nil || !withMembers {
+		return teams, total, err
+	}
+	for i := range teams {
+		if teams[i].Members, err = db.members(ctx, db.sql, tenantID, teams[i].ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return teams, total, nil
+}
+
+// checkMembers returns ErrNoSuchMember if a member of ms is not an
+// account or a team of the tenant, as its IsTeam says (a team may contain
+// itself). It runs inside the write's transaction, with the queries of
+// MemberKinds: one per chunk of members, not one per member.
+func (db *DB) checkMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	kinds, err := db.memberKinds(ctx, tx, tenantID, ids)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.IsTeam && m.ID == teamID {
+			continue
+		}
+		if k := kinds[m.ID]; (m.IsTeam && !k.Team) || (!m.IsTeam && !k.Account) {
+			return ErrNoSuchMember
+		}
+	}
+	return nil
+}
+
+// MemberKind says whether an ID is that of an account, of a team, or of
+// both, in one tenant.
+type MemberKind struct {
+	Account, Team bool
+}
+
+// kindsChunk is the most IDs one query of MemberKinds binds (twice).
+const kindsChunk = 500
+
+// MemberKinds returns what each of ids names in the tenant: an account, a
+// team or both; IDs naming nothing are absent. It reads the accounts and
+// teams primary keys, one query per 500 distinct IDs.
+func (db *DB) MemberKinds(ctx context.Context, tenantID string, ids []string) (map[string]MemberKind, error) {
+	return db.memberKinds(ctx, db.sql, tenantID, ids)
+}
+
+func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids []string) (map[string]MemberKind, error) {
+	out := make(map[string]MemberKind)
+	seen := make(map[string]bool, len(ids))
+	uniq := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	for chunk := range slices.Chunk(uniq, kindsChunk) {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+		args := make([]any, 0, 2+2*len(chunk))
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, db.q(`SELECT id, FALSE FROM accounts WHERE tenant_id = ? AND id IN (`+marks+`)
+			UNION ALL SELECT id, TRUE FROM teams WHERE tenant_id = ? AND id IN (`+marks+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var team bool
+			if err := rows.Scan(&id, &team); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			k := out[id]
+			if team {
+				k.Team = true
+			} else {
+				k.Account = true
+			}
+			out[id] = k
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// insertMembers adds ms to team teamID after its current members; a
+// member already there keeps its place and its display (ON CONFLICT DO
+// NOTHING on the unique key).
+func (db *DB) insertMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+	for _, m := range ms {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id, display)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), tenantID, teamID, m.IsTeam, m.ID, m.Display); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setMembers makes ms the members of team teamID, keeping the insertion
+// order of members that stay and giving them their display in ms. It
+// returns ErrNoSuchMember if a member is not an account or a team of the
+// tenant (a team may contain itself).
+func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID string, ms []TeamMember) error {
+	if err := db.checkMembers(ctx, tx, tenantID, teamID, ms); err != nil {
+		return err
+	}
+	old, err := db.members(ctx, tx, tenantID, teamID)
+	if err != nil {
+		return err
+	}
+	// The display of each member, the first one's when ms repeats a
+	// member (as insertMembers keeps the first).
+	type key struct {
+		id     string
+		isTeam bool
+	}
+	next := make(map[key]string, len(ms))
+	for _, m := range ms {
+		if _, ok := next[key{m.ID, m.IsTeam}]; !ok {
+			next[key{m.ID, m.IsTeam}] = m.Display
+		}
+	}
+	for _, m := range old {
+		display, stays := next[key{m.ID, m.IsTeam}]
+		query := `DELETE FROM team_members`
+		args := []any{tenantID, teamID, m.IsTeam, m.ID}
+		switch {
+		case stays && display == m.Display:
+			continue
+		case stays:
+			query = `UPDATE team_members SET display = ?`
+			args = append([]any{display}, args...)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(query+`
+			WHERE tenant_id = ? AND team_id = ? AND member_is_team = ? AND member_id = ?`), args...); err != nil {
+			return err
+		}
+	}
+	return db.insertMembers(ctx, tx, tenantID, teamID, ms)
+}
+
+// InsertTeam inserts a new team with its members and Version 1. It returns
+// ErrDuplicateKey if the ID exists, ErrTeamNameTaken if another team of the
+// tenant has the name, ignoring case (unless tm.SharedName), and
+// ErrNoSuchMember if a member is not an account of the tenant.
+func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
+	if tm.CreatedAt.IsZero() {
+		tm.CreatedAt = db.now()
+	}
+	if tm.UpdatedAt.IsZero() {
+		tm.UpdatedAt = tm.CreatedAt
+	}
+	tm.CreatedAt, tm.UpdatedAt, tm.Version = db.stamp(tm.CreatedAt), db.stamp(tm.UpdatedAt), 1
+	folded := emailKey(tm.Name)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.teamNameTaken(ctx, tx, tm, "", folded); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO teams (tenant_id, id, name, created_at, updated_at, version,
+			scim_external_id, scim_extra, name_folded, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			tm.TenantID, tm.ID, tm.Name, db.timeArg(tm.CreatedAt), db.timeArg(tm.UpdatedAt), tm.Version,
+			tm.SCIMExternalID, string(tm.SCIMExtra), folded, nameKey(tm, folded)); err != nil {
+			return insertErr(err)
+		}
+		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
+			return err
+		}
+		var err error
+		tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID)
+		return err
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return tm, nil
+}
+
+// UpdateTeam replaces the team's row and members, keeping CreatedAt.
+// Errors are as for UpdateAccount and InsertTeam; a team that keeps its
+// name (ignoring case) never gets ErrTeamNameTaken.
+func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
+	return db.updateTeam(ctx, tm, expectedVersion, true)
+}
+
+// UpdateTeamAttributes replaces the team's row, keeping CreatedAt and
+// leaving team_members as it is: a rename costs the same whatever the
+// size of the team. The team is returned without members. Errors are as
+// for UpdateAccount.
+func (db *DB) UpdateTeamAttributes(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
+	return db.updateTeam(ctx, tm, expectedVersion, false)
+}
+
+func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, withMembers bool) (Team, error) {
+	if tm.UpdatedAt.IsZero() {
+		tm.UpdatedAt = db.now()
+	}
+	tm.UpdatedAt = db.stamp(tm.UpdatedAt)
+	folded := emailKey(tm.Name)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.teamNameTaken(ctx, tx, tm, tm.ID, folded); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET name = ?, updated_at = ?, version = version + 1,
+			scim_external_id = ?, scim_extra = ?, name_folded = ?,
+			name_key = CASE WHEN name_folded = ? THEN name_key ELSE ? END
+			WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
+			RETURNING created_at, version`),
+			tm.Name, db.timeArg(tm.UpdatedAt), tm.SCIMExternalID, string(tm.SCIMExtra), folded,
+			folded, nameKey(tm, folded),
+			tm.TenantID, tm.ID, expectedVersion, expectedVersion).Scan(timeCol{&tm.CreatedAt}, &tm.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return db.versionErr(ctx, tx, "teams", tm.TenantID, tm.ID)
+		}
+		if err != nil {
+			return insertErr(err)
+		}
+		if !withMembers {
+			tm.Members = nil
+			return nil
+		}
+		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
+			return err
+		}
+		tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID)
+		return err
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return tm, nil
+}
+
+// DeleteTeam deletes the team, its members (ON DELETE CASCADE) and its
+// memberships in other teams, bumping their versions. expectedVersion
+// works as in UpdateAccount.
+func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		// The team's own member rows go first: they would otherwise bump
+		// the version of a team that is being deleted, itself.
+		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND team_id = ?
+			AND EXISTS (SELECT 1 FROM teams WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?))`),
+			tenantID, id, tenantID, id, expectedVersion, expectedVersion); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM teams WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)`),
+			tenantID, id, expectedVersion, expectedVersion)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return db.versionErr(ctx, tx, "teams", tenantID, id)
+		}
+		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id, IsTeam: true})
+	})
+}
+
+// removeChunk is the most member IDs one DELETE of PatchTeamMembers
+// binds, well under the bind-parameter limits of SQLite (32766) and
+// PostgreSQL (65535).
+const removeChunk = 1000
+
+// PatchTeamMembers removes the members whose ID is in remove (accounts or
+// sub-teams) and then adds the members of add, without reading the team's
+// member list, and returns the team's new Version. Adding a present member
+// and removing an absent one change nothing but the version. Errors are as
+// for UpdateTeam: ErrNoRows, ErrStaleVersion (expectedVersion works as in
+// UpdateAccount) and ErrNoSuchMember.
+//
+// Whatever the size of the team, it touches the team's row, one index
+// entry per added member and the rows removed: the version bump comes
+// first, and its row lock serialises concurrent patches of one team.
+func (db *DB) PatchTeamMembers(ctx context.Context, tenantID, teamID string, add []TeamMember, remove []string, expectedVersion int64) (int64, error) {
+	var version int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET version = version + 1, updated_at = ?
+			WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
+			RETURNING version`),
+			db.timeArg(db.stamp(db.now())), tenantID, teamID, expectedVersion, expectedVersion).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return db.versionErr(ctx, tx, "teams", tenantID, teamID)
+		}
+		if err != nil {
+			return err
+		}
+		for ids := range slices.Chunk(remove, removeChunk) {
+			args := []any{tenantID, teamID}
+			for _, id := range ids {
+				args = append(args, id)
+			}
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+			// Both kinds of member go. Naming member_is_team lets SQLite
+			// look each ID up in the unique key rather than scan the
+			// team's entries; PostgreSQL uses the member index.
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM team_members WHERE tenant_id = ? AND team_id = ?
+				AND member_is_team IN (FALSE, TRUE) AND member_id IN (`+marks+`)`), args...); err != nil {
+				return err
+			}
+		}
+		if err := db.checkMembers(ctx, tx, tenantID, teamID, add); err != nil {
+			return err
+		}
+		return db.insertMembers(ctx, tx, tenantID, teamID, add)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return version, nil
+}

@@ -1,0 +1,7 @@
+-- The data column of users and groups becomes the library's own JSON form
+-- of the resource (resource.User.MarshalJSON): the enterprise extension
+-- and custom extensions under their schema URNs, unknown attributes at the
+-- top level, instead of the store's own document with "enterprise",
+-- "extensions" and "extra" members. The "go:rejson" step rewrites every
+-- row in Go and fails, changing nothing, if a row cannot be read.
+-- go:rejson
