@@ -1,7 +1,6 @@
 package patch
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
 	"strconv"
@@ -34,7 +33,7 @@ func (a *applier) run(ops []Op) error {
 		ro[i] = deepCopy(a.tree[k])
 	}
 	for i := range ops {
-		err := a.apply(&ops[i])
+		err := a.apply(ops[i].read(a.opts))
 		if err == nil {
 			for j, k := range readOnlyKeys {
 				if !reflect.DeepEqual(ro[j], a.tree[k]) {
@@ -60,24 +59,22 @@ type target struct {
 	filter filter.Expr         // the value filter, or nil
 }
 
-func (a *applier) apply(op *Op) *Error {
-	kind, err := opName(op.Op, a.opts)
-	if err != nil {
-		return err
+func (a *applier) apply(r *opRead) *Error {
+	if r.opErr != nil {
+		return r.opErr
 	}
-	var (
-		jv  jsonparse.Value
-		val any
-	)
-	hasVal := len(bytes.TrimSpace(op.Value)) > 0
+	if r.valErr != nil {
+		return r.valErr
+	}
+	kind, hasVal, jv := r.kind, r.hasVal, &r.val
+	var val any
 	if hasVal {
-		if jv, err = parseValue(op.Value); err != nil {
-			return err
-		}
-		val = toAny(&jv)
+		// A fresh tree for every apply: the applier keeps and changes it,
+		// and a retried read-modify-write applies the same operations again.
+		val = toAny(jv)
 	}
 	a.useState = false
-	path := strings.TrimSpace(op.Path)
+	path := r.trimmed
 	if path == "" {
 		a.flush()
 		switch {
@@ -88,13 +85,13 @@ func (a *applier) apply(op *Op) *Error {
 		case val == nil:
 			return nil
 		}
-		return a.applyPathless(kind, &jv)
+		return a.applyPathless(kind, jv)
 	}
 	if strings.EqualFold(path, "schemas") {
 		// schemas is derived from the attributes present.
 		return nil
 	}
-	t, err := a.resolve(path)
+	t, err := a.resolve(path, r.parsed, r.pathErr)
 	if err != nil {
 		return err
 	}
@@ -105,21 +102,21 @@ func (a *applier) apply(op *Op) *Error {
 		a.flushFor(t)
 	}
 	a.useState = t.filter != nil
-	return a.applyTarget(kind, t, &jv, val, hasVal)
+	return a.applyTarget(kind, t, jv, val, hasVal)
 }
 
-// resolve parses path and finds its attribute (RFC 7644 §3.5.2, §3.10).
-func (a *applier) resolve(path string) (target, *Error) {
+// resolve finds the attribute of path, parsed as p (or failing with
+// perr), RFC 7644 §3.5.2, §3.10.
+func (a *applier) resolve(path string, p *filter.Path, perr error) (target, *Error) {
 	for _, e := range a.rt.Extensions {
 		if strings.EqualFold(path, e.Schema.ID) {
 			return target{schema: e.Schema}, nil
 		}
 	}
-	p, err := filter.ParsePath(path)
-	if err != nil {
+	if perr != nil {
 		var fe *filter.Error
 		detail := "the path " + strconv.Quote(path) + " is not valid"
-		if errors.As(err, &fe) {
+		if errors.As(perr, &fe) {
 			detail += ": " + fe.Msg
 		}
 		return target{}, errf(invalidPath, detail)
@@ -196,7 +193,8 @@ func (a *applier) applyKey(kind, key string, jv *jsonparse.Value) *Error {
 	// Entra (docs/idp-compatibility.md#entra-pathless-paths): the key is an attribute path, "name.givenName" or
 	// "urn:...:enterprise:2.0:User:employeeNumber"; it becomes an operation
 	// of its own.
-	t, e := a.resolve(key)
+	p, perr := a.opts.Limits.ParsePath(key)
+	t, e := a.resolve(key, p, perr)
 	if e != nil {
 		return e
 	}

@@ -12,7 +12,11 @@
 // no-op (Okta's group rename sent with every membership change) skips the
 // write. [Members] recognises requests that only add and remove group
 // members, so that a handler can use a store's membership fast path
-// without loading a large group.
+// without loading a large group; [PlanGroup] answers that and the
+// handler's other questions (does the request touch members, which
+// members does it send) from one reading of the operations, and its
+// Apply applies that reading. ParseRequest reads every operation once:
+// the Op values it returns carry the parsed path and value.
 //
 // # Semantics
 //

@@ -1,10 +1,13 @@
 package patch
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonparse"
 	"github.com/scimkit/scim/resource"
 )
@@ -25,10 +28,80 @@ const (
 // Op is one PATCH operation (RFC 7644 §3.5.2). Op is "add", "replace" or
 // "remove" ([ParseRequest] lower-cases it); Path is "" when the request
 // has none; Value is the raw JSON of the value, nil when absent.
+//
+// An Op from ParseRequest also carries what ParseRequest read: the
+// canonical op, the parsed path (with Options.Limits) and the parsed
+// value, which Members, PlanGroup, ApplyUser and ApplyGroup use instead of
+// reading the operation again. An Op built by hand, or whose fields were
+// changed, is read when it is used.
 type Op struct {
 	Op    string
 	Path  string
 	Value json.RawMessage
+
+	r *opRead
+}
+
+// opRead is one reading of an Op: the fields it was read from, and what
+// they mean.
+type opRead struct {
+	op, path string
+	raw      json.RawMessage
+
+	kind    string // canonical op name; "" when opErr is set
+	opErr   *Error
+	trimmed string // the path without surrounding space
+	// parsed is the parsed path, nil when there is none or when it does not
+	// parse (pathErr); paths are parsed even when they are "schemas" or an
+	// extension URN, which the applier resolves without it.
+	parsed  *filter.Path
+	pathErr error
+	hasVal  bool            // the operation has a "value" member
+	val     jsonparse.Value // the value, when hasVal
+	valErr  *Error
+}
+
+// pathParses counts parsed operation paths, for the test that an
+// operation is read once.
+var pathParses atomic.Int64
+
+// read returns the reading of op: the one ParseRequest recorded when op's
+// fields are still the ones it read, else a new one.
+func (op *Op) read(opts Options) *opRead {
+	if r := op.r; r != nil && r.op == op.Op && r.path == op.Path && sameBytes(r.raw, op.Value) {
+		return r
+	}
+	r := &opRead{op: op.Op, path: op.Path, raw: op.Value}
+	r.kind, r.opErr = opName(op.Op, opts)
+	r.readPath(opts)
+	if r.hasVal = len(bytes.TrimSpace(op.Value)) > 0; r.hasVal {
+		r.val, r.valErr = parseValue(op.Value)
+	}
+	return r
+}
+
+// readPath parses r.path with the options' limits.
+func (r *opRead) readPath(opts Options) {
+	r.trimmed = strings.TrimSpace(r.path)
+	if r.trimmed == "" {
+		return
+	}
+	pathParses.Add(1)
+	r.parsed, r.pathErr = opts.Limits.ParsePath(r.trimmed)
+}
+
+// sameBytes reports whether a and b are the same slice.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// reads returns the reading of each operation of ops.
+func reads(ops []Op, opts Options) []*opRead {
+	out := make([]*opRead, len(ops))
+	for i := range ops {
+		out[i] = ops[i].read(opts)
+	}
+	return out
 }
 
 // Options tune ParseRequest, ApplyUser, ApplyGroup and Members. The zero
@@ -41,6 +114,9 @@ type Options struct {
 	// Disable turns off the listed IdP normalisations; each one turned off
 	// makes the package stricter, as RFC 7644 reads without it.
 	Disable Quirk
+	// Limits bound the parsing of paths and of the value filters in them
+	// (the server's filter limits); the zero value means filter's defaults.
+	Limits filter.Limits
 }
 
 func (o Options) on(q Quirk) bool { return o.Disable&q == 0 }
@@ -269,8 +345,11 @@ func keyIs(opts Options, key, want string) bool {
 //
 // Under the default options, the message keys and op names are compared
 // case-insensitively, a missing "schemas" is accepted and an empty
-// "Operations" is a valid request that changes nothing. Paths and values
-// are checked when the operations are applied.
+// "Operations" is a valid request that changes nothing. Each path is
+// parsed here, with Options.Limits, and recorded in its Op with the
+// parsed value (see Op); paths and values are checked against the
+// resource type, and a path that does not parse is reported, when the
+// operations are applied, in operation order.
 func ParseRequest(body []byte, opts Options) ([]Op, error) {
 	msg, err := parseJSON(body, bodyDepth, "the PATCH body")
 	if err != nil {
@@ -354,6 +433,7 @@ func parseOp(v *jsonparse.Value, opts Options) (Op, *Error) {
 		return Op{}, errf(invalidSyntax, "an operation must be a JSON object with op, path and value")
 	}
 	var op Op
+	var val *jsonparse.Value
 	haveOp := false
 	for i := range v.Mems {
 		m := &v.Mems[i]
@@ -373,7 +453,7 @@ func parseOp(v *jsonparse.Value, opts Options) (Op, *Error) {
 				return Op{}, errf(invalidSyntax, `"path" must be a string`)
 			}
 		case keyIs(opts, m.Key, "value"):
-			op.Value = m.Val.Raw
+			op.Value, val = m.Val.Raw, &m.Val
 		}
 	}
 	if !haveOp {
@@ -384,6 +464,12 @@ func parseOp(v *jsonparse.Value, opts Options) (Op, *Error) {
 		return Op{}, e
 	}
 	op.Op = name
+	r := &opRead{op: name, path: op.Path, raw: op.Value, kind: name}
+	r.readPath(opts)
+	if val != nil {
+		r.hasVal, r.val = true, *val
+	}
+	op.r = r
 	return op, nil
 }
 
