@@ -374,6 +374,7 @@ const fallbackChunk = 500
 // after paging is a classic bug this avoids).
 func fallbackQuery[T resource.Resource](ctx context.Context, rt *resource.ResourceType, q store.Query, list func(context.Context, store.Page) ([]T, int, error)) ([]T, int, error) {
 	var matches []T
+	var m *filter.Matcher // compiled for the first resource it checks
 	for start := 1; ; start += fallbackChunk {
 		page, total, err := list(ctx, store.Page{StartIndex: start, Count: fallbackChunk})
 		if err != nil {
@@ -381,11 +382,12 @@ func fallbackQuery[T resource.Resource](ctx context.Context, rt *resource.Resour
 		}
 		for _, res := range page {
 			if q.Filter != nil {
-				ok, err := filter.Match(q.Filter, rt, res)
-				if err != nil {
-					return nil, 0, err
+				if m == nil {
+					if m, err = filter.Compile(q.Filter, rt); err != nil {
+						return nil, 0, err
+					}
 				}
-				if !ok {
+				if !m.Match(res) {
 					continue
 				}
 			}

@@ -29,6 +29,9 @@ import (
 // numerically; a comparison on a complex attribute without a sub-attribute
 // compares its value sub-attribute (manager eq, members eq, emails co);
 // an unassigned "primary" sub-attribute counts as false.
+//
+// Match checks e's attribute names every time it is called; to evaluate
+// one filter against many resources, Compile it once.
 func Match(e Expr, rt *resource.ResourceType, r resource.Resource) (bool, error) {
 	// Names are checked up front so that the error does not depend on the
 	// data or on short-circuiting.
@@ -37,6 +40,32 @@ func Match(e Expr, rt *resource.ResourceType, r resource.Resource) (bool, error)
 	}
 	return match(e, rt, r), nil
 }
+
+// Matcher is a filter whose attribute names have been checked against a
+// resource type once, by [Compile], to evaluate it against many resources
+// of that type without checking it again for each. The handler's list
+// fallback and the memory store compile a query's filter once and match
+// every candidate with it. A Matcher is safe for concurrent use; it keeps
+// e, which must not change while the Matcher is used.
+type Matcher struct {
+	e  Expr
+	rt *resource.ResourceType
+}
+
+// Compile checks e's attribute names against rt, as [Match] does (an
+// *Error, invalidFilter, for an attribute rt does not define or that is
+// returned "never"), and returns the Matcher that evaluates it. Operators
+// and values are [Validate]'s work, which a handler does once per request.
+func Compile(e Expr, rt *resource.ResourceType) (*Matcher, error) {
+	if err := validate(e, rt, nil, true); err != nil {
+		return nil, err
+	}
+	return &Matcher{e: e, rt: rt}, nil
+}
+
+// Match reports whether r matches the compiled filter, with the semantics
+// of the package-level [Match].
+func (m *Matcher) Match(r resource.Resource) bool { return match(m.e, m.rt, r) }
 
 // match evaluates e, whose attribute names have been checked.
 func match(e Expr, rt *resource.ResourceType, r resource.Resource) bool {

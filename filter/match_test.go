@@ -147,6 +147,10 @@ func TestMatchUsers(t *testing.T) {
 			continue
 		}
 		var got []string
+		matcher, err := Compile(e, rt)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", tc.filter, err)
+		}
 		for _, u := range users {
 			m, err := Match(e, rt, u)
 			if err != nil {
@@ -155,9 +159,30 @@ func TestMatchUsers(t *testing.T) {
 			if m {
 				got = append(got, u.ID)
 			}
+			if c := matcher.Match(u); c != m {
+				t.Errorf("Compile(%q).Match(%s) = %v, Match = %v", tc.filter, u.ID, c, m)
+			}
 		}
 		if d := cmp.Diff(tc.want, got); d != "" {
 			t.Errorf("Match(%q) (-want +got):\n%s", tc.filter, d)
+		}
+	}
+}
+
+// TestCompileChecksNames: Compile refuses what Match refuses, before any
+// resource is seen.
+func TestCompileChecksNames(t *testing.T) {
+	rt := testRegistry(t).User
+	for _, f := range []string{`nosuch eq "x"`, `password eq "x"`, `emails[nosuch eq "x"]`} {
+		e, err := Parse(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, cerr := Compile(e, rt)
+		_, merr := Match(e, rt, &resource.User{})
+		var ce *Error
+		if !errors.As(cerr, &ce) || ce.ScimType != InvalidFilter || merr == nil || cerr.Error() != merr.Error() {
+			t.Errorf("%s: Compile error %v, Match error %v", f, cerr, merr)
 		}
 	}
 }

@@ -57,6 +57,8 @@ type target struct {
 	attr   *resource.Attribute // nil when the path is a whole extension
 	sub    *resource.Attribute // a sub-attribute of attr, or nil
 	filter filter.Expr         // the value filter, or nil
+	// matcher evaluates filter as a value path on one value of attr.
+	matcher *filter.Matcher
 }
 
 func (a *applier) apply(r *opRead) *Error {
@@ -131,10 +133,11 @@ func (a *applier) resolve(path string, p *filter.Path, perr error) (target, *Err
 			return target{}, errf(invalidPath, "the path "+strconv.Quote(path)+
 				" has a value filter on "+strconv.Quote(at.Name)+", which is not a multi-valued complex attribute")
 		}
-		if _, err := filter.Match(&filter.ValuePath{Path: filter.AttrPath{URN: s.ID, Name: at.Name}, Filter: p.Filter},
-			a.rt, elemResource{}); err != nil {
+		m, err := filter.Compile(&filter.ValuePath{Path: filter.AttrPath{URN: s.ID, Name: at.Name}, Filter: p.Filter}, a.rt)
+		if err != nil {
 			return target{}, errf(invalidPath, "the value filter of "+strconv.Quote(path)+" is not valid: "+err.Error())
 		}
+		t.matcher = m
 		if p.Sub != "" {
 			if t.sub = at.Sub(p.Sub); t.sub == nil {
 				return target{}, errf(invalidPath, "the path "+strconv.Quote(path)+" names no sub-attribute "+strconv.Quote(p.Sub))

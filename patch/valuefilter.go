@@ -141,13 +141,11 @@ func (a *applier) matches(t target, st *attrState, elems []any) []int {
 	return matched
 }
 
-// match evaluates t's filter on one value of t.attr with filter.Match,
-// which honours caseExact.
+// match evaluates t's filter on one value of t.attr with the filter's
+// Matcher, compiled once per operation, which honours caseExact.
 func (a *applier) match(t target, m map[string]any) bool {
 	matchCalls.Add(1)
-	vp := &filter.ValuePath{Path: filter.AttrPath{URN: t.schema.ID, Name: t.attr.Name}, Filter: t.filter}
-	ok, err := filter.Match(vp, a.rt, elemResource{urn: t.schema.ID, name: t.attr.Name, m: m})
-	return err == nil && ok
+	return t.matcher.Match(elemResource{urn: t.schema.ID, name: t.attr.Name, m: m})
 }
 
 // matchCalls counts filter evaluations, for the test that PATCH stays
