@@ -14,7 +14,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/assert"
-	"github.com/scimkit/scim/patch"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -216,7 +216,7 @@ func TestPatchUserNameOntoAnotherIs409(t *testing.T) {
 }
 
 func TestDisableQuirksIsPerServer(t *testing.T) {
-	strict := newHarness(t, func(c *scim.Config) { c.DisableQuirks = patch.QuirkOpCase | patch.QuirkBoolStrings })
+	strict := newHarness(t, func(c *scim.Config) { c.DisableQuirks = quirk.OpCase | quirk.BoolStrings })
 	tolerant := newHarness(t, nil)
 	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`
 	for _, h := range []*harness{strict, tolerant} {

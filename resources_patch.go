@@ -24,8 +24,10 @@ func backoff(attempt int) {
 	time.Sleep(time.Duration(rand.IntN(1+attempt*200)) * time.Microsecond)
 }
 
-func (s *Server) patchOptions() patch.Options {
-	return patch.Options{MaxOperations: s.cfg.MaxPatchOperations, Disable: s.cfg.DisableQuirks, Limits: s.cfg.FilterLimits}
+// patchOptions returns the options of one PATCH request: the server's
+// limits and the request's tolerances.
+func (s *Server) patchOptions(r *http.Request) patch.Options {
+	return patch.Options{MaxOperations: s.cfg.MaxPatchOperations, Disable: s.quirksOff(r.Context()), Limits: s.cfg.FilterLimits}
 }
 
 // patch answers PATCH /Users/{id} and /Groups/{id} (RFC 7644 §3.5.2). The
@@ -43,23 +45,24 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *resource.Reso
 		s.writeError(w, r, err)
 		return
 	}
-	ops, err := patch.ParseRequest(body, s.patchOptions())
+	opts := s.patchOptions(r)
+	ops, err := patch.ParseRequest(body, opts)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if rt == s.reg.User {
-		s.patchUser(w, r, id, ops, p)
+		s.patchUser(w, r, id, ops, opts, p)
 	} else {
-		s.patchGroup(w, r, id, ops, p)
+		s.patchGroup(w, r, id, ops, opts, p)
 	}
 }
 
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, p *resource.Projection) {
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, opts patch.Options, p *resource.Projection) {
 	var userName string
 	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
 		func(u *resource.User) (*resource.User, error) {
-			changed, err := patch.ApplyUser(s.reg, u, ops, s.patchOptions())
+			changed, err := patch.ApplyUser(s.reg, u, ops, opts)
 			if err != nil || !changed {
 				return nil, err
 			}
@@ -81,9 +84,9 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, op
 // touch members to its GroupAttributesReplacer, so a 100k-member group is
 // never loaded; otherwise the group is read, patched and replaced. Members
 // the request adds are resolved before anything is written.
-func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, p *resource.Projection) {
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, opts patch.Options, p *resource.Projection) {
 	ctx, ifMatch := r.Context(), ifMatchVersion(r)
-	plan := patch.PlanGroup(id, ops, s.patchOptions())
+	plan := patch.PlanGroup(id, ops, opts)
 	if mp, ok := s.cfg.Store.(store.GroupMemberPatcher); ok {
 		if plan.MembersOnly {
 			done, err := s.patchMembersFast(w, r, mp, id, plan.Add, plan.Remove, plan.Rename, ifMatch, p)

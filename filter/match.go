@@ -229,9 +229,9 @@ func compareOne(x any, a *resource.Attribute, c *Compare) bool {
 	}
 	switch a.Type {
 	case resource.TypeBoolean:
-		want, ok := boolOf(c.Value)
-		got, ok2 := x.(bool)
-		return ok && ok2 && c.Op == Eq && got == want
+		// Validate has turned Entra's "True" into true.
+		got, ok := x.(bool)
+		return ok && c.Value.Kind == Bool && c.Op == Eq && got == c.Value.Bool
 	case resource.TypeInteger, resource.TypeDecimal:
 		if c.Value.Kind != Number {
 			return false

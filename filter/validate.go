@@ -3,6 +3,7 @@ package filter
 import (
 	"time"
 
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -12,14 +13,27 @@ import (
 //
 // Operator rules: pr works on every attribute; booleans take eq and ne
 // only, with true/false (or the strings "true"/"false", which Entra's role
-// mappings send, docs/idp-compatibility.md#entra-bool-strings); numbers and dateTimes take eq, ne,
+// mappings send, docs/idp-compatibility.md#entra-bool-strings: Validate
+// rewrites such a string in e into the boolean literal, so that Match and
+// stores see one form); numbers and dateTimes take eq, ne,
 // gt, ge, lt and le with a number or an RFC 3339 string; strings take
 // every operator with a string (a bare number is taken as its text);
 // a comparison on a complex attribute needs a sub-attribute unless the
 // attribute has a value sub-attribute (see Match); null is allowed with eq
 // and ne only.
-func Validate(e Expr, rt *resource.ResourceType) error {
-	if err := validate(e, rt, nil, false); err != nil {
+func Validate(e Expr, rt *resource.ResourceType) error { return Options{}.Validate(e, rt) }
+
+// Options tune Validate. The zero value keeps every tolerance on.
+type Options struct {
+	// Disable turns off the listed tolerances (package quirk) where they
+	// apply to filters: quirk.BoolStrings. With it off, a string compared
+	// with a boolean attribute is invalidFilter.
+	Disable quirk.Set
+}
+
+// Validate is the package-level [Validate] with the tolerances of o.
+func (o Options) Validate(e Expr, rt *resource.ResourceType) error {
+	if err := validateWith(e, rt, nil, false, quirk.All&^o.Disable); err != nil {
 		return err
 	}
 	return nil
@@ -28,6 +42,11 @@ func Validate(e Expr, rt *resource.ResourceType) error {
 // validate checks e; with namesOnly it checks only that attributes exist
 // and can be filtered on, which is what Match refuses.
 func validate(e Expr, rt *resource.ResourceType, parent *resource.Attribute, namesOnly bool) *Error {
+	return validateWith(e, rt, parent, namesOnly, quirk.All)
+}
+
+// validateWith is validate with the tolerances q.
+func validateWith(e Expr, rt *resource.ResourceType, parent *resource.Attribute, namesOnly bool, q quirk.Set) *Error {
 	switch e := e.(type) {
 	case *Compare:
 		var a *resource.Attribute
@@ -55,17 +74,17 @@ func validate(e Expr, rt *resource.ResourceType, parent *resource.Attribute, nam
 				return schemaErr("%q is complex: compare one of its sub-attributes", e.Path.String())
 			}
 		}
-		return checkOp(e, a)
+		return checkOp(e, a, q)
 	case *Logical:
 		if e.Op != And && e.Op != Or {
 			return schemaErr("invalid logical operator %d", e.Op)
 		}
-		if err := validate(e.Left, rt, parent, namesOnly); err != nil {
+		if err := validateWith(e.Left, rt, parent, namesOnly, q); err != nil {
 			return err
 		}
-		return validate(e.Right, rt, parent, namesOnly)
+		return validateWith(e.Right, rt, parent, namesOnly, q)
 	case *Not:
-		return validate(e.X, rt, parent, namesOnly)
+		return validateWith(e.X, rt, parent, namesOnly, q)
 	case *ValuePath:
 		if parent != nil {
 			return schemaErr("a value filter cannot contain another value filter")
@@ -80,7 +99,7 @@ func validate(e Expr, rt *resource.ResourceType, parent *resource.Attribute, nam
 		if t.attr.Type != resource.TypeComplex {
 			return schemaErr("value filter on %q, which is not complex", e.Path.String())
 		}
-		return validate(e.Filter, rt, t.attr, namesOnly)
+		return validateWith(e.Filter, rt, t.attr, namesOnly, q)
 	case nil:
 		return schemaErr("empty filter")
 	}
@@ -102,7 +121,7 @@ func subAttr(parent *resource.Attribute, p AttrPath) (*resource.Attribute, *Erro
 	return sa, nil
 }
 
-func checkOp(c *Compare, a *resource.Attribute) *Error {
+func checkOp(c *Compare, a *resource.Attribute, q quirk.Set) *Error {
 	if c.Op < Eq || c.Op > Pr {
 		return schemaErr("invalid comparison operator %d", c.Op)
 	}
@@ -121,7 +140,17 @@ func checkOp(c *Compare, a *resource.Attribute) *Error {
 		if c.Op != Eq && c.Op != Ne {
 			return schemaErr("%s on boolean %q: booleans take eq, ne and pr", c.Op, name)
 		}
-		if _, ok := boolOf(c.Value); !ok {
+		if c.Value.Kind == String {
+			b, ok := q.Bool(c.Value.Str)
+			if !ok {
+				return schemaErr("%q is boolean: compare it with true or false", name)
+			}
+			// Entra's "True" (docs/idp-compatibility.md#entra-bool-strings)
+			// becomes the literal here, once, so that Match and every
+			// store's translation see true.
+			c.Value = Value{Kind: Bool, Bool: b}
+		}
+		if c.Value.Kind != Bool {
 			return schemaErr("%q is boolean: compare it with true or false", name)
 		}
 	case resource.TypeInteger, resource.TypeDecimal:
@@ -146,21 +175,6 @@ func checkOp(c *Compare, a *resource.Attribute) *Error {
 		}
 	}
 	return nil
-}
-
-// boolOf returns the boolean a value stands for: true/false, or the
-// strings "true"/"false" in any case (Entra's "primary eq \"True\"",
-// docs/idp-compatibility.md#entra-bool-strings).
-func boolOf(v Value) (bool, bool) {
-	switch {
-	case v.Kind == Bool:
-		return v.Bool, true
-	case v.Kind == String && lowerEq(v.Str, "true"):
-		return true, true
-	case v.Kind == String && lowerEq(v.Str, "false"):
-		return false, true
-	}
-	return false, false
 }
 
 func timeOf(s string) (time.Time, bool) {

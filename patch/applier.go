@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonparse"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -184,13 +185,13 @@ func (a *applier) applyKey(kind, key string, jv *jsonparse.Value) *Error {
 			a.setExtra(kind, key, val)
 			return nil
 		}
-		if a.opts.on(QuirkReadOnlyValues) && s == a.rt.Schema && (at.Name == "meta" || at.Name == "groups") {
+		if a.opts.on(quirk.ReadOnlyValues) && s == a.rt.Schema && (at.Name == "meta" || at.Name == "groups") {
 			// Okta PUT-style values and Entra's meta (docs/idp-compatibility.md#read-only-attributes): server-owned.
 			return nil
 		}
 		return a.applyTarget(kind, target{schema: s, attr: at}, jv, val, true)
 	}
-	if !a.opts.on(QuirkPathlessPaths) {
+	if !a.opts.on(quirk.PathlessPaths) {
 		return errf(invalidPath, "the key "+strconv.Quote(key)+" of a path-less value is not an attribute name (RFC 7644 §3.5.2)")
 	}
 	// Entra (docs/idp-compatibility.md#entra-pathless-paths): the key is an attribute path, "name.givenName" or
@@ -254,7 +255,7 @@ func (a *applier) applyTarget(kind string, t target, jv *jsonparse.Value, val an
 		if t.sub != nil {
 			return a.removeSub(c, at, t.sub)
 		}
-		if at.MultiValued && hasVal && val != nil && a.opts.on(QuirkRemoveByValue) {
+		if at.MultiValued && hasVal && val != nil && a.opts.on(quirk.RemoveByValue) {
 			return a.removeValues(c, at, val)
 		}
 		delete(c, at.Name)

@@ -38,7 +38,7 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 	if err != nil {
 		return false, err
 	}
-	nu, err := reg.DecodeUser(data)
+	nu, err := reg.DecodeUserWith(data, resource.DecodeOptions{Disable: opts.Disable})
 	if err != nil {
 		return false, fromResource(err)
 	}
@@ -96,7 +96,7 @@ func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Op
 	if err != nil {
 		return false, err
 	}
-	ng, err := reg.DecodeGroup(data)
+	ng, err := reg.DecodeGroupWith(data, resource.DecodeOptions{Disable: opts.Disable})
 	if err != nil {
 		return false, fromResource(err)
 	}

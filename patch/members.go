@@ -6,6 +6,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonparse"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -21,10 +22,10 @@ import (
 // The operations it accepts:
 //
 //   - add with path "members" and an array of members (or a lone member
-//     under QuirkLoneObject), each with a non-empty "value";
+//     under quirk.LoneObject), each with a non-empty "value";
 //   - remove with path `members[value eq "id"]` (under
-//     QuirkIdempotentRemove, since the member may be absent), or with path
-//     "members" and a value array (under QuirkRemoveByValue, docs/idp-compatibility.md#remove-by-value);
+//     quirk.IdempotentRemove, since the member may be absent), or with path
+//     "members" and a value array (under quirk.RemoveByValue, docs/idp-compatibility.md#remove-by-value);
 //   - replace with path "displayName" and a string, or without a path and
 //     a value holding only displayName and an id equal to groupID (Okta).
 //
@@ -134,7 +135,7 @@ func members(groupID string, rs []*opRead, opts Options) (add []resource.Member,
 			return nil, nil, nil, false
 		case p.Filter != nil:
 			id, ok := valueEq(p.Filter)
-			if !ok || kind != OpRemove || !opts.on(QuirkIdempotentRemove) {
+			if !ok || kind != OpRemove || !opts.on(quirk.IdempotentRemove) {
 				return nil, nil, nil, false
 			}
 			add, remove = netRemove(add, remove, id)
@@ -146,7 +147,7 @@ func members(groupID string, rs []*opRead, opts Options) (add []resource.Member,
 			for _, m := range ms {
 				add, remove = netAdd(add, remove, m)
 			}
-		case kind == OpRemove && opts.on(QuirkRemoveByValue):
+		case kind == OpRemove && opts.on(quirk.RemoveByValue):
 			ms, ok := memberList(r, opts)
 			if !ok {
 				return nil, nil, nil, false
@@ -335,7 +336,7 @@ func memberList(r *opRead, opts Options) ([]resource.Member, bool) {
 	v := toAny(&r.val)
 	arr, isArr := v.([]any)
 	if !isArr {
-		if _, isObj := v.(map[string]any); !isObj || !opts.on(QuirkLoneObject) {
+		if _, isObj := v.(map[string]any); !isObj || !opts.on(quirk.LoneObject) {
 			return nil, false
 		}
 		arr = []any{v}

@@ -5,21 +5,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
-func (a *applier) boolString(s string) (bool, bool) {
-	if !a.opts.on(QuirkBoolStrings) {
-		return false, false
-	}
-	switch {
-	case strings.EqualFold(s, "true"):
-		return true, true
-	case strings.EqualFold(s, "false"):
-		return false, true
-	}
-	return false, false
-}
+// boolString reads "True"/"False" under quirk.BoolStrings.
+func (a *applier) boolString(s string) (bool, bool) { return a.opts.quirks().Bool(s) }
 
 // norm normalises the value v of attribute at: nil for unassigned, []any
 // for a multi-valued attribute, map[string]any with canonical names for a
@@ -29,7 +20,7 @@ func (a *applier) norm(at *resource.Attribute, v any) (any, *Error) {
 		return nil, nil
 	}
 	if !at.MultiValued {
-		if arr, ok := v.([]any); ok && at.Type == resource.TypeComplex && a.opts.on(QuirkUnwrapArray) {
+		if arr, ok := v.([]any); ok && at.Type == resource.TypeComplex && a.opts.on(quirk.UnwrapArray) {
 			// Entra's "manager":[{...}] (docs/idp-compatibility.md#entra-manager-array).
 			switch len(arr) {
 			case 0:
@@ -42,7 +33,7 @@ func (a *applier) norm(at *resource.Attribute, v any) (any, *Error) {
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		if !a.opts.on(QuirkLoneObject) {
+		if !a.opts.on(quirk.LoneObject) {
 			return nil, errf(invalidValue, "attribute "+strconv.Quote(at.Name)+" is multi-valued: its value must be an array")
 		}
 		arr = []any{v} // Entra, docs/idp-compatibility.md#entra-lone-object
@@ -69,7 +60,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 	case resource.TypeComplex:
 		switch x := v.(type) {
 		case map[string]any:
-			if at.MultiValued && at.Name == "roles" && a.opts.on(QuirkRoleStrings) {
+			if at.MultiValued && at.Name == "roles" && a.opts.on(quirk.RoleStrings) {
 				x = unpackRole(x)
 			}
 			out := make(map[string]any, len(x))
@@ -94,7 +85,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 			}
 			return out, nil
 		case string:
-			if at.Name == "manager" && at.Sub("value") != nil && a.opts.on(QuirkManagerString) {
+			if at.Name == "manager" && at.Sub("value") != nil && a.opts.on(quirk.ManagerString) {
 				// Entra (docs/idp-compatibility.md#entra-manager-string): the manager's id, "" to clear.
 				if x == "" {
 					return nil, nil

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -30,7 +31,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 	matched := a.matches(t, st, elems)
 	if kind == OpRemove {
 		if len(matched) == 0 {
-			if a.opts.on(QuirkIdempotentRemove) {
+			if a.opts.on(quirk.IdempotentRemove) {
 				return nil
 			}
 			return errf(noTarget, "the value filter "+strconv.Quote(t.filter.String())+" matches no value of "+strconv.Quote(at.Name))
@@ -77,7 +78,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 	created := false
 	if len(matched) == 0 {
 		seed, ok := a.seed(at, t.filter)
-		if !ok || !a.opts.on(QuirkCreateOnNoMatch) {
+		if !ok || !a.opts.on(quirk.CreateOnNoMatch) {
 			return errf(noTarget, "the value filter "+strconv.Quote(t.filter.String())+" matches no value of "+strconv.Quote(at.Name)+" (RFC 7644 §3.5.2.3)")
 		}
 		// Entra (docs/idp-compatibility.md#entra-create-on-no-match): create the value the filter describes; later
