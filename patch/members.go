@@ -45,9 +45,9 @@ type GroupPlan struct {
 	// and set displayName (see [Members]); Add, Remove and Rename are then
 	// their net effect.
 	MembersOnly bool
-	Add         []resource.Member
-	Remove      []string
-	Rename      *string
+	Add         []resource.Member // members to add, when MembersOnly
+	Remove      []string          // member ids to remove, when MembersOnly
+	Rename      *string           // the displayName set, or nil, when MembersOnly
 
 	// TouchesMembers reports whether an operation may read or change
 	// members: its path names members (or does not parse), or it has no
