@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -131,14 +132,15 @@ type query struct {
 // buildQuery turns list parameters into a store query for rt, applying the
 // paging rules of RFC 7644 §3.4.2.4: startIndex below 1 means 1, a negative
 // count means 0, and count is capped at MaxResults (also the default).
-func (s *Server) buildQuery(p listParams, rt *resource.ResourceType) (query, error) {
+// off are the tolerances turned off for the request.
+func (s *Server) buildQuery(p listParams, rt *resource.ResourceType, off quirk.Set) (query, error) {
 	q := query{Query: store.Query{ResourceType: rt}}
 	if p.filter != "" {
 		e, err := s.cfg.FilterLimits.Parse(p.filter)
 		if err != nil {
 			return q, err
 		}
-		if err := filter.Validate(e, rt); err != nil {
+		if err := (filter.Options{Disable: off}).Validate(e, rt); err != nil {
 			return q, err
 		}
 		q.Filter = e
@@ -185,7 +187,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *resource.Resou
 		s.writeError(w, r, err)
 		return
 	}
-	q, err := s.buildQuery(p, rt)
+	q, err := s.buildQuery(p, rt, s.quirksOff(r.Context()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -259,8 +261,9 @@ func (s *Server) listAll(w http.ResponseWriter, r *http.Request, p listParams) {
 		s.writeError(w, r, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy is not supported in a search across resource types"))
 		return
 	}
-	uq, uerr := s.buildQuery(p, s.reg.User)
-	gq, gerr := s.buildQuery(p, s.reg.Group)
+	off := s.quirksOff(r.Context())
+	uq, uerr := s.buildQuery(p, s.reg.User, off)
+	gq, gerr := s.buildQuery(p, s.reg.Group, off)
 	if uerr != nil && gerr != nil {
 		s.writeError(w, r, uerr)
 		return
@@ -374,6 +377,7 @@ const fallbackChunk = 500
 // after paging is a classic bug this avoids).
 func fallbackQuery[T resource.Resource](ctx context.Context, rt *resource.ResourceType, q store.Query, list func(context.Context, store.Page) ([]T, int, error)) ([]T, int, error) {
 	var matches []T
+	var m *filter.Matcher // compiled for the first resource it checks
 	for start := 1; ; start += fallbackChunk {
 		page, total, err := list(ctx, store.Page{StartIndex: start, Count: fallbackChunk})
 		if err != nil {
@@ -381,11 +385,12 @@ func fallbackQuery[T resource.Resource](ctx context.Context, rt *resource.Resour
 		}
 		for _, res := range page {
 			if q.Filter != nil {
-				ok, err := filter.Match(q.Filter, rt, res)
-				if err != nil {
-					return nil, 0, err
+				if m == nil {
+					if m, err = filter.Compile(q.Filter, rt); err != nil {
+						return nil, 0, err
+					}
 				}
-				if !ok {
+				if !m.Match(res) {
 					continue
 				}
 			}

@@ -2,7 +2,6 @@ package scim
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -90,60 +88,6 @@ func (s *Server) resolveChangedMembers(ctx context.Context, ms []resource.Member
 		ms[i] = check[len(sent)+j]
 	}
 	return nil
-}
-
-// opMembers returns the members that the add and replace operations of
-// ops send as values of members: with the path "members" (in any case, with
-// or without the core schema URN) or without a path, under a "members" key.
-// Values it cannot read are left to patch.ApplyGroup to report.
-func opMembers(ops []patch.Op) []resource.Member {
-	var out []resource.Member
-	for _, op := range ops {
-		if !strings.EqualFold(op.Op, patch.OpAdd) && !strings.EqualFold(op.Op, patch.OpReplace) {
-			continue
-		}
-		path := strings.TrimSpace(op.Path)
-		if path == "" {
-			var obj map[string]json.RawMessage
-			if json.Unmarshal(op.Value, &obj) != nil {
-				continue
-			}
-			for k, v := range obj {
-				if strings.EqualFold(k, "members") {
-					out = append(out, memberValues(v)...)
-				}
-			}
-			continue
-		}
-		p, err := filter.ParsePath(path)
-		if err == nil && p.Filter == nil && p.Sub == "" && p.Attr.Sub == "" && p.Attr.Is("members", "") &&
-			(p.Attr.URN == "" || strings.EqualFold(p.Attr.URN, resource.GroupSchema)) {
-			out = append(out, memberValues(op.Value)...)
-		}
-	}
-	return out
-}
-
-// memberValues reads an array of members, or a lone member, leniently.
-func memberValues(raw json.RawMessage) []resource.Member {
-	type member struct{ Value, Type any }
-	var ms []member
-	if json.Unmarshal(raw, &ms) != nil {
-		var m member
-		if json.Unmarshal(raw, &m) != nil {
-			return nil
-		}
-		ms = []member{m}
-	}
-	var out []resource.Member
-	for _, m := range ms {
-		v, _ := m.Value.(string)
-		t, _ := m.Type.(string)
-		if strings.TrimSpace(v) != "" {
-			out = append(out, resource.Member{Value: v, Type: t})
-		}
-	}
-	return out
 }
 
 // memberTypes returns what each member value names: through the store's

@@ -12,8 +12,9 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/assert"
-	"github.com/scimkit/scim/patch"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -215,7 +216,7 @@ func TestPatchUserNameOntoAnotherIs409(t *testing.T) {
 }
 
 func TestDisableQuirksIsPerServer(t *testing.T) {
-	strict := newHarness(t, func(c *scim.Config) { c.DisableQuirks = patch.QuirkOpCase | patch.QuirkBoolStrings })
+	strict := newHarness(t, func(c *scim.Config) { c.DisableQuirks = quirk.OpCase | quirk.BoolStrings })
 	tolerant := newHarness(t, nil)
 	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`
 	for _, h := range []*harness{strict, tolerant} {
@@ -229,4 +230,19 @@ func TestDisableQuirksIsPerServer(t *testing.T) {
 	if m := res.json(t); m["active"] != false {
 		t.Errorf("tolerant server: %s", res.body)
 	}
+}
+
+// TestPatchPathHonoursFilterLimits: a PATCH path, value filter included,
+// is parsed with Config.FilterLimits like a list filter.
+func TestPatchPathHonoursFilterLimits(t *testing.T) {
+	h := newHarness(t, func(c *scim.Config) { c.FilterLimits = filter.Limits{MaxClauses: 2} })
+	h.do("POST", "/scim/v2/Users", bjensen).expect(t, http.StatusCreated)
+	body := `{"Operations":[{"op":"replace","path":"emails[type eq \"a\" or type eq \"b\" or type eq \"work\"].value","value":"x@example.com"}]}`
+	res := h.do("PATCH", "/scim/v2/Users/id-1", body).expect(t, http.StatusBadRequest)
+	if m := res.json(t); m["scimType"] != "invalidPath" {
+		t.Errorf("PATCH: %s", res.body)
+	}
+	d := newHarness(t, nil)
+	d.do("POST", "/scim/v2/Users", bjensen).expect(t, http.StatusCreated)
+	d.do("PATCH", "/scim/v2/Users/id-1", body).expect(t, http.StatusOK)
 }

@@ -76,7 +76,7 @@ func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*resource.U
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.reg.DecodeUser(body)
+	u, err := s.reg.DecodeUserWith(body, resource.DecodeOptions{Disable: s.quirksOff(r.Context())})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -96,7 +96,7 @@ func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := s.reg.DecodeGroup(body)
+	g, err := s.reg.DecodeGroupWith(body, resource.DecodeOptions{Disable: s.quirksOff(r.Context())})
 	if err != nil {
 		return nil, nil, err
 	}

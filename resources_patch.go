@@ -1,15 +1,12 @@
 package scim
 
 import (
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -27,8 +24,10 @@ func backoff(attempt int) {
 	time.Sleep(time.Duration(rand.IntN(1+attempt*200)) * time.Microsecond)
 }
 
-func (s *Server) patchOptions() patch.Options {
-	return patch.Options{MaxOperations: s.cfg.MaxPatchOperations, Disable: s.cfg.DisableQuirks}
+// patchOptions returns the options of one PATCH request: the server's
+// limits and the request's tolerances.
+func (s *Server) patchOptions(r *http.Request) patch.Options {
+	return patch.Options{MaxOperations: s.cfg.MaxPatchOperations, Disable: s.quirksOff(r.Context()), Limits: s.cfg.FilterLimits}
 }
 
 // patch answers PATCH /Users/{id} and /Groups/{id} (RFC 7644 §3.5.2). The
@@ -46,23 +45,24 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *resource.Reso
 		s.writeError(w, r, err)
 		return
 	}
-	ops, err := patch.ParseRequest(body, s.patchOptions())
+	opts := s.patchOptions(r)
+	ops, err := patch.ParseRequest(body, opts)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if rt == s.reg.User {
-		s.patchUser(w, r, id, ops, p)
+		s.patchUser(w, r, id, ops, opts, p)
 	} else {
-		s.patchGroup(w, r, id, ops, p)
+		s.patchGroup(w, r, id, ops, opts, p)
 	}
 }
 
-func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, p *resource.Projection) {
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, opts patch.Options, p *resource.Projection) {
 	var userName string
 	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
 		func(u *resource.User) (*resource.User, error) {
-			changed, err := patch.ApplyUser(s.reg, u, ops, s.patchOptions())
+			changed, err := patch.ApplyUser(s.reg, u, ops, opts)
 			if err != nil || !changed {
 				return nil, err
 			}
@@ -84,11 +84,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, op
 // touch members to its GroupAttributesReplacer, so a 100k-member group is
 // never loaded; otherwise the group is read, patched and replaced. Members
 // the request adds are resolved before anything is written.
-func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, p *resource.Projection) {
+func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, opts patch.Options, p *resource.Projection) {
 	ctx, ifMatch := r.Context(), ifMatchVersion(r)
+	plan := patch.PlanGroup(id, ops, opts)
 	if mp, ok := s.cfg.Store.(store.GroupMemberPatcher); ok {
-		if add, remove, rename, ok := patch.Members(id, ops, s.patchOptions()); ok {
-			done, err := s.patchMembersFast(w, r, mp, id, add, remove, rename, ifMatch, p)
+		if plan.MembersOnly {
+			done, err := s.patchMembersFast(w, r, mp, id, plan.Add, plan.Remove, plan.Rename, ifMatch, p)
 			if done || err != nil {
 				if err != nil {
 					s.writeError(w, r, err)
@@ -103,10 +104,10 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 	// at 100,000 members.
 	get, write := s.getGroupWithMembers, s.cfg.Store.ReplaceGroup
 	ar, attrsOnly := s.cfg.Store.(store.GroupAttributesReplacer)
-	if attrsOnly = attrsOnly && !touchesMembers(ops); attrsOnly {
+	if attrsOnly = attrsOnly && !plan.TouchesMembers; attrsOnly {
 		get, write = s.getGroupWithoutMembers, ar.ReplaceGroupAttributes
 	}
-	sent := opMembers(ops)
+	sent := plan.Sent
 	var name string
 	res, err := update(ctx, "Group", id, ifMatch, get, groupVersion,
 		func(g *resource.Group) (*resource.Group, error) {
@@ -114,7 +115,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 			for _, m := range g.Members {
 				old[m.Value] = m.Type
 			}
-			changed, err := patch.ApplyGroup(s.reg, g, ops, s.patchOptions())
+			changed, err := plan.Apply(s.reg, g)
 			if err != nil {
 				return nil, err
 			}
@@ -141,38 +142,6 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 		return
 	}
 	s.respondGroupPatch(w, r, res, p)
-}
-
-// touchesMembers reports whether an operation of ops may read or change
-// members: its path names members (or cannot be parsed), or it has no
-// path and its value is not an object without members. When it reports
-// false, applying ops to the group read without members gives the same
-// result as applying them to the whole group.
-func touchesMembers(ops []patch.Op) bool {
-	for _, op := range ops {
-		path := strings.TrimSpace(op.Path)
-		if path == "" {
-			var obj map[string]json.RawMessage
-			if json.Unmarshal(op.Value, &obj) != nil {
-				return true
-			}
-			for k := range obj {
-				if strings.EqualFold(k, "members") || strings.EqualFold(k, resource.GroupSchema) ||
-					strings.HasSuffix(strings.ToLower(k), ":members") {
-					return true
-				}
-			}
-			continue
-		}
-		if strings.EqualFold(path, resource.GroupSchema) {
-			return true
-		}
-		p, err := filter.ParsePath(path)
-		if err != nil || p.Attr.Name == "" || strings.EqualFold(p.Attr.Name, "members") {
-			return true
-		}
-	}
-	return false
 }
 
 // patchMembersFast applies a membership-only PATCH through the store's

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/patch"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -94,10 +94,12 @@ type Config struct {
 	// a 400. Defaults to patch.DefaultMaxOperations (1000).
 	MaxPatchOperations int
 
-	// DisableQuirks turns off individual identity-provider normalisations
-	// of PATCH requests (see the Quirk constants of package patch); the
-	// zero value keeps them all on, which every IdP needs.
-	DisableQuirks patch.Quirk
+	// DisableQuirks turns off identity-provider tolerances (package quirk)
+	// for every request whose context does not choose its own set with
+	// [WithQuirks]; the zero value keeps them all on, which every IdP
+	// needs. A tolerance turned off is off everywhere it applies: request
+	// bodies, PATCH and filters.
+	DisableQuirks quirk.Set
 
 	// GroupPatchReturnsResource makes PATCH on a group answer 200 with the
 	// group (members only when the request's attributes ask for them)
@@ -186,6 +188,28 @@ func New(cfg Config) (*Server, error) {
 func retryAfterHeader(d time.Duration) string {
 	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
+
+type quirksKey struct{}
+
+// WithQuirks returns a context in which the handler applies exactly the
+// tolerances of set (package quirk) instead of the server's default
+// (quirk.All without Config.DisableQuirks). The Authenticate hook calls it
+// to choose the tolerances per request, for example per tenant or per
+// identity provider: scim.WithQuirks(ctx, quirk.All.Without(quirk.BoolStrings)).
+// The handler reads the set once per request and passes it to body
+// decoding, PATCH and filter validation.
+func WithQuirks(ctx context.Context, set quirk.Set) context.Context {
+	return context.WithValue(ctx, quirksKey{}, set)
+}
+
+// quirksOff returns the tolerances turned off for the request of ctx.
+func (s *Server) quirksOff(ctx context.Context) quirk.Set {
+	if set, ok := ctx.Value(quirksKey{}).(quirk.Set); ok {
+		return quirk.All &^ set
+	}
+	return s.cfg.DisableQuirks
+}
+
 
 // NoAuthentication is an Authenticate hook that accepts every request and
 // leaves the context unchanged (the empty tenant). Use it only in tests or

@@ -19,6 +19,11 @@
 //	}
 //	ok, err := filter.Match(e, reg.User, user)
 //
+//	m, err := filter.Compile(e, reg.User) // names checked once, for many resources
+//	for _, u := range users {
+//		if m.Match(u) { ... }
+//	}
+//
 //	p, err := filter.ParsePath(`emails[type eq "work"].value`) // *filter.Error: invalidPath
 //
 // # Grammar

@@ -3,6 +3,8 @@ package filter
 import (
 	"encoding/json"
 	"errors"
+	"github.com/scimkit/scim/internal/assert"
+	"github.com/scimkit/scim/quirk"
 	"strings"
 	"testing"
 	"time"
@@ -146,7 +148,14 @@ func TestMatchUsers(t *testing.T) {
 			t.Errorf("Parse(%q): %v", tc.filter, err)
 			continue
 		}
+		// As the handler does: Validate turns Entra's "True" into true. The
+		// cases it refuses are still evaluated, as false.
+		_ = Validate(e, rt)
 		var got []string
+		matcher, err := Compile(e, rt)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", tc.filter, err)
+		}
 		for _, u := range users {
 			m, err := Match(e, rt, u)
 			if err != nil {
@@ -155,9 +164,30 @@ func TestMatchUsers(t *testing.T) {
 			if m {
 				got = append(got, u.ID)
 			}
+			if c := matcher.Match(u); c != m {
+				t.Errorf("Compile(%q).Match(%s) = %v, Match = %v", tc.filter, u.ID, c, m)
+			}
 		}
 		if d := cmp.Diff(tc.want, got); d != "" {
 			t.Errorf("Match(%q) (-want +got):\n%s", tc.filter, d)
+		}
+	}
+}
+
+// TestCompileChecksNames: Compile refuses what Match refuses, before any
+// resource is seen.
+func TestCompileChecksNames(t *testing.T) {
+	rt := testRegistry(t).User
+	for _, f := range []string{`nosuch eq "x"`, `password eq "x"`, `emails[nosuch eq "x"]`} {
+		e, err := Parse(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, cerr := Compile(e, rt)
+		_, merr := Match(e, rt, &resource.User{})
+		var ce *Error
+		if !errors.As(cerr, &ce) || ce.ScimType != InvalidFilter || merr == nil || cerr.Error() != merr.Error() {
+			t.Errorf("%s: Compile error %v, Match error %v", f, cerr, merr)
 		}
 	}
 }
@@ -335,5 +365,39 @@ func TestSort(t *testing.T) {
 		if !errors.As(err, &fe) || fe.ScimType != "invalidValue" {
 			t.Errorf("Sort(%s) error = %v, want invalidValue", by, err)
 		}
+	}
+}
+
+// TestValidateBoolStrings: quirk.BoolStrings is applied once, by Validate,
+// which rewrites the string into the boolean literal; with the tolerance
+// off the string is invalidFilter, and Match never reads a string as a
+// boolean.
+func TestValidateBoolStrings(t *testing.T) {
+	rt := testRegistry(t).User
+	u := &resource.User{ID: "a", Active: new(bool)}
+	for _, tt := range []struct{ filter, validated string }{
+		{`active eq "False"`, `active eq false`},
+		{`active ne "TRUE"`, `active ne true`},
+		{`emails[primary eq "true"]`, `emails[primary eq true]`},
+	} {
+		e, _ := Parse(tt.filter)
+		if ok, _ := Match(e, rt, u); ok && tt.filter == `active eq "False"` {
+			t.Errorf("Match(%s) before Validate = true", tt.filter)
+		}
+		if err := Validate(e, rt); err != nil {
+			t.Fatalf("Validate(%s): %v", tt.filter, err)
+		}
+		assert.Equal(t, e.String(), tt.validated)
+		e, _ = Parse(tt.filter)
+		err := Options{Disable: quirk.BoolStrings}.Validate(e, rt)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.ScimType != InvalidFilter || !strings.Contains(fe.Msg, "compare it with true or false") {
+			t.Errorf("Validate(%s) with BoolStrings off: %v", tt.filter, err)
+		}
+	}
+	e, _ := Parse(`active eq "False"`)
+	_ = Validate(e, rt)
+	if ok, _ := Match(e, rt, u); !ok {
+		t.Error(`validated active eq "False" does not match an inactive user`)
 	}
 }

@@ -12,7 +12,11 @@
 // no-op (Okta's group rename sent with every membership change) skips the
 // write. [Members] recognises requests that only add and remove group
 // members, so that a handler can use a store's membership fast path
-// without loading a large group.
+// without loading a large group; [PlanGroup] answers that and the
+// handler's other questions (does the request touch members, which
+// members does it send) from one reading of the operations, and its
+// Apply applies that reading. ParseRequest reads every operation once:
+// the Op values it returns carry the parsed path and value.
 //
 // # Semantics
 //
@@ -43,36 +47,36 @@
 //
 // # IdP normalisations
 //
-// Each is a [Quirk] bit, on by default, that [Options].Disable turns off;
+// Each is a [quirk.Set] bit, on by default, that [Options].Disable turns off;
 // docs/idp-compatibility.md gives each one's request shape and sources, and each
 // has a named test replaying the vendor-documented body from testdata/.
 //
-//   - [QuirkOpCase]: "Add", "Replace", "Remove". Microsoft Entra ID
+//   - [quirk.OpCase]: "Add", "Replace", "Remove". Microsoft Entra ID
 //     (Microsoft Learn, "Tutorial: Develop and plan provisioning for a SCIM
 //     endpoint").
-//   - [QuirkKeyCase]: "operations", "Op", "Path", "Value".
-//   - [QuirkMissingSchemas]: a PatchOp body without schemas.
-//   - [QuirkEmptyOperations]: "Operations": [] is a no-op.
-//   - [QuirkBoolStrings]: "True"/"False" for booleans, also in
+//   - [quirk.KeyCase]: "operations", "Op", "Path", "Value".
+//   - [quirk.MissingSchemas]: a PatchOp body without schemas.
+//   - [quirk.EmptyOperations]: "Operations": [] is a no-op.
+//   - [quirk.BoolStrings]: "True"/"False" for booleans, also in
 //     sub-attributes and filter-created values. Entra (Microsoft Learn,
 //     "Known issues and resolutions with SCIM 2.0 protocol compliance").
-//   - [QuirkPathlessPaths]: path-less values with keys "name.givenName"
+//   - [quirk.PathlessPaths]: path-less values with keys "name.givenName"
 //     and "urn:...:enterprise:2.0:User:employeeNumber". Entra, same page.
-//   - [QuirkRemoveByValue]: {"op":"Remove","path":"members","value":[{"$ref":null,"value":"id"}]}
+//   - [quirk.RemoveByValue]: {"op":"Remove","path":"members","value":[{"$ref":null,"value":"id"}]}
 //     removes only the listed members. Entra (tutorial), JumpCloud.
-//   - [QuirkCreateOnNoMatch]: add or replace through an eq filter that
+//   - [quirk.CreateOnNoMatch]: add or replace through an eq filter that
 //     matches nothing creates the value; several operations with the same
 //     filter fill one value. Entra.
-//   - [QuirkManagerString]: manager as a bare id, "" to clear. Entra.
-//   - [QuirkUnwrapArray]: manager as a one-element array. Entra (tutorial).
-//   - [QuirkLoneObject]: a lone object for a multi-valued attribute. Entra.
-//   - [QuirkRoleStrings]: roles whose value is a JSON-encoded object.
+//   - [quirk.ManagerString]: manager as a bare id, "" to clear. Entra.
+//   - [quirk.UnwrapArray]: manager as a one-element array. Entra (tutorial).
+//   - [quirk.LoneObject]: a lone object for a multi-valued attribute. Entra.
+//   - [quirk.RoleStrings]: roles whose value is a JSON-encoded object.
 //     Entra's SingleAppRoleAssignment mapping (Microsoft Learn, "Customize
 //     Microsoft Entra attribute mappings").
-//   - [QuirkReadOnlyValues]: meta, groups and schemas in a path-less value
+//   - [quirk.ReadOnlyValues]: meta, groups and schemas in a path-less value
 //     are ignored. Okta (group rename with id), Okta and Entra bodies
 //     (Okta "SCIM 2.0 Protocol Reference").
-//   - [QuirkIdempotentRemove]: removing an absent value succeeds. Okta and
+//   - [quirk.IdempotentRemove]: removing an absent value succeeds. Okta and
 //     Entra membership updates.
 //
 // Handled without a switch, because RFC 7643 §2.5 already allows them:

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"encoding/json"
+	"github.com/scimkit/scim/quirk"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,7 +43,7 @@ func FuzzApply(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, opts := range []Options{{}, {Disable: ^Quirk(0)}} {
+		for _, opts := range []Options{{}, {Disable: ^quirk.Set(0)}} {
 			u, want := fuzzUser(t), fuzzUser(t)
 			changed, err := ApplyUser(reg, u, ops, opts)
 			checkApplied(t, "user", changed, err, want, u, func() error { return reg.ValidateUser(u) })

@@ -1,12 +1,12 @@
 package patch
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonparse"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -22,62 +22,133 @@ import (
 // The operations it accepts:
 //
 //   - add with path "members" and an array of members (or a lone member
-//     under QuirkLoneObject), each with a non-empty "value";
+//     under quirk.LoneObject), each with a non-empty "value";
 //   - remove with path `members[value eq "id"]` (under
-//     QuirkIdempotentRemove, since the member may be absent), or with path
-//     "members" and a value array (under QuirkRemoveByValue, docs/idp-compatibility.md#remove-by-value);
+//     quirk.IdempotentRemove, since the member may be absent), or with path
+//     "members" and a value array (under quirk.RemoveByValue, docs/idp-compatibility.md#remove-by-value);
 //   - replace with path "displayName" and a string, or without a path and
 //     a value holding only displayName and an id equal to groupID (Okta).
 //
 // Anything else, including errors that ApplyGroup would report, gives ok
 // false. An empty ops gives ok true and nothing to do. Member ids are
-// compared exactly, as a store compares them.
+// compared exactly, as a store compares them. [PlanGroup] gives the same
+// answer together with the rest of a handler's analysis.
 func Members(groupID string, ops []Op, opts Options) (add []resource.Member, remove []string, rename *string, ok bool) {
-	for i := range ops {
-		op := &ops[i]
-		kind, err := opName(op.Op, opts)
-		if err != nil {
+	return members(groupID, reads(ops, opts), opts)
+}
+
+// GroupPlan is what a handler needs to know about a group PATCH before it
+// reads the group, read once from the operations by [PlanGroup]; its
+// Apply applies the same reading.
+type GroupPlan struct {
+	// MembersOnly reports that the operations only add and remove members
+	// and set displayName (see [Members]); Add, Remove and Rename are then
+	// their net effect.
+	MembersOnly bool
+	Add         []resource.Member // members to add, when MembersOnly
+	Remove      []string          // member ids to remove, when MembersOnly
+	Rename      *string           // the displayName set, or nil, when MembersOnly
+
+	// TouchesMembers reports whether an operation may read or change
+	// members: its path names members (or does not parse), or it has no
+	// path and its value is not an object without members. When it is
+	// false, applying the operations to the group read without members
+	// gives the same result as applying them to the whole group.
+	TouchesMembers bool
+
+	// Sent lists the members that the add and replace operations send as
+	// values of members: with the path "members" (in any case, with or
+	// without the core schema URN) or without a path, under a "members"
+	// key. Value and Type are as sent; values that cannot be read are left
+	// to Apply to report.
+	Sent []resource.Member
+
+	groupID string
+	ops     []Op
+	reads   []*opRead
+	opts    Options
+}
+
+// PlanGroup reads ops, a PATCH request for the group groupID, once for
+// every question a handler asks before it reads the group.
+func PlanGroup(groupID string, ops []Op, opts Options) *GroupPlan {
+	rs := reads(ops, opts)
+	p := &GroupPlan{groupID: groupID, ops: ops, reads: rs, opts: opts}
+	p.Add, p.Remove, p.Rename, p.MembersOnly = members(groupID, rs, opts)
+	p.TouchesMembers = touchesMembers(rs)
+	p.Sent = sentMembers(rs)
+	return p
+}
+
+// Apply applies the plan's operations to g like [ApplyGroup], without
+// reading them again. g must be the group the plan was made for.
+func (p *GroupPlan) Apply(reg *resource.Registry, g *resource.Group) (changed bool, err error) {
+	if reg == nil || g == nil {
+		return false, errf(invalidValue, "no group to patch")
+	}
+	if len(p.ops) == 0 {
+		return false, nil
+	}
+	if p.MembersOnly && g.ID == p.groupID {
+		return applyMembers(reg, g, p.Add, p.Remove, p.Rename)
+	}
+	if g.ID != p.groupID {
+		// Okta's rename is recognised by the group's id.
+		if add, remove, rename, ok := members(g.ID, p.reads, p.opts); ok {
+			return applyMembers(reg, g, add, remove, rename)
+		}
+	}
+	return applyGroupTree(reg, g, p.ops, p.opts)
+}
+
+// members is Members over read operations.
+func members(groupID string, rs []*opRead, opts Options) (add []resource.Member, remove []string, rename *string, ok bool) {
+	for _, r := range rs {
+		if r.opErr != nil || r.valErr != nil {
 			return nil, nil, nil, false
 		}
-		path := strings.TrimSpace(op.Path)
-		if path == "" {
-			name, ok := renameValue(groupID, kind, op.Value)
+		kind := r.kind
+		if r.trimmed == "" {
+			if !r.hasVal {
+				return nil, nil, nil, false
+			}
+			name, ok := renameValue(groupID, kind, &r.val)
 			if !ok {
 				return nil, nil, nil, false
 			}
 			rename = &name
 			continue
 		}
-		p, perr := filter.ParsePath(path)
-		if perr != nil || p.Attr.Sub != "" || p.Sub != "" ||
+		p := r.parsed
+		if p == nil || p.Attr.Sub != "" || p.Sub != "" ||
 			(p.Attr.URN != "" && !strings.EqualFold(p.Attr.URN, resource.GroupSchema)) {
 			return nil, nil, nil, false
 		}
 		switch {
 		case strings.EqualFold(p.Attr.Name, "displayName") && p.Filter == nil && kind == OpReplace:
-			v, err := parseValue(op.Value)
-			if err != nil || v.Kind != jsonparse.String || strings.TrimSpace(v.Str) == "" {
+			if !r.hasVal || r.val.Kind != jsonparse.String || strings.TrimSpace(r.val.Str) == "" {
 				return nil, nil, nil, false
 			}
-			rename = &v.Str
+			name := r.val.Str
+			rename = &name
 		case !strings.EqualFold(p.Attr.Name, "members"):
 			return nil, nil, nil, false
 		case p.Filter != nil:
 			id, ok := valueEq(p.Filter)
-			if !ok || kind != OpRemove || !opts.on(QuirkIdempotentRemove) {
+			if !ok || kind != OpRemove || !opts.on(quirk.IdempotentRemove) {
 				return nil, nil, nil, false
 			}
 			add, remove = netRemove(add, remove, id)
 		case kind == OpAdd:
-			ms, ok := memberList(op.Value, opts)
+			ms, ok := memberList(r, opts)
 			if !ok {
 				return nil, nil, nil, false
 			}
 			for _, m := range ms {
 				add, remove = netAdd(add, remove, m)
 			}
-		case kind == OpRemove && opts.on(QuirkRemoveByValue):
-			ms, ok := memberList(op.Value, opts)
+		case kind == OpRemove && opts.on(quirk.RemoveByValue):
+			ms, ok := memberList(r, opts)
 			if !ok {
 				return nil, nil, nil, false
 			}
@@ -89,6 +160,115 @@ func Members(groupID string, ops []Op, opts Options) (add []resource.Member, rem
 		}
 	}
 	return add, remove, rename, true
+}
+
+// touchesMembers is GroupPlan.TouchesMembers.
+func touchesMembers(rs []*opRead) bool {
+	for _, r := range rs {
+		if r.trimmed == "" {
+			if !r.hasVal || r.valErr != nil || (r.val.Kind != jsonparse.Object && r.val.Kind != jsonparse.Null) {
+				return true
+			}
+			for i := range r.val.Mems {
+				k := r.val.Mems[i].Key
+				if strings.EqualFold(k, "members") || strings.EqualFold(k, resource.GroupSchema) ||
+					strings.HasSuffix(strings.ToLower(k), ":members") {
+					return true
+				}
+			}
+			continue
+		}
+		if strings.EqualFold(r.trimmed, resource.GroupSchema) {
+			return true
+		}
+		if p := r.parsed; p == nil || p.Attr.Name == "" || strings.EqualFold(p.Attr.Name, "members") {
+			return true
+		}
+	}
+	return false
+}
+
+// sentMembers is GroupPlan.Sent.
+func sentMembers(rs []*opRead) []resource.Member {
+	var out []resource.Member
+	for _, r := range rs {
+		if (r.kind != OpAdd && r.kind != OpReplace) || !r.hasVal || r.valErr != nil {
+			continue
+		}
+		if r.trimmed == "" {
+			mems := r.val.Mems
+			for i := range mems {
+				if strings.EqualFold(mems[i].Key, "members") && !laterKey(mems, i) {
+					out = append(out, memberValues(&mems[i].Val)...)
+				}
+			}
+			continue
+		}
+		p := r.parsed
+		if p != nil && p.Filter == nil && p.Sub == "" && p.Attr.Sub == "" && p.Attr.Is("members", "") &&
+			(p.Attr.URN == "" || strings.EqualFold(p.Attr.URN, resource.GroupSchema)) {
+			out = append(out, memberValues(&r.val)...)
+		}
+	}
+	return out
+}
+
+// laterKey reports whether a member after mems[i] has the same key: of
+// duplicate keys the last wins.
+func laterKey(mems []jsonparse.Member, i int) bool {
+	for j := i + 1; j < len(mems); j++ {
+		if mems[j].Key == mems[i].Key {
+			return true
+		}
+	}
+	return false
+}
+
+// memberValues reads an array of members, or a lone member, leniently:
+// value and type when they are strings (keys in any case, the last one
+// wins), null elements skipped, nothing at all when an element is not an
+// object.
+func memberValues(v *jsonparse.Value) []resource.Member {
+	var list []jsonparse.Value
+	switch v.Kind {
+	case jsonparse.Object:
+		list = []jsonparse.Value{*v}
+	case jsonparse.Array:
+		list = v.Elems
+	default:
+		return nil
+	}
+	var out []resource.Member
+	for i := range list {
+		el := &list[i]
+		if el.Kind == jsonparse.Null {
+			continue
+		}
+		if el.Kind != jsonparse.Object {
+			return nil
+		}
+		var m resource.Member
+		for j := range el.Mems {
+			x := &el.Mems[j]
+			var dst *string
+			switch {
+			case strings.EqualFold(x.Key, "value"):
+				dst = &m.Value
+			case strings.EqualFold(x.Key, "type"):
+				dst = &m.Type
+			default:
+				continue
+			}
+			*dst = ""
+			if x.Val.Kind == jsonparse.String {
+				*dst = x.Val.Str
+			}
+		}
+		if strings.TrimSpace(m.Value) != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func netAdd(add []resource.Member, remove []string, m resource.Member) ([]resource.Member, []string) {
@@ -122,12 +302,8 @@ func valueEq(e filter.Expr) (string, bool) {
 }
 
 // renameValue accepts Okta's {"op":"replace","value":{"id":"<groupID>","displayName":"..."}}.
-func renameValue(groupID, kind string, raw json.RawMessage) (string, bool) {
-	if kind != OpReplace {
-		return "", false
-	}
-	v, err := parseValue(raw)
-	if err != nil || v.Kind != jsonparse.Object {
+func renameValue(groupID, kind string, v *jsonparse.Value) (string, bool) {
+	if kind != OpReplace || v.Kind != jsonparse.Object {
 		return "", false
 	}
 	var name string
@@ -153,14 +329,14 @@ func renameValue(groupID, kind string, raw json.RawMessage) (string, bool) {
 }
 
 // memberList decodes the members of an add or a remove-by-value.
-func memberList(raw json.RawMessage, opts Options) ([]resource.Member, bool) {
-	v, err := decodeAny(raw)
-	if err != nil {
+func memberList(r *opRead, opts Options) ([]resource.Member, bool) {
+	if !r.hasVal {
 		return nil, false
 	}
+	v := toAny(&r.val)
 	arr, isArr := v.([]any)
 	if !isArr {
-		if _, isObj := v.(map[string]any); !isObj || !opts.on(QuirkLoneObject) {
+		if _, isObj := v.(map[string]any); !isObj || !opts.on(quirk.LoneObject) {
 			return nil, false
 		}
 		arr = []any{v}

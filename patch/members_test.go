@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -24,7 +25,7 @@ func TestMembers(t *testing.T) {
 			[]resource.Member{{Value: "u1"}, {Value: "u2", Type: "User"}}, nil, nil, true},
 		{"Entra remove by value", []string{`{"op":"Remove","path":"members","value":[{"$ref":null,"value":"u1"}]}`}, Options{},
 			nil, []string{"u1"}, nil, true},
-		{"remove by value, quirk off", []string{`{"op":"Remove","path":"members","value":[{"value":"u1"}]}`}, Options{Disable: QuirkRemoveByValue},
+		{"remove by value, quirk off", []string{`{"op":"Remove","path":"members","value":[{"value":"u1"}]}`}, Options{Disable: quirk.RemoveByValue},
 			nil, nil, nil, false},
 		{"Okta remove, add and rename", []string{
 			`{"op":"replace","value":{"id":"g1","displayName":"Eng"}}`,
@@ -44,7 +45,7 @@ func TestMembers(t *testing.T) {
 		{"filter on display", []string{`{"op":"remove","path":"members[display eq \"x\"]"}`}, Options{}, nil, nil, nil, false},
 		{"member without value", []string{`{"op":"add","path":"members","value":[{"display":"x"}]}`}, Options{}, nil, nil, nil, false},
 		{"other attribute", []string{`{"op":"add","path":"externalId","value":"x"}`}, Options{}, nil, nil, nil, false},
-		{"remove absent, quirk off", []string{`{"op":"remove","path":"members[value eq \"u1\"]"}`}, Options{Disable: QuirkIdempotentRemove}, nil, nil, nil, false},
+		{"remove absent, quirk off", []string{`{"op":"remove","path":"members[value eq \"u1\"]"}`}, Options{Disable: quirk.IdempotentRemove}, nil, nil, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,11 +4,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scimkit/scim/quirk"
 )
 
 // quirkCase runs fixtures with the default options and, with quirk q
 // turned off, expects the scimType off (or, when off is "", no error).
-func quirkCase(t *testing.T, q Quirk, off string, names ...string) {
+func quirkCase(t *testing.T, q quirk.Set, off string, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		runFixture(t, name, Options{})
@@ -26,58 +27,58 @@ func quirkCase(t *testing.T, q Quirk, off string, names ...string) {
 func membersOf(v any) any { return v.(map[string]any)["members"] }
 
 func TestQuirkOpCase(t *testing.T) {
-	quirkCase(t, QuirkOpCase, "invalidSyntax", "entra_capitalised_ops", "entra_add_member")
-	runFixture(t, "onelogin_lowercase_add", Options{Disable: QuirkOpCase})
+	quirkCase(t, quirk.OpCase, "invalidSyntax", "entra_capitalised_ops", "entra_add_member")
+	runFixture(t, "onelogin_lowercase_add", Options{Disable: quirk.OpCase})
 }
 
 func TestQuirkKeyCase(t *testing.T) {
-	quirkCase(t, QuirkKeyCase, "invalidSyntax", "generic_lowercase_operations")
+	quirkCase(t, quirk.KeyCase, "invalidSyntax", "generic_lowercase_operations")
 }
 
 func TestQuirkMissingSchemas(t *testing.T) {
-	quirkCase(t, QuirkMissingSchemas, "invalidSyntax", "generic_no_schemas")
+	quirkCase(t, quirk.MissingSchemas, "invalidSyntax", "generic_no_schemas")
 }
 
 func TestQuirkEmptyOperations(t *testing.T) {
-	quirkCase(t, QuirkEmptyOperations, "invalidSyntax", "generic_empty_operations")
+	quirkCase(t, quirk.EmptyOperations, "invalidSyntax", "generic_empty_operations")
 }
 
 func TestQuirkBoolStrings(t *testing.T) {
-	quirkCase(t, QuirkBoolStrings, "invalidValue", "entra_bool_strings", "entra_bool_strings_subattribute")
+	quirkCase(t, quirk.BoolStrings, "invalidValue", "entra_bool_strings", "entra_bool_strings_subattribute")
 }
 
 func TestQuirkPathlessPaths(t *testing.T) {
-	quirkCase(t, QuirkPathlessPaths, "invalidPath", "entra_pathless_dotted", "entra_pathless_extension_object")
+	quirkCase(t, quirk.PathlessPaths, "invalidPath", "entra_pathless_dotted", "entra_pathless_extension_object")
 }
 
 func TestQuirkRemoveByValue(t *testing.T) {
-	quirkCase(t, QuirkRemoveByValue, "", "entra_remove_member_by_value")
+	quirkCase(t, quirk.RemoveByValue, "", "entra_remove_member_by_value")
 	// Off, RFC 7644 §3.5.2.2 applies: path "members" removes them all.
-	r := applyFixture(t, loadFixture(t, "entra_remove_member_by_value"), Options{Disable: QuirkRemoveByValue})
+	r := applyFixture(t, loadFixture(t, "entra_remove_member_by_value"), Options{Disable: quirk.RemoveByValue})
 	if r.err != nil || membersOf(r.json) != nil {
 		t.Errorf("quirk off: err %v, members %v; want every member removed", r.err, membersOf(r.json))
 	}
 }
 
 func TestQuirkCreateOnNoMatch(t *testing.T) {
-	quirkCase(t, QuirkCreateOnNoMatch, "noTarget", "entra_filter_creates_element")
+	quirkCase(t, quirk.CreateOnNoMatch, "noTarget", "entra_filter_creates_element")
 }
 
 func TestQuirkManagerString(t *testing.T) {
-	quirkCase(t, QuirkManagerString, "invalidValue", "entra_manager_string", "entra_manager_clear")
+	quirkCase(t, quirk.ManagerString, "invalidValue", "entra_manager_string", "entra_manager_clear")
 }
 
 func TestQuirkUnwrapArray(t *testing.T) {
-	quirkCase(t, QuirkUnwrapArray, "invalidValue", "entra_manager_array")
+	quirkCase(t, quirk.UnwrapArray, "invalidValue", "entra_manager_array")
 }
 
 func TestQuirkLoneObject(t *testing.T) {
-	quirkCase(t, QuirkLoneObject, "invalidValue", "entra_lone_object")
+	quirkCase(t, quirk.LoneObject, "invalidValue", "entra_lone_object")
 }
 
 func TestQuirkRoleStrings(t *testing.T) {
-	quirkCase(t, QuirkRoleStrings, "", "entra_roles_json_string")
-	r := applyFixture(t, loadFixture(t, "entra_roles_json_string"), Options{Disable: QuirkRoleStrings})
+	quirkCase(t, quirk.RoleStrings, "", "entra_roles_json_string")
+	r := applyFixture(t, loadFixture(t, "entra_roles_json_string"), Options{Disable: quirk.RoleStrings})
 	want := []any{map[string]any{"value": `{"id":"06b07648-ecfe-589f-9d2f-6325724a46ee","value":"25","displayName":"Role1234"}`}}
 	if diff := cmp.Diff(want, r.json.(map[string]any)["roles"]); r.err != nil || diff != "" {
 		t.Errorf("quirk off: err %v, roles (-want +got):\n%s", r.err, diff)
@@ -85,11 +86,11 @@ func TestQuirkRoleStrings(t *testing.T) {
 }
 
 func TestQuirkReadOnlyValues(t *testing.T) {
-	quirkCase(t, QuirkReadOnlyValues, "mutability", "okta_readonly_in_value")
+	quirkCase(t, quirk.ReadOnlyValues, "mutability", "okta_readonly_in_value")
 }
 
 func TestQuirkIdempotentRemove(t *testing.T) {
-	quirkCase(t, QuirkIdempotentRemove, "noTarget", "okta_remove_absent_member")
+	quirkCase(t, quirk.IdempotentRemove, "noTarget", "okta_remove_absent_member")
 }
 
 // The cases below need no switch: RFC 7643 §2.5 and RFC 7644 §3.5.2 already

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -231,7 +232,7 @@ func TestParseRequestErrors(t *testing.T) {
 	}
 	// Unknown URNs next to PatchOp are accepted (docs/idp-compatibility.md#patchop-schemas).
 	ops, err := ParseRequest([]byte(`{"schemas":["urn:x","urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"title","value":"a"}]}`), Options{})
-	if diff := cmp.Diff([]Op{{Op: "add", Path: "title", Value: json.RawMessage(`"a"`)}}, ops); err != nil || diff != "" {
+	if diff := cmp.Diff([]Op{{Op: "add", Path: "title", Value: json.RawMessage(`"a"`)}}, ops, cmpopts.IgnoreUnexported(Op{})); err != nil || diff != "" {
 		t.Errorf("ParseRequest: %v (-want +got):\n%s", err, diff)
 	}
 }

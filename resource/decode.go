@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/internal/jsonenc"
+	"github.com/scimkit/scim/quirk"
 )
 
 // Decoding rules shared by DecodeUser and DecodeGroup (RFC 7643 §2, RFC
@@ -21,7 +22,8 @@ import (
 //   - null means unassigned (RFC 7643 §2.5); so do "" and empty arrays.
 //     Entra's documented POST /Users carries "addresses":null,
 //     "title":null and "manager":null (docs/idp-compatibility.md#null-and-empty).
-//   - Booleans also arrive as the strings "True"/"False", in any case:
+//   - Booleans also arrive as the strings "True"/"False", in any case
+//     (quirk.BoolStrings, which DecodeOptions.Disable turns off):
 //     Entra without the aadOptscim062020 flag, documented in Microsoft's
 //     "Known issues and resolutions with SCIM 2.0 protocol compliance"
 //     (docs/idp-compatibility.md#entra-bool-strings), also inside sub-attributes such as
@@ -50,6 +52,35 @@ import (
 // schemas is tolerated). The limits MaxDepth, MaxStringLength and MaxValues
 // apply. The password is kept in User.Password.
 func (r *Registry) DecodeUser(data []byte) (*User, error) { return r.decodeUser(data, false) }
+
+// DecodeOptions tune DecodeUserWith and DecodeGroupWith. The zero value
+// is what DecodeUser and DecodeGroup use: every tolerance on.
+type DecodeOptions struct {
+	// Disable turns off the listed tolerances (package quirk) where they
+	// apply to request bodies: quirk.BoolStrings ("True"/"False" for
+	// booleans). The others are PATCH tolerances, or always on in bodies
+	// (see their documentation).
+	Disable quirk.Set
+}
+
+// DecodeUserWith decodes a User request body like DecodeUser, with the
+// tolerances of opts.
+func (r *Registry) DecodeUserWith(data []byte, opts DecodeOptions) (*User, error) {
+	return r.decodeUserWith(data, dec{q: quirk.All &^ opts.Disable})
+}
+
+// DecodeGroupWith decodes a Group request body like DecodeGroup, with the
+// tolerances of opts.
+func (r *Registry) DecodeGroupWith(data []byte, opts DecodeOptions) (*Group, error) {
+	return r.decodeGroupWith(data, dec{q: quirk.All &^ opts.Disable})
+}
+
+// dec is how a body is decoded: whether read-only attributes are kept,
+// and the tolerances that are on.
+type dec struct {
+	keepRO bool
+	q      quirk.Set
+}
 
 // DecodeGroup decodes a Group request body like DecodeUser; id and meta are
 // ignored.
@@ -114,8 +145,8 @@ func decStr(v *jvalue, path string) (string, error) {
 }
 
 // decBool accepts JSON booleans and, for Entra, the strings "true" and
-// "false" in any case (docs/idp-compatibility.md#entra-bool-strings).
-func decBool(v *jvalue, path string) (*bool, error) {
+// "false" in any case under quirk.BoolStrings (docs/idp-compatibility.md#entra-bool-strings).
+func decBool(v *jvalue, path string, q quirk.Set) (*bool, error) {
 	t, f := true, false
 	switch v.Kind {
 	case jNull:
@@ -125,11 +156,8 @@ func decBool(v *jvalue, path string) (*bool, error) {
 	case jFalse:
 		return &f, nil
 	case jString:
-		if equalFold(v.Str, "true") {
-			return &t, nil
-		}
-		if equalFold(v.Str, "false") {
-			return &f, nil
+		if b, ok := q.Bool(v.Str); ok {
+			return &b, nil
 		}
 	}
 	return nil, wrongType(path, "a boolean", v)
@@ -181,12 +209,12 @@ func subStr(obj *jvalue, name, path string) (string, error) {
 
 // subBool decodes the boolean sub-attribute name of obj: nil when
 // unassigned, false kept (RFC 7643 §2.5).
-func subBool(obj *jvalue, name, path string) (*bool, error) {
+func subBool(obj *jvalue, name, path string, q quirk.Set) (*bool, error) {
 	v := obj.Get(name)
 	if v == nil {
 		return nil, nil
 	}
-	return decBool(v, path+"."+name)
+	return decBool(v, path+"."+name, q)
 }
 
 // strs decodes several string sub-attributes of obj into the pointers.
@@ -251,12 +279,12 @@ func decObjects[T comparable](v *jvalue, path string, max int, elem func(obj *jv
 
 // decMultiValues decodes emails, phoneNumbers, ims, photos, entitlements,
 // roles or x509Certificates.
-func decMultiValues(v *jvalue, path string, binary bool) ([]MultiValue, error) {
+func decMultiValues(v *jvalue, path string, binary bool, q quirk.Set) ([]MultiValue, error) {
 	return decObjects(v, path, MaxValues, func(obj *jvalue, p string) (m MultiValue, err error) {
 		if err = strs(obj, p, []string{"value", "display", "type"}, &m.Value, &m.Display, &m.Type); err != nil {
 			return m, err
 		}
-		if m.Primary, err = subBool(obj, "primary", p); err != nil {
+		if m.Primary, err = subBool(obj, "primary", p, q); err != nil {
 			return m, err
 		}
 		if binary && m.Value != "" && !isBase64(m.Value) {
@@ -274,13 +302,13 @@ func isBase64(s string) bool {
 	return err == nil
 }
 
-func decAddresses(v *jvalue, path string) ([]Address, error) {
+func decAddresses(v *jvalue, path string, q quirk.Set) ([]Address, error) {
 	return decObjects(v, path, MaxValues, func(obj *jvalue, p string) (a Address, err error) {
 		if err = strs(obj, p, []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"},
 			&a.Formatted, &a.StreetAddress, &a.Locality, &a.Region, &a.PostalCode, &a.Country, &a.Type); err != nil {
 			return a, err
 		}
-		a.Primary, err = subBool(obj, "primary", p)
+		a.Primary, err = subBool(obj, "primary", p, q)
 		return a, err
 	})
 }
@@ -430,10 +458,10 @@ func (x *extParts) add(s *Schema, m ...jmember) {
 }
 
 // build normalises each collected extension into its canonical JSON.
-func (x *extParts) build(keepRO bool) (map[string]json.RawMessage, error) {
+func (x *extParts) build(d dec) (map[string]json.RawMessage, error) {
 	var out map[string]json.RawMessage
 	for i, s := range x.schemas {
-		raw, err := normalizeObject(s.Attributes, x.mems[i], s.ID, keepRO)
+		raw, err := normObject(s.Attributes, x.mems[i], s.ID, d)
 		if err != nil {
 			return nil, err
 		}
@@ -484,6 +512,11 @@ func setExtra(extra *map[string]json.RawMessage, key string, v *jvalue) {
 }
 
 func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
+	return r.decodeUserWith(data, dec{keepRO: keepRO, q: quirk.All})
+}
+
+func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
+	keepRO := d.keepRO
 	body, err := parseObject(data)
 	if err != nil {
 		return nil, err
@@ -501,7 +534,7 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 			continue
 		}
 		if c := canonicalName(r.User.Schema, key); c != "" {
-			if err := u.set(c, v, keepRO); err != nil {
+			if err := u.set(c, v, d); err != nil {
 				return nil, err
 			}
 			continue
@@ -541,7 +574,7 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 	if ent != (EnterpriseUser{}) {
 		u.Enterprise = &ent
 	}
-	if u.Extensions, err = exts.build(keepRO); err != nil {
+	if u.Extensions, err = exts.build(d); err != nil {
 		return nil, err
 	}
 	u.Extensions = mergeRaws(u.Extensions, listed)
@@ -549,7 +582,8 @@ func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
 }
 
 // set decodes the core or common attribute c (canonical name) of a user.
-func (u *User) set(c string, v *jvalue, keepRO bool) error {
+func (u *User) set(c string, v *jvalue, d dec) error {
+	keepRO := d.keepRO
 	var err error
 	switch c {
 	case "id":
@@ -587,30 +621,35 @@ func (u *User) set(c string, v *jvalue, keepRO bool) error {
 	case "timezone":
 		u.Timezone, err = decStr(v, c)
 	case "active":
-		u.Active, err = decBool(v, c)
+		u.Active, err = decBool(v, c, d.q)
 	case "password":
 		u.Password, err = decStr(v, c)
 	case "emails":
-		u.Emails, err = decMultiValues(v, c, false)
+		u.Emails, err = decMultiValues(v, c, false, d.q)
 	case "phoneNumbers":
-		u.PhoneNumbers, err = decMultiValues(v, c, false)
+		u.PhoneNumbers, err = decMultiValues(v, c, false, d.q)
 	case "ims":
-		u.IMs, err = decMultiValues(v, c, false)
+		u.IMs, err = decMultiValues(v, c, false, d.q)
 	case "photos":
-		u.Photos, err = decMultiValues(v, c, false)
+		u.Photos, err = decMultiValues(v, c, false, d.q)
 	case "addresses":
-		u.Addresses, err = decAddresses(v, c)
+		u.Addresses, err = decAddresses(v, c, d.q)
 	case "entitlements":
-		u.Entitlements, err = decMultiValues(v, c, false)
+		u.Entitlements, err = decMultiValues(v, c, false, d.q)
 	case "roles":
-		u.Roles, err = decMultiValues(v, c, false)
+		u.Roles, err = decMultiValues(v, c, false, d.q)
 	case "x509Certificates":
-		u.X509Certificates, err = decMultiValues(v, c, true)
+		u.X509Certificates, err = decMultiValues(v, c, true, d.q)
 	}
 	return err
 }
 
 func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
+	return r.decodeGroupWith(data, dec{keepRO: keepRO, q: quirk.All})
+}
+
+func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
+	keepRO := d.keepRO
 	body, err := parseObject(data)
 	if err != nil {
 		return nil, err
@@ -654,7 +693,7 @@ func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
 			return nil, err
 		}
 	}
-	if g.Extensions, err = exts.build(keepRO); err != nil {
+	if g.Extensions, err = exts.build(d); err != nil {
 		return nil, err
 	}
 	g.Extensions = mergeRaws(g.Extensions, listed)
@@ -668,6 +707,12 @@ func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
 // read-only attributes dropped unless keepRO. It returns nil when nothing
 // is assigned.
 func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO bool) (json.RawMessage, error) {
+	return normObject(attrs, mems, path, dec{keepRO: keepRO, q: quirk.All})
+}
+
+// normObject is normalizeObject with the tolerances of d.
+func normObject(attrs []*Attribute, mems []jmember, path string, d dec) (json.RawMessage, error) {
+	keepRO := d.keepRO
 	vals := make([][]byte, len(attrs))
 	set := make([]bool, len(attrs))
 	var unknown []jmember
@@ -697,7 +742,7 @@ func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO boo
 		if a.Mutability == ReadOnly && !keepRO {
 			continue
 		}
-		b, err := normalizeValue(a, &m.Val, path+":"+a.Name, keepRO)
+		b, err := normalizeValue(a, &m.Val, path+":"+a.Name, d)
 		if err != nil {
 			return nil, err
 		}
@@ -735,16 +780,16 @@ func appendSep(b []byte) []byte {
 
 // normalizeValue returns the canonical JSON of v for attribute a, or nil
 // when v is unassigned.
-func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, error) {
+func normalizeValue(a *Attribute, v *jvalue, path string, d dec) ([]byte, error) {
 	if !a.MultiValued {
 		if a.Type == TypeComplex {
 			obj, err := decComplex(v, path)
 			if obj == nil || err != nil {
 				return nil, err
 			}
-			return normalizeObject(a.SubAttributes, obj.Mems, path, keepRO)
+			return normObject(a.SubAttributes, obj.Mems, path, d)
 		}
-		return normalizeSimple(a, v, path)
+		return normalizeSimple(a, v, path, d.q)
 	}
 	elems, err := decMulti(v, path, MaxValues)
 	if err != nil {
@@ -758,9 +803,9 @@ func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, 
 			if elems[i].Kind != jObject && elems[i].Kind != jNull {
 				return nil, wrongType(p, "an object", &elems[i])
 			}
-			b, err = normalizeObject(a.SubAttributes, elems[i].Mems, p, keepRO)
+			b, err = normObject(a.SubAttributes, elems[i].Mems, p, d)
 		} else {
-			b, err = normalizeSimple(a, &elems[i], p)
+			b, err = normalizeSimple(a, &elems[i], p, d.q)
 		}
 		if err != nil {
 			return nil, err
@@ -782,13 +827,13 @@ func normalizeValue(a *Attribute, v *jvalue, path string, keepRO bool) ([]byte, 
 }
 
 // normalizeSimple checks a singular non-complex value against a's type.
-func normalizeSimple(a *Attribute, v *jvalue, path string) ([]byte, error) {
+func normalizeSimple(a *Attribute, v *jvalue, path string, q quirk.Set) ([]byte, error) {
 	if v.Kind == jNull {
 		return nil, nil
 	}
 	switch a.Type {
 	case TypeBoolean:
-		b, err := decBool(v, path)
+		b, err := decBool(v, path, q)
 		if b == nil || err != nil {
 			return nil, err
 		}

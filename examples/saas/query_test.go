@@ -82,6 +82,9 @@ func TestQueryUsersInSQL(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", tc.filter, err)
 				}
+				// As the handler does before it queries: Validate turns
+				// Entra's "True" into true (store.Query.Filter is validated).
+				_ = filter.Validate(e, resource.DefaultRegistry().User)
 				got, err := s.QueryUsers(ctx, store.Query{Filter: e, Page: page})
 				if tc.unsupported {
 					if !errors.Is(err, store.ErrUnsupported) {

@@ -42,6 +42,7 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 	// Stored users carry no Groups; derive them for the filter or the sort
 	// only when they name groups, so that other queries copy nothing.
 	needGroups := mentions(q.Filter, "groups") || q.SortBy.Is("groups", q.SortBy.Sub)
+	var matcher *filter.Matcher // compiled for the first candidate it checks
 	var matched []*resource.User
 	for _, r := range cands {
 		u := r.u
@@ -51,11 +52,13 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 			u = &view
 		}
 		if q.Filter != nil && !(exact && isASCII(u.UserName)) {
-			ok, err := filter.Match(q.Filter, rt, u)
-			if err != nil {
-				return store.UserList{}, err
+			if matcher == nil {
+				var err error
+				if matcher, err = filter.Compile(q.Filter, rt); err != nil {
+					return store.UserList{}, err
+				}
 			}
-			if !ok {
+			if !matcher.Match(u) {
 				continue
 			}
 		}

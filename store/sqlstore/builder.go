@@ -242,7 +242,8 @@ func (b *builder) present(x operand) string {
 func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (string, error) {
 	switch x.kind {
 	case kBoolCol, kBoolText:
-		want, ok := boolOf(c.Value)
+		// filter.Validate has turned Entra's "True" into true.
+		want, ok := c.Value.Bool, c.Value.Kind == filter.Bool
 		if !ok || c.Op != filter.Eq {
 			return sqlFalse, nil
 		}
@@ -372,20 +373,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// boolOf mirrors filter.Match: true/false, or the strings "true"/"false"
-// in any case (Entra sends "True", docs/idp-compatibility.md#entra-bool-strings).
-func boolOf(v filter.Value) (bool, bool) {
-	switch {
-	case v.Kind == filter.Bool:
-		return v.Bool, true
-	case v.Kind == filter.String && strings.EqualFold(v.Str, "true"):
-		return true, true
-	case v.Kind == filter.String && strings.EqualFold(v.Str, "false"):
-		return false, true
-	}
-	return false, false
 }
 
 // valuePath translates attr[filter] on a multi-valued complex attribute.

@@ -93,9 +93,10 @@ type colKey struct{ attr, sub *resource.Attribute }
 //     bytes, as Go orders strings.
 //   - pr is IS NOT NULL (and not the empty string, for strings); eq null
 //     is its negation; ne is the negation of eq, so it holds for NULL.
-//   - Booleans take eq and ne with true/false, or "True"/"False" as Entra
-//     sends them; numbers compare numerically; dateTimes as instants
-//     (see Mapping for the column types).
+//   - Booleans take eq and ne with true/false (filter.Validate has turned
+//     Entra's "True"/"False" into them, or refused them); numbers compare
+//     numerically; dateTimes as instants (see Mapping for the column
+//     types).
 //   - A comparison whose value does not fit the attribute's type is
 //     false, as in filter.Match.
 //

@@ -110,7 +110,7 @@ func TestTranslateSQL(t *testing.T) {
 			sqlite: `(a.given_name IS NOT NULL AND a.given_name <> '' AND replace(replace(lower(a.given_name), 'K', 'k'), 'ſ', 's') > ?)`, sqliteArgs: []any{"b"},
 		},
 		{
-			filter: `active ne "True" and externalId pr`,
+			filter: `active ne true and externalId pr`,
 			pg:     `((NOT (a.active IS NOT NULL AND a.active = $2)) AND (a.external_id IS NOT NULL AND a.external_id <> ''))`, pgArgs: []any{true},
 			sqlite: `((NOT (a.active IS NOT NULL AND a.active = ?)) AND (a.external_id IS NOT NULL AND a.external_id <> ''))`, sqliteArgs: []any{true},
 		},

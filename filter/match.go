@@ -11,253 +11,6 @@ import (
 	"github.com/scimkit/scim/resource"
 )
 
-// noPos is the Pos of validation errors, which concern the AST and have no
-// position in the input.
-const noPos = -1
-
-func schemaErr(format string, arg ...any) *Error {
-	return newErrorNoPos(InvalidFilter, format, arg...)
-}
-
-// target is a resolved attribute path.
-type target struct {
-	schema *resource.Schema
-	attr   *resource.Attribute // the top-level attribute
-	sub    *resource.Attribute // the sub-attribute compared, or nil
-}
-
-// resolve resolves a top-level attribute path against rt (RFC 7644 §3.10).
-// Unknown attributes and attributes returned "never" (password, RFC 7643
-// §4.1.1) are errors: RFC 7644 §3.4.2.2 lets a filter refer only to
-// attributes that can be returned.
-func resolve(rt *resource.ResourceType, p AttrPath) (target, *Error) {
-	if p.Sub == "" && lowerEq(p.Name, "schemas") && (p.URN == "" || (rt != nil && rt.Schema != nil && strings.EqualFold(p.URN, rt.Schema.ID))) {
-		// RFC 7644 §3.4.2.2's example `schemas eq "urn:...:enterprise:2.0:User"`.
-		return target{schema: rt.Schema, attr: schemasAttr}, nil
-	}
-	s, a, sub := resource.Resolve(rt, p.URN, p.Name, p.Sub)
-	if s == nil || a == nil {
-		return target{}, schemaErr("unknown attribute %q", p.String())
-	}
-	if a.Returned == resource.ReturnedNever || (sub != nil && sub.Returned == resource.ReturnedNever) {
-		return target{}, schemaErr("attribute %q cannot be filtered on", p.String())
-	}
-	return target{schema: s, attr: a, sub: sub}, nil
-}
-
-// schemasAttr describes the "schemas" attribute every resource has
-// (RFC 7643 §3), which the registry does not list.
-var schemasAttr = &resource.Attribute{Name: "schemas", Type: resource.TypeReference, MultiValued: true, CaseExact: true,
-	Mutability: resource.ReadOnly, Returned: resource.ReturnedAlways}
-
-// getValue returns attribute t of r; "schemas" is derived from the
-// resource's extensions.
-func getValue(r resource.Resource, t target) any {
-	if t.attr != schemasAttr {
-		return r.Get(t.schema.ID, t.attr.Name)
-	}
-	out := []any{t.schema.ID}
-	switch r := r.(type) {
-	case *resource.User:
-		if r == nil {
-			return nil
-		}
-		if r.Enterprise != nil {
-			out = append(out, resource.EnterpriseUserSchema)
-		}
-		for urn := range r.Extensions {
-			out = append(out, urn)
-		}
-	case *resource.Group:
-		if r == nil {
-			return nil
-		}
-		for urn := range r.Extensions {
-			out = append(out, urn)
-		}
-	}
-	return out
-}
-
-// compared returns the attribute whose values a comparison uses: the
-// sub-attribute, or for a complex attribute without one its "value"
-// sub-attribute. Entra sends "manager eq <id>" meaning manager.value
-// (docs/idp-compatibility.md#entra-manager-eq), and RFC 7644 §3.4.2.2's own example
-// "emails co \"example.com\"" compares the emails' values; members and
-// groups work the same way. It returns nil for a complex attribute without
-// a value sub-attribute (name, addresses).
-func (t target) compared() *resource.Attribute {
-	if t.sub != nil {
-		return t.sub
-	}
-	if t.attr.Type == resource.TypeComplex {
-		return t.attr.Sub("value")
-	}
-	return t.attr
-}
-
-// Validate checks e against rt's schemas: attributes exist, operators fit
-// their types, no filtering on returned:never attributes (RFC 7644
-// §3.4.2.2). Errors are *Error with ScimType invalidFilter and Pos -1.
-//
-// Operator rules: pr works on every attribute; booleans take eq and ne
-// only, with true/false (or the strings "true"/"false", which Entra's role
-// mappings send, docs/idp-compatibility.md#entra-bool-strings); numbers and dateTimes take eq, ne,
-// gt, ge, lt and le with a number or an RFC 3339 string; strings take
-// every operator with a string (a bare number is taken as its text);
-// a comparison on a complex attribute needs a sub-attribute unless the
-// attribute has a value sub-attribute (see Match); null is allowed with eq
-// and ne only.
-func Validate(e Expr, rt *resource.ResourceType) error {
-	if err := validate(e, rt, nil, false); err != nil {
-		return err
-	}
-	return nil
-}
-
-// validate checks e; with namesOnly it checks only that attributes exist
-// and can be filtered on, which is what Match refuses.
-func validate(e Expr, rt *resource.ResourceType, parent *resource.Attribute, namesOnly bool) *Error {
-	switch e := e.(type) {
-	case *Compare:
-		var a *resource.Attribute
-		if parent != nil {
-			sa, err := subAttr(parent, e.Path)
-			if err != nil {
-				return err
-			}
-			a = sa
-			if namesOnly {
-				return nil
-			}
-			if a.Type == resource.TypeComplex && e.Op != Pr {
-				return schemaErr("%q is complex and cannot be compared", e.Path.String())
-			}
-		} else {
-			t, err := resolve(rt, e.Path)
-			if err != nil {
-				return err
-			}
-			if e.Op == Pr || namesOnly {
-				return nil
-			}
-			if a = t.compared(); a == nil {
-				return schemaErr("%q is complex: compare one of its sub-attributes", e.Path.String())
-			}
-		}
-		return checkOp(e, a)
-	case *Logical:
-		if e.Op != And && e.Op != Or {
-			return schemaErr("invalid logical operator %d", e.Op)
-		}
-		if err := validate(e.Left, rt, parent, namesOnly); err != nil {
-			return err
-		}
-		return validate(e.Right, rt, parent, namesOnly)
-	case *Not:
-		return validate(e.X, rt, parent, namesOnly)
-	case *ValuePath:
-		if parent != nil {
-			return schemaErr("a value filter cannot contain another value filter")
-		}
-		if e.Path.Sub != "" {
-			return schemaErr("value filter on sub-attribute %q", e.Path.String())
-		}
-		t, err := resolve(rt, e.Path)
-		if err != nil {
-			return err
-		}
-		if t.attr.Type != resource.TypeComplex {
-			return schemaErr("value filter on %q, which is not complex", e.Path.String())
-		}
-		return validate(e.Filter, rt, t.attr, namesOnly)
-	case nil:
-		return schemaErr("empty filter")
-	}
-	return schemaErr("unknown expression type %T", e)
-}
-
-// subAttr resolves a path inside a value filter, relative to parent.
-func subAttr(parent *resource.Attribute, p AttrPath) (*resource.Attribute, *Error) {
-	if p.URN != "" || p.Sub != "" {
-		return nil, schemaErr("%q inside a value filter must name a sub-attribute of %q", p.String(), parent.Name)
-	}
-	sa := parent.Sub(p.Name)
-	if sa == nil {
-		return nil, schemaErr("%q has no sub-attribute %q", parent.Name, p.Name)
-	}
-	if sa.Returned == resource.ReturnedNever {
-		return nil, schemaErr("attribute %q cannot be filtered on", parent.Name+"."+p.Name)
-	}
-	return sa, nil
-}
-
-func checkOp(c *Compare, a *resource.Attribute) *Error {
-	if c.Op < Eq || c.Op > Pr {
-		return schemaErr("invalid comparison operator %d", c.Op)
-	}
-	if c.Op == Pr {
-		return nil
-	}
-	name := c.Path.String()
-	if c.Value.Kind == Null {
-		if c.Op != Eq && c.Op != Ne {
-			return schemaErr("%s with null on %q: only eq and ne compare with null", c.Op, name)
-		}
-		return nil
-	}
-	switch a.Type {
-	case resource.TypeBoolean:
-		if c.Op != Eq && c.Op != Ne {
-			return schemaErr("%s on boolean %q: booleans take eq, ne and pr", c.Op, name)
-		}
-		if _, ok := boolOf(c.Value); !ok {
-			return schemaErr("%q is boolean: compare it with true or false", name)
-		}
-	case resource.TypeInteger, resource.TypeDecimal:
-		if c.Op == Co || c.Op == Sw || c.Op == Ew {
-			return schemaErr("%s on number %q", c.Op, name)
-		}
-		if c.Value.Kind != Number {
-			return schemaErr("%q is a number: compare it with a number", name)
-		}
-	case resource.TypeDateTime:
-		if c.Op == Co || c.Op == Sw || c.Op == Ew {
-			return schemaErr("%s on dateTime %q", c.Op, name)
-		}
-		if _, ok := timeOf(c.Value.Str); c.Value.Kind != String || !ok {
-			return schemaErr("%q is a dateTime: compare it with an RFC 3339 string", name)
-		}
-	case resource.TypeComplex:
-		return schemaErr("%q is complex: compare one of its sub-attributes", name)
-	default: // string, reference, binary
-		if c.Value.Kind == Bool {
-			return schemaErr("%q is a string: compare it with a string", name)
-		}
-	}
-	return nil
-}
-
-// boolOf returns the boolean a value stands for: true/false, or the
-// strings "true"/"false" in any case (Entra's "primary eq \"True\"",
-// docs/idp-compatibility.md#entra-bool-strings).
-func boolOf(v Value) (bool, bool) {
-	switch {
-	case v.Kind == Bool:
-		return v.Bool, true
-	case v.Kind == String && lowerEq(v.Str, "true"):
-		return true, true
-	case v.Kind == String && lowerEq(v.Str, "false"):
-		return false, true
-	}
-	return false, false
-}
-
-func timeOf(s string) (time.Time, bool) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	return t, err == nil
-}
-
 // Match reports whether r, a resource of type rt, matches e (RFC 7644
 // §3.4.2.2). It does not need Validate first; it returns an *Error
 // (invalidFilter) only for an attribute that rt does not define or that is
@@ -276,6 +29,9 @@ func timeOf(s string) (time.Time, bool) {
 // numerically; a comparison on a complex attribute without a sub-attribute
 // compares its value sub-attribute (manager eq, members eq, emails co);
 // an unassigned "primary" sub-attribute counts as false.
+//
+// Match checks e's attribute names every time it is called; to evaluate
+// one filter against many resources, Compile it once.
 func Match(e Expr, rt *resource.ResourceType, r resource.Resource) (bool, error) {
 	// Names are checked up front so that the error does not depend on the
 	// data or on short-circuiting.
@@ -284,6 +40,32 @@ func Match(e Expr, rt *resource.ResourceType, r resource.Resource) (bool, error)
 	}
 	return match(e, rt, r), nil
 }
+
+// Matcher is a filter whose attribute names have been checked against a
+// resource type once, by [Compile], to evaluate it against many resources
+// of that type without checking it again for each. The handler's list
+// fallback and the memory store compile a query's filter once and match
+// every candidate with it. A Matcher is safe for concurrent use; it keeps
+// e, which must not change while the Matcher is used.
+type Matcher struct {
+	e  Expr
+	rt *resource.ResourceType
+}
+
+// Compile checks e's attribute names against rt, as [Match] does (an
+// *Error, invalidFilter, for an attribute rt does not define or that is
+// returned "never"), and returns the Matcher that evaluates it. Operators
+// and values are [Validate]'s work, which a handler does once per request.
+func Compile(e Expr, rt *resource.ResourceType) (*Matcher, error) {
+	if err := validate(e, rt, nil, true); err != nil {
+		return nil, err
+	}
+	return &Matcher{e: e, rt: rt}, nil
+}
+
+// Match reports whether r matches the compiled filter, with the semantics
+// of the package-level [Match].
+func (m *Matcher) Match(r resource.Resource) bool { return match(m.e, m.rt, r) }
 
 // match evaluates e, whose attribute names have been checked.
 func match(e Expr, rt *resource.ResourceType, r resource.Resource) bool {
@@ -447,9 +229,9 @@ func compareOne(x any, a *resource.Attribute, c *Compare) bool {
 	}
 	switch a.Type {
 	case resource.TypeBoolean:
-		want, ok := boolOf(c.Value)
-		got, ok2 := x.(bool)
-		return ok && ok2 && c.Op == Eq && got == want
+		// Validate has turned Entra's "True" into true.
+		got, ok := x.(bool)
+		return ok && c.Value.Kind == Bool && c.Op == Eq && got == c.Value.Bool
 	case resource.TypeInteger, resource.TypeDecimal:
 		if c.Value.Kind != Number {
 			return false
