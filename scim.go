@@ -210,7 +210,6 @@ func (s *Server) quirksOff(ctx context.Context) quirk.Set {
 	return s.cfg.DisableQuirks
 }
 
-
 // NoAuthentication is an Authenticate hook that accepts every request and
 // leaves the context unchanged (the empty tenant). Use it only in tests or
 // behind the app's own authentication middleware.
