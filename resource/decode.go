@@ -3,6 +3,7 @@ package resource
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"strconv"
 	"strings"
 	"time"
@@ -124,7 +125,7 @@ func checkSchemas(body *jvalue, core string) error {
 		if elems[i].Kind != jString {
 			return wrongType("schemas", "an array of strings", &elems[i])
 		}
-		if equalFold(elems[i].Str, core) {
+		if jsonparse.EqualFold(elems[i].Str, core) {
 			found = true
 		}
 	}
@@ -329,9 +330,9 @@ func decMembers(v *jvalue, path string) ([]Member, error) {
 		}
 		switch {
 		case m.Type == "":
-		case equalFold(m.Type, "User"):
+		case jsonparse.EqualFold(m.Type, "User"):
 			m.Type = "User"
-		case equalFold(m.Type, "Group"):
+		case jsonparse.EqualFold(m.Type, "Group"):
 			m.Type = "Group"
 		default:
 			return m, invalid(p+".type", `must be "User" or "Group", not `+strconv.Quote(m.Type))
@@ -428,10 +429,10 @@ func decMeta(v *jvalue, path string) (Meta, error) {
 func extensionKey(rt *ResourceType, key string) (s *Schema, attr string) {
 	for _, e := range rt.Extensions {
 		id := e.Schema.ID
-		if equalFold(key, id) {
+		if jsonparse.EqualFold(key, id) {
 			return e.Schema, ""
 		}
-		if len(key) > len(id)+1 && key[len(id)] == ':' && equalFold(key[:len(id)], id) {
+		if len(key) > len(id)+1 && key[len(id)] == ':' && jsonparse.EqualFold(key[:len(id)], id) {
 			if a := e.Schema.Attr(key[len(id)+1:]); a != nil {
 				return e.Schema, a.Name
 			}
@@ -530,7 +531,7 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 	var listed map[string]json.RawMessage
 	for i := range body.Mems {
 		key, v := body.Mems[i].Key, &body.Mems[i].Val
-		if equalFold(key, "schemas") {
+		if jsonparse.EqualFold(key, "schemas") {
 			continue
 		}
 		if c := canonicalName(r.User.Schema, key); c != "" {
@@ -662,7 +663,7 @@ func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
 	var listed map[string]json.RawMessage
 	for i := range body.Mems {
 		key, v := body.Mems[i].Key, &body.Mems[i].Val
-		if equalFold(key, "schemas") {
+		if jsonparse.EqualFold(key, "schemas") {
 			continue
 		}
 		switch canonicalName(r.Group.Schema, key) {
@@ -720,7 +721,7 @@ func normObject(attrs []*Attribute, mems []jmember, path string, d dec) (json.Ra
 		m := &mems[i]
 		idx := -1
 		for j, a := range attrs {
-			if equalFold(a.Name, m.Key) {
+			if jsonparse.EqualFold(a.Name, m.Key) {
 				idx = j
 				break
 			}

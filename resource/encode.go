@@ -2,6 +2,7 @@ package resource
 
 import (
 	"encoding/json"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"sort"
 	"strconv"
 	"time"
@@ -399,7 +400,7 @@ func (r *Registry) extensionsOut(rt *ResourceType, exts map[string]json.RawMessa
 		raw, ok := exts[s.ID]
 		if !ok {
 			for k, v := range exts {
-				if equalFold(k, s.ID) {
+				if jsonparse.EqualFold(k, s.ID) {
 					raw, ok = v, true
 					break
 				}
@@ -438,7 +439,7 @@ func filterMembers(urn, parent string, attrs []*Attribute, mems []jmember, p *Pr
 		}
 		var a *Attribute
 		for _, x := range attrs {
-			if equalFold(x.Name, m.Key) {
+			if jsonparse.EqualFold(x.Name, m.Key) {
 				a = x
 				break
 			}
@@ -537,7 +538,7 @@ func (r *Registry) appendExtra(dst []byte, rt *ResourceType, extra map[string]js
 	}
 	keys := make([]string, 0, len(extra))
 	for k, v := range extra {
-		if len(v) == 0 || equalFold(k, "schemas") || canonicalName(rt.Schema, k) != "" {
+		if len(v) == 0 || jsonparse.EqualFold(k, "schemas") || canonicalName(rt.Schema, k) != "" {
 			continue
 		}
 		if s, _ := extensionKey(rt, k); s != nil {

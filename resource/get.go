@@ -1,6 +1,10 @@
 package resource
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/scimkit/scim/internal/jsonparse"
+)
 
 // Get implements Resource. schemaURN is UserSchema (or ""),
 // EnterpriseUserSchema or a custom extension's URN; name is the attribute's
@@ -14,7 +18,7 @@ func (u *User) Get(schemaURN, name string) any {
 		return nil
 	}
 	switch {
-	case schemaURN == "" || schemaURN == UserSchema || equalFold(schemaURN, UserSchema):
+	case schemaURN == "" || schemaURN == UserSchema || jsonparse.EqualFold(schemaURN, UserSchema):
 		if v, ok := u.core(name); ok {
 			return v
 		}
@@ -23,7 +27,7 @@ func (u *User) Get(schemaURN, name string) any {
 			return v
 		}
 		return rawGet(u.Extra, name)
-	case schemaURN == EnterpriseUserSchema || equalFold(schemaURN, EnterpriseUserSchema):
+	case schemaURN == EnterpriseUserSchema || jsonparse.EqualFold(schemaURN, EnterpriseUserSchema):
 		if v, ok := u.Enterprise.get(name); ok {
 			return v
 		}
@@ -43,7 +47,7 @@ func canonicalName(s *Schema, name string) string {
 		return a.Name
 	}
 	for _, a := range common {
-		if equalFold(a.Name, name) {
+		if jsonparse.EqualFold(a.Name, name) {
 			return a.Name
 		}
 	}
@@ -131,7 +135,7 @@ func (g *Group) Get(schemaURN, name string) any {
 	if g == nil {
 		return nil
 	}
-	if schemaURN == "" || schemaURN == GroupSchema || equalFold(schemaURN, GroupSchema) {
+	if schemaURN == "" || schemaURN == GroupSchema || jsonparse.EqualFold(schemaURN, GroupSchema) {
 		if v, ok := g.core(name); ok {
 			return v
 		}
@@ -297,7 +301,7 @@ func rawGet(raws map[string]json.RawMessage, name string) any {
 		return rawAny(raw)
 	}
 	for k, raw := range raws {
-		if equalFold(k, name) {
+		if jsonparse.EqualFold(k, name) {
 			return rawAny(raw)
 		}
 	}
@@ -317,7 +321,7 @@ func extGet(exts map[string]json.RawMessage, urn, name string) any {
 	raw, ok := exts[urn]
 	if !ok {
 		for k, r := range exts {
-			if equalFold(k, urn) {
+			if jsonparse.EqualFold(k, urn) {
 				raw, ok = r, true
 				break
 			}

@@ -3,6 +3,7 @@ package resource
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"sort"
 )
 
@@ -87,7 +88,7 @@ func validRaws(what string, m map[string]json.RawMessage) error {
 func unregistered(rt *ResourceType, exts map[string]json.RawMessage) []extOut {
 	var out []extOut
 	for k, v := range exts {
-		if len(v) == 0 || equalFold(k, EnterpriseUserSchema) || extension(rt, k) != nil {
+		if len(v) == 0 || jsonparse.EqualFold(k, EnterpriseUserSchema) || extension(rt, k) != nil {
 			continue
 		}
 		out = append(out, extOut{k, v})
@@ -101,11 +102,11 @@ func unregistered(rt *ResourceType, exts map[string]json.RawMessage) []extOut {
 // extension the registry does not register.
 func listedExtension(body *jvalue, core, key string) bool {
 	v := body.Get("schemas")
-	if v == nil || v.Kind != jArray || equalFold(key, core) || equalFold(key, EnterpriseUserSchema) {
+	if v == nil || v.Kind != jArray || jsonparse.EqualFold(key, core) || jsonparse.EqualFold(key, EnterpriseUserSchema) {
 		return false
 	}
 	for i := range v.Elems {
-		if v.Elems[i].Kind == jString && equalFold(v.Elems[i].Str, key) {
+		if v.Elems[i].Kind == jString && jsonparse.EqualFold(v.Elems[i].Str, key) {
 			return true
 		}
 	}

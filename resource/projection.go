@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"github.com/scimkit/scim/internal/jsonparse"
 	"strings"
 )
 
@@ -97,7 +98,7 @@ func splitURN(rt *ResourceType, item string) (*Schema, string) {
 	var best *Schema
 	try := func(s *Schema) {
 		id := s.ID
-		if len(item) < len(id) || !equalFold(item[:len(id)], id) {
+		if len(item) < len(id) || !jsonparse.EqualFold(item[:len(id)], id) {
 			return
 		}
 		if len(item) > len(id) && item[len(id)] != ':' {

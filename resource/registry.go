@@ -3,6 +3,7 @@ package resource
 import (
 	"errors"
 	"fmt"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"strings"
 )
 
@@ -36,7 +37,7 @@ func NewRegistry(userExtensions, groupExtensions []*Schema) (*Registry, error) {
 				return err
 			}
 			for _, id := range seen {
-				if equalFold(id, s.ID) {
+				if jsonparse.EqualFold(id, s.ID) {
 					return fmt.Errorf("resource: extension schema %q clashes with schema %q", s.ID, id)
 				}
 			}
@@ -85,7 +86,7 @@ func checkAttrs(where string, attrs []*Attribute) error {
 			return fmt.Errorf("resource: %s: attribute %q has unknown type %q", where, a.Name, a.Type)
 		}
 		for _, b := range attrs[:i] {
-			if equalFold(a.Name, b.Name) {
+			if jsonparse.EqualFold(a.Name, b.Name) {
 				return fmt.Errorf("resource: %s: attribute %q defined twice", where, a.Name)
 			}
 		}
@@ -125,12 +126,12 @@ func Resolve(rt *ResourceType, urn, name, sub string) (*Schema, *Attribute, *Att
 	if rt == nil || rt.Schema == nil {
 		return nil, nil, nil
 	}
-	if urn == "" || equalFold(urn, rt.Schema.ID) {
+	if urn == "" || jsonparse.EqualFold(urn, rt.Schema.ID) {
 		if a := rt.Schema.Attr(name); a != nil {
 			return withSub(rt.Schema, a, sub)
 		}
 		for _, a := range common {
-			if equalFold(a.Name, name) {
+			if jsonparse.EqualFold(a.Name, name) {
 				return withSub(rt.Schema, a, sub)
 			}
 		}
@@ -139,7 +140,7 @@ func Resolve(rt *ResourceType, urn, name, sub string) (*Schema, *Attribute, *Att
 		}
 	}
 	for _, e := range rt.Extensions {
-		if urn != "" && !equalFold(urn, e.Schema.ID) {
+		if urn != "" && !jsonparse.EqualFold(urn, e.Schema.ID) {
 			continue
 		}
 		if a := e.Schema.Attr(name); a != nil {
@@ -164,7 +165,7 @@ func withSub(s *Schema, a *Attribute, sub string) (*Schema, *Attribute, *Attribu
 // case-insensitively, or nil.
 func extension(rt *ResourceType, urn string) *Schema {
 	for _, e := range rt.Extensions {
-		if equalFold(e.Schema.ID, urn) {
+		if jsonparse.EqualFold(e.Schema.ID, urn) {
 			return e.Schema
 		}
 	}

@@ -1,5 +1,7 @@
 package resource
 
+import "github.com/scimkit/scim/internal/jsonparse"
+
 // AttrType is a SCIM attribute data type (RFC 7643 §2.3).
 type AttrType string
 
@@ -60,7 +62,7 @@ type Attribute struct {
 // nil.
 func (a *Attribute) Sub(name string) *Attribute {
 	for _, s := range a.SubAttributes {
-		if equalFold(s.Name, name) {
+		if jsonparse.EqualFold(s.Name, name) {
 			return s
 		}
 	}
@@ -78,7 +80,7 @@ type Schema struct {
 // Attr returns the attribute named name, compared case-insensitively, or nil.
 func (s *Schema) Attr(name string) *Attribute {
 	for _, a := range s.Attributes {
-		if equalFold(a.Name, name) {
+		if jsonparse.EqualFold(a.Name, name) {
 			return a
 		}
 	}
@@ -100,28 +102,4 @@ type ResourceType struct {
 	Description string
 	Schema      *Schema
 	Extensions  []SchemaExtension
-}
-
-// equalFold reports whether a and b are equal under ASCII case folding,
-// which is all SCIM attribute names and URNs need.
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

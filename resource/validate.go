@@ -2,6 +2,7 @@ package resource
 
 import (
 	"encoding/json"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"reflect"
 	"strconv"
 	"strings"
@@ -97,7 +98,7 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 		}
 		found := false
 		for urn := range exts {
-			found = found || equalFold(urn, e.Schema.ID)
+			found = found || jsonparse.EqualFold(urn, e.Schema.ID)
 		}
 		if !found {
 			return &Error{ScimType: "invalidValue", Detail: "extension " + strconv.Quote(e.Schema.ID) + " is required for " + rt.Name}
