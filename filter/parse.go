@@ -1,6 +1,10 @@
 package filter
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/jsonparse"
+)
 
 // Default limits, used where a Limits field is zero.
 const (
@@ -465,96 +469,17 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
-// parseString parses a JSON string (RFC 8259 §7) with p.pos on the
-// opening quote and returns it decoded. Without escapes the result is a
-// substring of the input.
+// parseString reads the JSON string at p.pos with the library's one
+// string reader (internal/jsonparse.ReadString: the text rules of resource
+// and PATCH bodies), so a string without escapes is a substring of the
+// input.
 func (p *parser) parseString() (string, *Error) {
-	open := p.pos
-	i := open + 1
-	for i < len(p.s) {
-		c := p.s[i]
-		if c == '"' {
-			p.pos = i + 1
-			return p.s[open+1 : i], nil
-		}
-		if c == '\\' {
-			break
-		}
-		if c < 0x20 {
-			return "", p.errf(i, "control character 0x%02x in a string; it must be escaped", c)
-		}
-		i++
+	v, end, err := jsonparse.ReadString(p.s, p.pos)
+	if err != nil {
+		return "", p.errf(err.At, "%s", err.Msg)
 	}
-	if i >= len(p.s) {
-		return "", p.errf(open, "unterminated string")
-	}
-	buf := make([]byte, 0, len(p.s)-open)
-	buf = append(buf, p.s[open+1:i]...)
-	for i < len(p.s) {
-		c := p.s[i]
-		switch {
-		case c == '"':
-			p.pos = i + 1
-			return string(buf), nil
-		case c < 0x20:
-			return "", p.errf(i, "control character 0x%02x in a string; it must be escaped", c)
-		case c != '\\':
-			buf = append(buf, c)
-			i++
-			continue
-		}
-		if i+1 >= len(p.s) {
-			break
-		}
-		esc := p.s[i+1]
-		switch esc {
-		case '"', '\\', '/':
-			buf = append(buf, esc)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := hex4(p.s, i+2)
-			if !ok {
-				return "", p.errf(i, "invalid \\u escape")
-			}
-			if r == 0 {
-				// Refused in every string the library reads: PostgreSQL
-				// cannot store or compare text holding it.
-				return "", p.errf(i, "U+0000 (\\u0000) is not accepted in a string")
-			}
-			at := i
-			i += 6
-			if 0xD800 <= r && r < 0xDC00 {
-				// A high surrogate must be followed by an escaped low
-				// surrogate.
-				if i+1 < len(p.s) && p.s[i] == '\\' && p.s[i+1] == 'u' {
-					if r2, ok := hex4(p.s, i+2); ok && 0xDC00 <= r2 && r2 < 0xE000 {
-						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
-						i += 6
-					}
-				}
-			}
-			if 0xD800 <= r && r < 0xE000 {
-				// Refused, as in resource and PATCH bodies: it encodes no
-				// character.
-				return "", p.errf(at, "lone surrogate %s in a string", p.s[at:at+6])
-			}
-			buf = utf8.AppendRune(buf, r)
-			continue
-		default:
-			return "", p.errf(i, "invalid escape %q in a string", p.s[i:i+2])
-		}
-		i += 2
-	}
-	return "", p.errf(open, "unterminated string")
+	p.pos = end
+	return v, nil
 }
 
 // invalidUTF8At returns the offset of the first byte of s that is not
@@ -568,26 +493,6 @@ func invalidUTF8At(s string) int {
 		}
 	}
 	return len(s)
-}
-
-func hex4(s string, i int) (rune, bool) {
-	if i+4 > len(s) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range []byte(s[i : i+4]) {
-		var d byte
-		switch {
-		case isDigit(c):
-			d = c - '0'
-		case 'a' <= c|0x20 && c|0x20 <= 'f':
-			d = c | 0x20 - 'a' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(d)
-	}
-	return r, true
 }
 
 // parseAttrPath parses "[URN ":"] ATTRNAME ["." ATTRNAME]". The URN ends

@@ -1,8 +1,9 @@
 // Package jsonparse is the library's one JSON reader: a strict RFC 8259
 // parser into a small tree that keeps object members in input order (with
 // duplicates) and the text of every value. Resource bodies (package
-// resource) and PATCH bodies and values (package patch) are read by it, so
-// the text rules are the same wherever a string comes from:
+// resource) and PATCH bodies and values (package patch) are read by it, and
+// filter string literals (package filter) by its string reader,
+// ReadString, so the text rules are the same wherever a string comes from:
 //
 //   - strings must be valid UTF-8, and \u escapes must not leave a lone
 //     surrogate: both are invalidSyntax;
@@ -16,8 +17,6 @@ package jsonparse
 
 import (
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // MaxStringLength is the longest string (decoded, in bytes) accepted,
@@ -319,138 +318,16 @@ func (p *parser) number() *Error {
 }
 
 // str scans a JSON string starting at its opening quote and returns it
-// decoded, applying the text rules of the package doc.
+// decoded, applying the text rules of the package doc (ReadString).
 func (p *parser) str() (string, *Error) {
-	p.pos++ // opening quote
-	start := p.pos
-	// Fast path: no escapes, ASCII or valid UTF-8.
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		if c == '"' {
-			s := p.data[start:p.pos]
-			if len(s) > MaxStringLength {
-				return "", tooLong(len(s))
-			}
-			p.pos++
-			return string(s), nil
+	v, end, err := ReadString(p.data, p.pos)
+	if err != nil {
+		if err.ScimType != "invalidSyntax" {
+			return "", &Error{ScimType: err.ScimType, Detail: err.Msg}
 		}
-		if c == '\\' {
-			break
-		}
-		if c < 0x20 {
-			return "", p.syntax("control character in string")
-		}
-		if c < utf8.RuneSelf {
-			p.pos++
-			continue
-		}
-		r, n := utf8.DecodeRune(p.data[p.pos:])
-		if r == utf8.RuneError && n == 1 {
-			return "", p.syntax("invalid UTF-8 in string")
-		}
-		p.pos += n
+		p.pos = err.At
+		return "", p.syntax(err.Msg)
 	}
-	if p.pos >= len(p.data) {
-		return "", p.syntax("unterminated string")
-	}
-	buf := make([]byte, 0, p.pos-start+16)
-	buf = append(buf, p.data[start:p.pos]...)
-	for {
-		if len(buf) > MaxStringLength {
-			return "", tooLong(len(buf))
-		}
-		if p.pos >= len(p.data) {
-			return "", p.syntax("unterminated string")
-		}
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			return string(buf), nil
-		case c == '\\':
-			if p.pos+1 >= len(p.data) {
-				return "", p.syntax("unterminated string")
-			}
-			e := p.data[p.pos+1]
-			p.pos += 2
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok {
-					return "", p.syntax("invalid \\u escape")
-				}
-				if r == 0 {
-					return "", &Error{ScimType: "invalidValue", Detail: "a string holds U+0000 (\\u0000), which is not accepted"}
-				}
-				if utf16.IsSurrogate(r) {
-					if r >= 0xDC00 || p.pos+1 >= len(p.data) || p.data[p.pos] != '\\' || p.data[p.pos+1] != 'u' {
-						return "", p.syntax("lone surrogate in \\u escape")
-					}
-					p.pos += 2
-					r2, ok := p.hex4()
-					if !ok {
-						return "", p.syntax("invalid \\u escape")
-					}
-					r = utf16.DecodeRune(r, r2)
-					if r == utf8.RuneError {
-						return "", p.syntax("lone surrogate in \\u escape")
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				return "", p.syntax("invalid escape")
-			}
-		case c < 0x20:
-			return "", p.syntax("control character in string")
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			p.pos++
-		default:
-			r, n := utf8.DecodeRune(p.data[p.pos:])
-			if r == utf8.RuneError && n == 1 {
-				return "", p.syntax("invalid UTF-8 in string")
-			}
-			buf = append(buf, p.data[p.pos:p.pos+n]...)
-			p.pos += n
-		}
-	}
-}
-
-func (p *parser) hex4() (rune, bool) {
-	if len(p.data)-p.pos < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range p.data[p.pos : p.pos+4] {
-		r <<= 4
-		switch {
-		case '0' <= c && c <= '9':
-			r |= rune(c - '0')
-		case 'a' <= c && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		case 'A' <= c && c <= 'F':
-			r |= rune(c - 'A' + 10)
-		default:
-			return 0, false
-		}
-	}
-	p.pos += 4
-	return r, true
-}
-
-func tooLong(n int) *Error {
-	return &Error{ScimType: "invalidValue", Detail: "a string of " + strconv.Itoa(n) +
-		" bytes exceeds the limit of " + strconv.Itoa(MaxStringLength) + " bytes"}
+	p.pos = end
+	return v, nil
 }
