@@ -179,14 +179,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Log
 	writeJSON(w, e.Status, b)
 }
 
-// writeJSON writes a response with Content-Type application/scim+json
-// (RFC 7644 §3.1). The headers are assigned directly, their names being
-// canonical already; each response gets its own value slices, since a
-// middleware may modify them.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h["Content-Type"] = []string{"application/scim+json; charset=utf-8"}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	w.Write(body)
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, s.log, s.retryAfter)
+}
+
+// notFound names the missing resource in a 404's detail.
+func notFound(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Detail: kind + " " + strconv.Quote(id) + " not found", Err: err}
+	}
+	return err
 }

@@ -2,7 +2,6 @@ package scim
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -19,93 +18,6 @@ const (
 	ListResponseSchema  = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 	SearchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 )
-
-// listParams are the parameters of a query, from the URL (RFC 7644
-// §3.4.2) or from a SearchRequest body (§3.4.3).
-type listParams struct {
-	filter             string
-	sortBy, sortOrder  string
-	startIndex, count  int
-	countSet           bool
-	attributes, exclAt string
-}
-
-// parseIndex parses an integer query parameter.
-func parseIndex(name, v string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		return 0, NewError(http.StatusBadRequest, ScimTypeInvalidValue, name+" must be an integer, not "+strconv.Quote(v))
-	}
-	return n, nil
-}
-
-func listParamsFromQuery(r *http.Request) (listParams, error) {
-	q, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		return listParams{}, err
-	}
-	p := listParams{
-		filter:     q.filter,
-		sortBy:     q.sortBy,
-		sortOrder:  q.sortOrder,
-		startIndex: 1,
-		attributes: q.attributes,
-		exclAt:     q.excludedAttributes,
-	}
-	if q.startIndex != "" {
-		if p.startIndex, err = parseIndex("startIndex", q.startIndex); err != nil {
-			return p, err
-		}
-	}
-	if q.count != "" {
-		if p.count, err = parseIndex("count", q.count); err != nil {
-			return p, err
-		}
-		p.countSet = true
-	}
-	return p, nil
-}
-
-// searchRequest is the body of POST /.search (RFC 7644 §3.4.3).
-type searchRequest struct {
-	Schemas            []string `json:"schemas"`
-	Attributes         []string `json:"attributes"`
-	ExcludedAttributes []string `json:"excludedAttributes"`
-	Filter             string   `json:"filter"`
-	SortBy             string   `json:"sortBy"`
-	SortOrder          string   `json:"sortOrder"`
-	StartIndex         *int     `json:"startIndex"`
-	Count              *int     `json:"count"`
-}
-
-func (s *Server) searchParams(w http.ResponseWriter, r *http.Request) (listParams, error) {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return listParams{}, err
-	}
-	var sr searchRequest
-	if err := json.Unmarshal(body, &sr); err != nil {
-		return listParams{}, &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidSyntax, Detail: "the SearchRequest is not valid JSON of the RFC 7644 §3.4.3 shape", Err: err}
-	}
-	ok := len(sr.Schemas) == 0
-	for _, u := range sr.Schemas {
-		ok = ok || strings.EqualFold(u, SearchRequestSchema)
-	}
-	if !ok {
-		return listParams{}, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "schemas must contain "+SearchRequestSchema)
-	}
-	p := listParams{
-		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder, startIndex: 1,
-		attributes: strings.Join(sr.Attributes, ","), exclAt: strings.Join(sr.ExcludedAttributes, ","),
-	}
-	if sr.StartIndex != nil {
-		p.startIndex = *sr.StartIndex
-	}
-	if sr.Count != nil {
-		p.count, p.countSet = *sr.Count, true
-	}
-	return p, nil
-}
 
 // search answers POST {endpoint}/.search; rt is nil at the root, where both
 // users and groups are searched.
@@ -241,16 +153,6 @@ func (s *Server) appendGroups(b []byte, base string, gs []*resource.Group, p *re
 		b = s.reg.AppendGroup(b, g, p)
 	}
 	return b
-}
-
-func appendListHead(b []byte, total, items, start int) []byte {
-	b = append(b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"itemsPerPage":`...)
-	b = strconv.AppendInt(b, int64(items), 10)
-	b = append(b, `,"startIndex":`...)
-	b = strconv.AppendInt(b, int64(start), 10)
-	return append(b, `,"Resources":[`...)
 }
 
 // listAll answers POST /.search at the root (RFC 7644 §3.4.3): users, then

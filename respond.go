@@ -1,0 +1,90 @@
+package scim
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/scimkit/scim/resource"
+)
+
+// writeJSON writes a response with Content-Type application/scim+json
+// (RFC 7644 §3.1). The headers are assigned directly, their names being
+// canonical already; each response gets its own value slices, since a
+// middleware may modify them.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/scim+json; charset=utf-8"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, status int, body []byte, version string) {
+	if version != "" {
+		w.Header().Set("ETag", etag(version))
+	}
+	writeJSON(w, status, body)
+}
+
+func appendListHead(b []byte, total, items, start int) []byte {
+	b = append(b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(items), 10)
+	b = append(b, `,"startIndex":`...)
+	b = strconv.AppendInt(b, int64(start), 10)
+	return append(b, `,"Resources":[`...)
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// linkUser fills the request-dependent parts of u: meta.resourceType,
+// meta.location and the $ref of each group.
+func (s *Server) linkUser(base string, u *resource.User) {
+	u.Meta.ResourceType = "User"
+	u.Meta.Location = base + "/Users/" + u.ID
+	for i := range u.Groups {
+		if u.Groups[i].Ref == "" && u.Groups[i].Value != "" {
+			u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
+		}
+	}
+}
+
+// linkGroup fills meta.resourceType, meta.location and member $refs.
+func (s *Server) linkGroup(base string, g *resource.Group) {
+	g.Meta.ResourceType = "Group"
+	g.Meta.Location = base + "/Groups/" + g.ID
+	for i := range g.Members {
+		m := &g.Members[i]
+		if m.Ref == "" && m.Value != "" {
+			if m.Type == "Group" {
+				m.Ref = base + "/Groups/" + m.Value
+			} else {
+				m.Ref = base + "/Users/" + m.Value
+			}
+		}
+	}
+}
+
+func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, status int, u *resource.User, p *resource.Projection) {
+	s.linkUser(s.baseURL(r), u)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", u.Meta.Location)
+	}
+	bp := bufPool.Get().(*[]byte)
+	*bp = s.reg.AppendUser((*bp)[:0], u, p)
+	s.writeResource(w, r, status, *bp, u.Meta.Version)
+	bufPool.Put(bp)
+}
+
+func (s *Server) respondGroup(w http.ResponseWriter, r *http.Request, status int, g *resource.Group, p *resource.Projection) {
+	s.linkGroup(s.baseURL(r), g)
+	if status == http.StatusCreated {
+		w.Header().Set("Location", g.Meta.Location)
+	}
+	bp := bufPool.Get().(*[]byte)
+	*bp = s.reg.AppendGroup((*bp)[:0], g, p)
+	s.writeResource(w, r, status, *bp, g.Meta.Version)
+	bufPool.Put(bp)
+}
