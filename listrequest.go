@@ -6,16 +6,43 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/scimkit/scim/store"
 )
 
-// listParams are the parameters of a query, from the URL (RFC 7644
-// §3.4.2) or from a SearchRequest body (§3.4.3).
-type listParams struct {
-	filter             string
-	sortBy, sortOrder  string
-	startIndex, count  int
-	countSet           bool
-	attributes, exclAt string
+// SearchRequestSchema is the URN of a SearchRequest (RFC 7644 §3.4.3).
+const SearchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
+// listRequest is what a list request asks for (RFC 7644 §3.4.2): read
+// from the URL's query by parseQuery, or from a SearchRequest body
+// (§3.4.3) by readSearch. Every field is the text sent, "" when absent;
+// page reads startIndex and count, buildQuery the others.
+type listRequest struct {
+	filter, sortBy, sortOrder      string
+	startIndex, count              string
+	attributes, excludedAttributes string
+}
+
+// page is the page a list request asks for, by the paging rules of RFC
+// 7644 §3.4.2.4: startIndex below 1 means 1, a negative count means 0,
+// and count is capped at Config.MaxResults, which is also its default.
+func (s *Server) page(p listRequest) (store.Page, error) {
+	pg := store.Page{StartIndex: 1, Count: s.cfg.MaxResults}
+	if p.startIndex != "" {
+		n, err := parseIndex("startIndex", p.startIndex)
+		if err != nil {
+			return pg, err
+		}
+		pg.StartIndex = max(n, 1)
+	}
+	if p.count != "" {
+		n, err := parseIndex("count", p.count)
+		if err != nil {
+			return pg, err
+		}
+		pg.Count = min(max(n, 0), s.cfg.MaxResults)
+	}
+	return pg, nil
 }
 
 // parseIndex parses an integer query parameter.
@@ -25,33 +52,6 @@ func parseIndex(name, v string) (int, error) {
 		return 0, NewError(http.StatusBadRequest, ScimTypeInvalidValue, name+" must be an integer, not "+strconv.Quote(v))
 	}
 	return n, nil
-}
-
-func listParamsFromQuery(r *http.Request) (listParams, error) {
-	q, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		return listParams{}, err
-	}
-	p := listParams{
-		filter:     q.filter,
-		sortBy:     q.sortBy,
-		sortOrder:  q.sortOrder,
-		startIndex: 1,
-		attributes: q.attributes,
-		exclAt:     q.excludedAttributes,
-	}
-	if q.startIndex != "" {
-		if p.startIndex, err = parseIndex("startIndex", q.startIndex); err != nil {
-			return p, err
-		}
-	}
-	if q.count != "" {
-		if p.count, err = parseIndex("count", q.count); err != nil {
-			return p, err
-		}
-		p.countSet = true
-	}
-	return p, nil
 }
 
 // searchRequest is the body of POST /.search (RFC 7644 §3.4.3).
@@ -66,49 +66,44 @@ type searchRequest struct {
 	Count              *int     `json:"count"`
 }
 
-func (s *Server) searchParams(w http.ResponseWriter, r *http.Request) (listParams, error) {
+// readSearch reads the list request of a SearchRequest body.
+func (s *Server) readSearch(w http.ResponseWriter, r *http.Request) (listRequest, error) {
 	body, err := s.readBody(w, r)
 	if err != nil {
-		return listParams{}, err
+		return listRequest{}, err
 	}
 	var sr searchRequest
 	if err := json.Unmarshal(body, &sr); err != nil {
-		return listParams{}, &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidSyntax, Detail: "the SearchRequest is not valid JSON of the RFC 7644 §3.4.3 shape", Err: err}
+		return listRequest{}, &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidSyntax, Detail: "the SearchRequest is not valid JSON of the RFC 7644 §3.4.3 shape", Err: err}
 	}
 	ok := len(sr.Schemas) == 0
 	for _, u := range sr.Schemas {
 		ok = ok || strings.EqualFold(u, SearchRequestSchema)
 	}
 	if !ok {
-		return listParams{}, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "schemas must contain "+SearchRequestSchema)
+		return listRequest{}, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "schemas must contain "+SearchRequestSchema)
 	}
-	p := listParams{
-		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder, startIndex: 1,
-		attributes: strings.Join(sr.Attributes, ","), exclAt: strings.Join(sr.ExcludedAttributes, ","),
+	p := listRequest{
+		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder,
+		attributes: strings.Join(sr.Attributes, ","), excludedAttributes: strings.Join(sr.ExcludedAttributes, ","),
 	}
 	if sr.StartIndex != nil {
-		p.startIndex = *sr.StartIndex
+		p.startIndex = strconv.Itoa(*sr.StartIndex)
 	}
 	if sr.Count != nil {
-		p.count, p.countSet = *sr.Count, true
+		p.count = strconv.Itoa(*sr.Count)
 	}
 	return p, nil
 }
 
-// queryParams are the SCIM query parameters of a request (RFC 7644
-// §3.4.2, §3.4.2.5); others, such as Entra's aadOptscim062020, are
-// ignored.
-type queryParams struct {
-	filter, sortBy, sortOrder, startIndex, count, attributes, excludedAttributes string
-}
-
-// parseQuery reads the SCIM parameters from a raw query string in one pass,
+// parseQuery reads the list request of a URL's raw query string in one pass,
 // without building a url.Values map: this runs on every list request, and
 // Entra sends one before every create. Names match case-insensitively
 // (PingOne and others vary the case); the first occurrence wins, as with
-// url.Values.Get.
-func parseQuery(raw string) (queryParams, error) {
-	var q queryParams
+// url.Values.Get. Other parameters, such as Entra's aadOptscim062020, are
+// ignored.
+func parseQuery(raw string) (listRequest, error) {
+	var q listRequest
 	for raw != "" {
 		var kv string
 		kv, raw, _ = strings.Cut(raw, "&")

@@ -27,6 +27,12 @@ func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, status in
 	writeJSON(w, status, body)
 }
 
+// ListResponseSchema is the URN of a ListResponse (RFC 7644 §3.4.2).
+const ListResponseSchema = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+// appendListHead appends the head of a ListResponse, up to the opening
+// bracket of its Resources; the caller appends the resources and "]}".
+// Lists and the discovery endpoints share it.
 func appendListHead(b []byte, total, items, start int) []byte {
 	b = append(b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
 	b = strconv.AppendInt(b, int64(total), 10)

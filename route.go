@@ -109,7 +109,12 @@ func (s *Server) resourceRoute(w http.ResponseWriter, r *http.Request, rt *resou
 			}
 			return
 		}
-		s.list(w, r, rt, listParamsFromQuery)
+		p, err := parseQuery(r.URL.RawQuery)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.list(w, r, p, isUser, !isUser)
 	case strings.EqualFold(id, ".search"):
 		if s.allow(w, r, http.MethodPost) {
 			s.search(w, r, rt)
