@@ -7,25 +7,25 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonenc"
-	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
 
-// scimType values of RFC 7644 §3.12, table 9.
+// The scimType values of RFC 7644 §3.12, table 9: package resource's one
+// vocabulary of SCIM error types (see there for what each means), named
+// here for building an *Error with NewError.
 const (
-	ScimTypeInvalidFilter = "invalidFilter"
-	ScimTypeTooMany       = "tooMany"
-	ScimTypeUniqueness    = "uniqueness"
-	ScimTypeMutability    = "mutability"
-	ScimTypeInvalidSyntax = "invalidSyntax"
-	ScimTypeInvalidPath   = "invalidPath"
-	ScimTypeNoTarget      = "noTarget"
-	ScimTypeInvalidValue  = "invalidValue"
-	ScimTypeInvalidVers   = "invalidVers"
-	ScimTypeSensitive     = "sensitive"
+	ScimTypeInvalidFilter = resource.ScimTypeInvalidFilter
+	ScimTypeTooMany       = resource.ScimTypeTooMany
+	ScimTypeUniqueness    = resource.ScimTypeUniqueness
+	ScimTypeMutability    = resource.ScimTypeMutability
+	ScimTypeInvalidSyntax = resource.ScimTypeInvalidSyntax
+	ScimTypeInvalidPath   = resource.ScimTypeInvalidPath
+	ScimTypeNoTarget      = resource.ScimTypeNoTarget
+	ScimTypeInvalidValue  = resource.ScimTypeInvalidValue
+	ScimTypeInvalidVers   = resource.ScimTypeInvalidVers
+	ScimTypeSensitive     = resource.ScimTypeSensitive
 )
 
 // ErrorSchema is the URN of the SCIM error message (RFC 7644 §3.12).
@@ -95,9 +95,10 @@ func (e *Error) LogValue() slog.Value {
 }
 
 // StatusOf returns the HTTP status the handler answers err with: the
-// Status of a *Error, 404, 409 or 412 for the store sentinels, 503 for
-// store.ErrUnavailable and context cancellation or deadline, 400 for
-// invalid resources and filters, 413 for an oversized body, and 500 for
+// Status of a *Error, 400 for a resource.RequestError (the errors of
+// packages resource, filter and patch, or an app's own), 404, 409 or 412
+// for the store sentinels, 413 for an oversized body, 503 for
+// store.ErrUnavailable and context cancellation or deadline, and 500 for
 // anything else.
 func StatusOf(err error) int { return toError(err).Status }
 
@@ -107,17 +108,10 @@ func toError(err error) *Error {
 	if errors.As(err, &se) {
 		return se
 	}
-	var re *resource.Error
+	var re resource.RequestError
 	if errors.As(err, &re) {
-		return &Error{Status: http.StatusBadRequest, ScimType: re.ScimType, Detail: re.Detail, Err: err}
-	}
-	var fe *filter.Error
-	if errors.As(err, &fe) {
-		return &Error{Status: http.StatusBadRequest, ScimType: fe.ScimType, Detail: fe.Error(), Err: err}
-	}
-	var pe *patch.Error
-	if errors.As(err, &pe) {
-		return &Error{Status: http.StatusBadRequest, ScimType: pe.ScimType, Detail: pe.Detail, Err: err}
+		scimType, detail := re.SCIMError()
+		return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: detail, Err: err}
 	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {

@@ -18,14 +18,16 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/scimtype"
 )
 
 // MaxStringLength is the longest string (decoded, in bytes) accepted,
 // object keys included.
 const MaxStringLength = 64 << 10
 
-// Error is a parse failure. ScimType is "invalidSyntax" or "invalidValue"
-// (RFC 7644 §3.12); Detail can be shown to the client.
+// Error is a parse failure. ScimType is scimtype.InvalidSyntax or
+// scimtype.InvalidValue (RFC 7644 §3.12); Detail can be shown to the client.
 type Error struct {
 	ScimType string
 	Detail   string
@@ -142,7 +144,7 @@ func Parse(data []byte, maxDepth int) (Value, error) {
 }
 
 func (p *parser) syntax(msg string) *Error {
-	return &Error{ScimType: "invalidSyntax", Detail: "malformed JSON at byte " + strconv.Itoa(p.pos) + ": " + msg}
+	return &Error{ScimType: scimtype.InvalidSyntax, Detail: "malformed JSON at byte " + strconv.Itoa(p.pos) + ": " + msg}
 }
 
 func (p *parser) skipSpace() {
@@ -392,7 +394,7 @@ func (p *parser) str() (string, *Error) {
 					return "", p.syntax("invalid \\u escape")
 				}
 				if r == 0 {
-					return "", &Error{ScimType: "invalidValue", Detail: "a string holds U+0000 (\\u0000), which is not accepted"}
+					return "", &Error{ScimType: scimtype.InvalidValue, Detail: "a string holds U+0000 (\\u0000), which is not accepted"}
 				}
 				if utf16.IsSurrogate(r) {
 					if r >= 0xDC00 || p.pos+1 >= len(p.data) || p.data[p.pos] != '\\' || p.data[p.pos+1] != 'u' {
@@ -451,6 +453,6 @@ func (p *parser) hex4() (rune, bool) {
 }
 
 func tooLong(n int) *Error {
-	return &Error{ScimType: "invalidValue", Detail: "a string of " + strconv.Itoa(n) +
+	return &Error{ScimType: scimtype.InvalidValue, Detail: "a string of " + strconv.Itoa(n) +
 		" bytes exceeds the limit of " + strconv.Itoa(MaxStringLength) + " bytes"}
 }
