@@ -94,6 +94,17 @@ func (e *Error) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// taken turns the store's ErrConflict on a write into the 409 uniqueness
+// naming the value of attr that another resource of the tenant has, which
+// the IdP's admin can act on; other errors are returned as they are.
+func taken(err error, kind, attr, value string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness,
+			Detail: "a " + kind + " with " + attr + " " + strconv.Quote(value) + " already exists in this tenant", Err: err}
+	}
+	return err
+}
+
 // StatusOf returns the HTTP status the handler answers err with: the
 // Status of a *Error, 400 for a resource.RequestError (the errors of
 // packages resource, filter and patch, or an app's own), 404, 409 or 412

@@ -2,20 +2,15 @@ package scim
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/scimkit/scim/resource"
-	"github.com/scimkit/scim/store"
 )
 
+// decodeGroup reads the group of a POST or PUT and its response's
+// projection.
 func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.Group, *resource.Projection, error) {
-	p, err := s.projection(r, s.reg.Group)
-	if err != nil {
-		return nil, nil, err
-	}
-	body, err := s.readBody(w, r)
+	body, p, err := s.readResource(w, r, s.reg.Group)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -35,11 +30,9 @@ func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.
 	return g, p, nil
 }
 
-// groupNameConflict is the 409 for a displayName the store refused as
-// taken (store's "Group displayName uniqueness").
-func groupNameConflict(name string) error {
-	return NewError(http.StatusConflict, ScimTypeUniqueness, "a group with displayName "+strconv.Quote(name)+" already exists in this tenant")
-}
+// groupConflict is taken for a group's displayName (store's "Group
+// displayName uniqueness").
+func groupConflict(err error, name string) error { return taken(err, "group", "displayName", name) }
 
 // POST /Groups (RFC 7644 §3.3).
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
@@ -53,10 +46,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	g.Meta = resource.Meta{ResourceType: "Group", Created: now, LastModified: now}
 	created, err := s.cfg.Store.CreateGroup(r.Context(), g)
 	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			err = groupNameConflict(g.DisplayName)
-		}
-		s.writeError(w, r, err)
+		s.writeError(w, r, groupConflict(err, g.DisplayName))
 		return
 	}
 	s.respondGroup(w, r, http.StatusCreated, created, p)
@@ -102,10 +92,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 			return &ng, nil
 		}, s.cfg.Store.ReplaceGroup)
 	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			err = groupNameConflict(g.DisplayName)
-		}
-		s.writeError(w, r, err)
+		s.writeError(w, r, groupConflict(err, g.DisplayName))
 		return
 	}
 	s.respondGroup(w, r, http.StatusOK, res, p)

@@ -123,37 +123,30 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	b := appendListHead((*bp)[:0], ul.TotalResults+gl.TotalResults, len(ul.Resources)+len(gl.Resources), pg.StartIndex)
-	b = s.appendUsers(b, base, ul.Resources, uproj)
+	b = appendResources(b, ul.Resources, func(b []byte, u *resource.User) []byte {
+		s.linkUser(base, u)
+		return s.reg.AppendUser(b, u, uproj)
+	})
 	if len(ul.Resources) > 0 && len(gl.Resources) > 0 {
 		b = append(b, ',')
 	}
-	b = s.appendGroups(b, base, gl.Resources, gproj)
+	b = appendResources(b, gl.Resources, func(b []byte, g *resource.Group) []byte {
+		s.linkGroup(base, g)
+		return s.reg.AppendGroup(b, g, gproj)
+	})
 	b = append(b, "]}"...)
 	*bp = b
 	writeJSON(w, http.StatusOK, b)
 }
 
-// appendUsers appends the users, linked to base and comma-separated, as
+// appendResources appends rs, comma-separated and each by appendOne, as
 // elements of a ListResponse's Resources.
-func (s *Server) appendUsers(b []byte, base string, us []*resource.User, p *resource.Projection) []byte {
-	for i, u := range us {
+func appendResources[T any](b []byte, rs []T, appendOne func([]byte, T) []byte) []byte {
+	for i, res := range rs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		s.linkUser(base, u)
-		b = s.reg.AppendUser(b, u, p)
-	}
-	return b
-}
-
-// appendGroups is appendUsers for groups.
-func (s *Server) appendGroups(b []byte, base string, gs []*resource.Group, p *resource.Projection) []byte {
-	for i, g := range gs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		s.linkGroup(base, g)
-		b = s.reg.AppendGroup(b, g, p)
+		b = appendOne(b, res)
 	}
 	return b
 }

@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 
@@ -116,9 +115,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 			g.Meta.LastModified = s.cfg.Clock().UTC()
 			return g, nil
 		}, write)
-	if errors.Is(err, store.ErrConflict) {
-		err = groupNameConflict(name)
-	}
+	err = groupConflict(err, name)
 	if err == nil && attrsOnly && s.cfg.GroupPatchReturnsResource && wantsMembers(p) {
 		res, err = s.cfg.Store.GetGroup(ctx, id, false)
 		err = notFound(err, "Group", id)

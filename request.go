@@ -140,6 +140,17 @@ func notModified(r *http.Request, version string) bool {
 	return false
 }
 
+// readResource reads the body of a POST or PUT of rt and the projection
+// its response asks for.
+func (s *Server) readResource(w http.ResponseWriter, r *http.Request, rt *resource.ResourceType) ([]byte, *resource.Projection, error) {
+	p, err := s.projection(r, rt)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := s.readBody(w, r)
+	return body, p, err
+}
+
 // projection parses attributes/excludedAttributes of the query.
 func (s *Server) projection(r *http.Request, rt *resource.ResourceType) (*resource.Projection, error) {
 	if r.URL.RawQuery == "" {

@@ -20,13 +20,6 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-func (s *Server) writeResource(w http.ResponseWriter, r *http.Request, status int, body []byte, version string) {
-	if version != "" {
-		w.Header().Set("ETag", etag(version))
-	}
-	writeJSON(w, status, body)
-}
-
 // ListResponseSchema is the URN of a ListResponse (RFC 7644 §3.4.2).
 const ListResponseSchema = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
@@ -73,24 +66,30 @@ func (s *Server) linkGroup(base string, g *resource.Group) {
 	}
 }
 
+// respondUser answers with the user u, linked to the request's base URL
+// and shaped by p.
 func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, status int, u *resource.User, p *resource.Projection) {
 	s.linkUser(s.baseURL(r), u)
-	if status == http.StatusCreated {
-		w.Header().Set("Location", u.Meta.Location)
-	}
-	bp := bufPool.Get().(*[]byte)
-	*bp = s.reg.AppendUser((*bp)[:0], u, p)
-	s.writeResource(w, r, status, *bp, u.Meta.Version)
-	bufPool.Put(bp)
+	s.respond(w, status, &u.Meta, func(b []byte) []byte { return s.reg.AppendUser(b, u, p) })
 }
 
+// respondGroup is respondUser for groups.
 func (s *Server) respondGroup(w http.ResponseWriter, r *http.Request, status int, g *resource.Group, p *resource.Projection) {
 	s.linkGroup(s.baseURL(r), g)
+	s.respond(w, status, &g.Meta, func(b []byte) []byte { return s.reg.AppendGroup(b, g, p) })
+}
+
+// respond writes the resource encoded by appendTo into a pooled buffer,
+// with the ETag of meta's version and, for 201, its Location.
+func (s *Server) respond(w http.ResponseWriter, status int, meta *resource.Meta, appendTo func([]byte) []byte) {
 	if status == http.StatusCreated {
-		w.Header().Set("Location", g.Meta.Location)
+		w.Header().Set("Location", meta.Location)
 	}
 	bp := bufPool.Get().(*[]byte)
-	*bp = s.reg.AppendGroup((*bp)[:0], g, p)
-	s.writeResource(w, r, status, *bp, g.Meta.Version)
+	*bp = appendTo((*bp)[:0])
+	if meta.Version != "" {
+		w.Header().Set("ETag", etag(meta.Version))
+	}
+	writeJSON(w, status, *bp)
 	bufPool.Put(bp)
 }

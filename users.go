@@ -1,20 +1,14 @@
 package scim
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/scimkit/scim/resource"
-	"github.com/scimkit/scim/store"
 )
 
+// decodeUser reads the user of a POST or PUT and its response's projection.
 func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*resource.User, *resource.Projection, error) {
-	p, err := s.projection(r, s.reg.User)
-	if err != nil {
-		return nil, nil, err
-	}
-	body, err := s.readBody(w, r)
+	body, p, err := s.readResource(w, r, s.reg.User)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -29,15 +23,8 @@ func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*resource.U
 	return u, p, nil
 }
 
-// userConflict turns a store conflict on a user write into the 409 the
-// IdP's admin can act on.
-func userConflict(err error, userName string) error {
-	if errors.Is(err, store.ErrConflict) {
-		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness,
-			Detail: "a user with userName " + strconv.Quote(userName) + " already exists in this tenant", Err: err}
-	}
-	return err
-}
+// userConflict is taken for a user's userName.
+func userConflict(err error, userName string) error { return taken(err, "user", "userName", userName) }
 
 // POST /Users (RFC 7644 §3.3).
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
