@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -94,5 +95,75 @@ func BenchmarkPatchRenameGroup(b *testing.B) {
 				b.Fatalf("after the renames: %v, %d members", err, len(got.Members))
 			}
 		})
+	}
+}
+
+// BenchmarkEntraLookup measures Entra's lookup before a create through the
+// handler: GET /Users?filter=userName eq "<name>" among 10,000 users of
+// the memory store, answered with a one-user ListResponse.
+func BenchmarkEntraLookup(b *testing.B) {
+	st := memory.New()
+	srv, err := scim.New(scim.Config{Store: st, Authenticate: scim.NoAuthentication})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := store.WithTenant(context.Background(), "")
+	const n = 10_000
+	reqs := make([]*http.Request, 0, 64)
+	for i := range n {
+		name := fmt.Sprintf("user%d@example.com", i)
+		if _, err := st.CreateUser(ctx, &resource.User{ID: fmt.Sprint(i), UserName: name}); err != nil {
+			b.Fatal(err)
+		}
+		if i%(n/64) == 0 {
+			reqs = append(reqs, httptest.NewRequest("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+name+`"`), nil))
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, reqs[i%len(reqs)])
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"totalResults":1,`) {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		i++
+	}
+}
+
+// BenchmarkEntraUserPatch measures a typical Entra user update through the
+// handler: capitalised ops, a filtered email, a name part, the enterprise
+// department and "False"/"True" for active, alternating so that every
+// request writes.
+func BenchmarkEntraUserPatch(b *testing.B) {
+	st := memory.New()
+	srv, err := scim.New(scim.Config{Store: st, Authenticate: scim.NoAuthentication})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := store.WithTenant(context.Background(), "")
+	yes := true
+	u := &resource.User{ID: "u", UserName: "bjensen@example.com", Active: &yes,
+		Name:   &resource.Name{GivenName: "Barbara", FamilyName: "Jensen"},
+		Emails: []resource.MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: &yes}}}
+	if _, err := st.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+	{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail%[1]d@microsoft.com"},
+	{"op":"Replace","path":"name.familyName","value":"updatedFamilyName%[1]d"},
+	{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Engineering%[1]d"},
+	{"op":"Replace","path":"active","value":"%[2]s"}]}`
+	bodies := [2]string{fmt.Sprintf(body, 0, "False"), fmt.Sprintf(body, 1, "True")}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		req := httptest.NewRequest("PATCH", "/Users/u", strings.NewReader(bodies[i%2]))
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		i++
 	}
 }

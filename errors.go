@@ -7,25 +7,25 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonenc"
-	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
 
-// scimType values of RFC 7644 §3.12, table 9.
+// The scimType values of RFC 7644 §3.12, table 9: package resource's one
+// vocabulary of SCIM error types (see there for what each means), named
+// here for building an *Error with NewError.
 const (
-	ScimTypeInvalidFilter = "invalidFilter"
-	ScimTypeTooMany       = "tooMany"
-	ScimTypeUniqueness    = "uniqueness"
-	ScimTypeMutability    = "mutability"
-	ScimTypeInvalidSyntax = "invalidSyntax"
-	ScimTypeInvalidPath   = "invalidPath"
-	ScimTypeNoTarget      = "noTarget"
-	ScimTypeInvalidValue  = "invalidValue"
-	ScimTypeInvalidVers   = "invalidVers"
-	ScimTypeSensitive     = "sensitive"
+	ScimTypeInvalidFilter = resource.ScimTypeInvalidFilter
+	ScimTypeTooMany       = resource.ScimTypeTooMany
+	ScimTypeUniqueness    = resource.ScimTypeUniqueness
+	ScimTypeMutability    = resource.ScimTypeMutability
+	ScimTypeInvalidSyntax = resource.ScimTypeInvalidSyntax
+	ScimTypeInvalidPath   = resource.ScimTypeInvalidPath
+	ScimTypeNoTarget      = resource.ScimTypeNoTarget
+	ScimTypeInvalidValue  = resource.ScimTypeInvalidValue
+	ScimTypeInvalidVers   = resource.ScimTypeInvalidVers
+	ScimTypeSensitive     = resource.ScimTypeSensitive
 )
 
 // ErrorSchema is the URN of the SCIM error message (RFC 7644 §3.12).
@@ -94,10 +94,22 @@ func (e *Error) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// taken turns the store's ErrConflict on a write into the 409 uniqueness
+// naming the value of attr that another resource of the tenant has, which
+// the IdP's admin can act on; other errors are returned as they are.
+func taken(err error, kind, attr, value string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness,
+			Detail: "a " + kind + " with " + attr + " " + strconv.Quote(value) + " already exists in this tenant", Err: err}
+	}
+	return err
+}
+
 // StatusOf returns the HTTP status the handler answers err with: the
-// Status of a *Error, 404, 409 or 412 for the store sentinels, 503 for
-// store.ErrUnavailable and context cancellation or deadline, 400 for
-// invalid resources and filters, 413 for an oversized body, and 500 for
+// Status of a *Error, 400 for a resource.RequestError (the errors of
+// packages resource, filter and patch, or an app's own), 404, 409 or 412
+// for the store sentinels, 413 for an oversized body, 503 for
+// store.ErrUnavailable and context cancellation or deadline, and 500 for
 // anything else.
 func StatusOf(err error) int { return toError(err).Status }
 
@@ -107,17 +119,10 @@ func toError(err error) *Error {
 	if errors.As(err, &se) {
 		return se
 	}
-	var re *resource.Error
+	var re resource.RequestError
 	if errors.As(err, &re) {
-		return &Error{Status: http.StatusBadRequest, ScimType: re.ScimType, Detail: re.Detail, Err: err}
-	}
-	var fe *filter.Error
-	if errors.As(err, &fe) {
-		return &Error{Status: http.StatusBadRequest, ScimType: fe.ScimType, Detail: fe.Error(), Err: err}
-	}
-	var pe *patch.Error
-	if errors.As(err, &pe) {
-		return &Error{Status: http.StatusBadRequest, ScimType: pe.ScimType, Detail: pe.Detail, Err: err}
+		scimType, detail := re.SCIMError()
+		return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: detail, Err: err}
 	}
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
@@ -179,14 +184,14 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Log
 	writeJSON(w, e.Status, b)
 }
 
-// writeJSON writes a response with Content-Type application/scim+json
-// (RFC 7644 §3.1). The headers are assigned directly, their names being
-// canonical already; each response gets its own value slices, since a
-// middleware may modify them.
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h["Content-Type"] = []string{"application/scim+json; charset=utf-8"}
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	w.Write(body)
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, s.log, s.retryAfter)
+}
+
+// notFound names the missing resource in a 404's detail.
+func notFound(err error, kind, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &Error{Status: http.StatusNotFound, Detail: kind + " " + strconv.Quote(id) + " not found", Err: err}
+	}
+	return err
 }

@@ -1,8 +1,8 @@
 package scim
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,144 +14,40 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-// Message schema URNs of RFC 7644 §3.4.2 and §3.4.3.
-const (
-	ListResponseSchema  = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	SearchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-)
-
-// listParams are the parameters of a query, from the URL (RFC 7644
-// §3.4.2) or from a SearchRequest body (§3.4.3).
-type listParams struct {
-	filter             string
-	sortBy, sortOrder  string
-	startIndex, count  int
-	countSet           bool
-	attributes, exclAt string
-}
-
-// parseIndex parses an integer query parameter.
-func parseIndex(name, v string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		return 0, NewError(http.StatusBadRequest, ScimTypeInvalidValue, name+" must be an integer, not "+strconv.Quote(v))
-	}
-	return n, nil
-}
-
-func listParamsFromQuery(r *http.Request) (listParams, error) {
-	q, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		return listParams{}, err
-	}
-	p := listParams{
-		filter:     q.filter,
-		sortBy:     q.sortBy,
-		sortOrder:  q.sortOrder,
-		startIndex: 1,
-		attributes: q.attributes,
-		exclAt:     q.excludedAttributes,
-	}
-	if q.startIndex != "" {
-		if p.startIndex, err = parseIndex("startIndex", q.startIndex); err != nil {
-			return p, err
-		}
-	}
-	if q.count != "" {
-		if p.count, err = parseIndex("count", q.count); err != nil {
-			return p, err
-		}
-		p.countSet = true
-	}
-	return p, nil
-}
-
-// searchRequest is the body of POST /.search (RFC 7644 §3.4.3).
-type searchRequest struct {
-	Schemas            []string `json:"schemas"`
-	Attributes         []string `json:"attributes"`
-	ExcludedAttributes []string `json:"excludedAttributes"`
-	Filter             string   `json:"filter"`
-	SortBy             string   `json:"sortBy"`
-	SortOrder          string   `json:"sortOrder"`
-	StartIndex         *int     `json:"startIndex"`
-	Count              *int     `json:"count"`
-}
-
-func (s *Server) searchParams(w http.ResponseWriter, r *http.Request) (listParams, error) {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return listParams{}, err
-	}
-	var sr searchRequest
-	if err := json.Unmarshal(body, &sr); err != nil {
-		return listParams{}, &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidSyntax, Detail: "the SearchRequest is not valid JSON of the RFC 7644 §3.4.3 shape", Err: err}
-	}
-	ok := len(sr.Schemas) == 0
-	for _, u := range sr.Schemas {
-		ok = ok || strings.EqualFold(u, SearchRequestSchema)
-	}
-	if !ok {
-		return listParams{}, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "schemas must contain "+SearchRequestSchema)
-	}
-	p := listParams{
-		filter: sr.Filter, sortBy: sr.SortBy, sortOrder: sr.SortOrder, startIndex: 1,
-		attributes: strings.Join(sr.Attributes, ","), exclAt: strings.Join(sr.ExcludedAttributes, ","),
-	}
-	if sr.StartIndex != nil {
-		p.startIndex = *sr.StartIndex
-	}
-	if sr.Count != nil {
-		p.count, p.countSet = *sr.Count, true
-	}
-	return p, nil
-}
-
-// search answers POST {endpoint}/.search; rt is nil at the root, where both
-// users and groups are searched.
+// search answers POST {endpoint}/.search (RFC 7644 §3.4.3); rt is nil at
+// the root, where both users and groups are searched.
 func (s *Server) search(w http.ResponseWriter, r *http.Request, rt *resource.ResourceType) {
-	p, err := s.searchParams(w, r)
+	p, err := s.readSearch(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	parse := func(*http.Request) (listParams, error) { return p, nil }
-	if rt != nil {
-		s.list(w, r, rt, parse)
-		return
-	}
-	s.listAll(w, r, p)
+	s.list(w, r, p, rt == nil || rt == s.reg.User, rt == nil || rt == s.reg.Group)
 }
 
-// query is a parsed and validated list request.
-type query struct {
-	store.Query
-	proj *resource.Projection
-}
-
-// buildQuery turns list parameters into a store query for rt, applying the
-// paging rules of RFC 7644 §3.4.2.4: startIndex below 1 means 1, a negative
-// count means 0, and count is capped at MaxResults (also the default).
-// off are the tolerances turned off for the request.
-func (s *Server) buildQuery(p listParams, rt *resource.ResourceType, off quirk.Set) (query, error) {
-	q := query{Query: store.Query{ResourceType: rt}}
+// buildQuery turns a list request into a store query of page pg for rt:
+// the filter is parsed with Config.FilterLimits and validated with the
+// tolerances that are not off, sortBy must name an attribute of rt, and
+// attributes/excludedAttributes make the projection returned.
+func (s *Server) buildQuery(p listRequest, pg store.Page, rt *resource.ResourceType, off quirk.Set) (store.Query, *resource.Projection, error) {
+	q := store.Query{ResourceType: rt, Page: pg}
 	if p.filter != "" {
 		e, err := s.cfg.FilterLimits.Parse(p.filter)
 		if err != nil {
-			return q, err
+			return q, nil, err
 		}
 		if err := (filter.Options{Disable: off}).Validate(e, rt); err != nil {
-			return q, err
+			return q, nil, err
 		}
 		q.Filter = e
 	}
 	if p.sortBy != "" {
 		path, err := s.cfg.FilterLimits.ParsePath(p.sortBy)
 		if err != nil || path.Filter != nil {
-			return q, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy must be an attribute path, not "+strconv.Quote(p.sortBy))
+			return q, nil, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy must be an attribute path, not "+strconv.Quote(p.sortBy))
 		}
 		if sch, _, _ := resource.Resolve(rt, path.Attr.URN, path.Attr.Name, path.Attr.Sub); sch == nil {
-			return q, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy names no attribute of "+rt.Name+": "+strconv.Quote(p.sortBy))
+			return q, nil, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy names no attribute of "+rt.Name+": "+strconv.Quote(p.sortBy))
 		}
 		q.SortBy = path.Attr
 	}
@@ -160,148 +56,99 @@ func (s *Server) buildQuery(p listParams, rt *resource.ResourceType, off quirk.S
 	case strings.EqualFold(p.sortOrder, "descending"):
 		q.SortOrder = store.Descending
 	default:
-		return q, NewError(http.StatusBadRequest, ScimTypeInvalidValue, `sortOrder must be "ascending" or "descending"`)
+		return q, nil, NewError(http.StatusBadRequest, ScimTypeInvalidValue, `sortOrder must be "ascending" or "descending"`)
 	}
-	q.StartIndex = max(p.startIndex, 1)
-	q.Count = s.cfg.MaxResults
-	if p.countSet {
-		q.Count = min(max(p.count, 0), s.cfg.MaxResults)
-	}
-	if p.attributes != "" || p.exclAt != "" {
-		proj, err := resource.NewProjection(rt, p.attributes, p.exclAt)
-		if err != nil {
-			return q, err
+	var proj *resource.Projection
+	if p.attributes != "" || p.excludedAttributes != "" {
+		var err error
+		if proj, err = resource.NewProjection(rt, p.attributes, p.excludedAttributes); err != nil {
+			return q, nil, err
 		}
-		q.proj = proj
 	}
-	q.ExcludeMembers = rt.ID == "Group" && q.proj.Excludes("", "members")
-	return q, nil
+	q.ExcludeMembers = rt.ID == "Group" && proj.Excludes("", "members")
+	return q, proj, nil
 }
 
-// list answers GET /Users, GET /Groups and their .search (RFC 7644 §3.4.2).
-// A filter that matches nothing is 200 with an empty ListResponse, which
-// Entra's Test Connection requires (a 404 quarantines the job).
-func (s *Server) list(w http.ResponseWriter, r *http.Request, rt *resource.ResourceType, parse func(*http.Request) (listParams, error)) {
-	p, err := parse(r)
+// list answers a list request (RFC 7644 §3.4.2) over users, groups or
+// both. GET /Users, GET /Groups and their .search ask for one type; POST
+// /.search at the root asks for both (§3.4.3): users, then groups, as one
+// result set, in which a filter applies to each type it is valid for (a
+// filter valid for neither is an error) and sortBy is refused. A filter
+// that matches nothing is 200 with an empty ListResponse, which Entra's
+// Test Connection requires (a 404 quarantines the job).
+func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, users, groups bool) {
+	if users && groups && p.sortBy != "" {
+		s.writeError(w, r, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy is not supported in a search across resource types"))
+		return
+	}
+	pg, err := s.page(p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	q, err := s.buildQuery(p, rt, s.quirksOff(r.Context()))
-	if err != nil {
-		s.writeError(w, r, err)
+	ctx, off := r.Context(), s.quirksOff(r.Context())
+	var uq, gq store.Query
+	var uproj, gproj *resource.Projection
+	var uerr, gerr error
+	if users {
+		uq, uproj, uerr = s.buildQuery(p, pg, s.reg.User, off)
+		users = uerr == nil
+	}
+	if groups {
+		gq, gproj, gerr = s.buildQuery(p, pg, s.reg.Group, off)
+		groups = gerr == nil
+	}
+	if !users && !groups {
+		s.writeError(w, r, cmp.Or(uerr, gerr))
 		return
+	}
+	// Users first, then the page's share of groups.
+	var ul store.UserList
+	var gl store.GroupList
+	if users {
+		if ul, err = s.queryUsers(ctx, uq); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if groups {
+		gq.StartIndex = max(pg.StartIndex-ul.TotalResults, 1)
+		gq.Count = pg.Count - len(ul.Resources)
+		if gl, err = s.queryGroups(ctx, gq); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	base := s.baseURL(r)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	b := (*bp)[:0]
-	if rt == s.reg.User {
-		res, err := s.queryUsers(r.Context(), q.Query)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		b = appendListHead(b, res.TotalResults, len(res.Resources), q.StartIndex)
-		b = s.appendUsers(b, base, res.Resources, q.proj)
-	} else {
-		res, err := s.queryGroups(r.Context(), q.Query)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		b = appendListHead(b, res.TotalResults, len(res.Resources), q.StartIndex)
-		b = s.appendGroups(b, base, res.Resources, q.proj)
+	b := appendListHead((*bp)[:0], ul.TotalResults+gl.TotalResults, len(ul.Resources)+len(gl.Resources), pg.StartIndex)
+	b = appendResources(b, ul.Resources, func(b []byte, u *resource.User) []byte {
+		s.linkUser(base, u)
+		return s.reg.AppendUser(b, u, uproj)
+	})
+	if len(ul.Resources) > 0 && len(gl.Resources) > 0 {
+		b = append(b, ',')
 	}
+	b = appendResources(b, gl.Resources, func(b []byte, g *resource.Group) []byte {
+		s.linkGroup(base, g)
+		return s.reg.AppendGroup(b, g, gproj)
+	})
 	b = append(b, "]}"...)
 	*bp = b
 	writeJSON(w, http.StatusOK, b)
 }
 
-// appendUsers appends the users, linked to base and comma-separated, as
+// appendResources appends rs, comma-separated and each by appendOne, as
 // elements of a ListResponse's Resources.
-func (s *Server) appendUsers(b []byte, base string, us []*resource.User, p *resource.Projection) []byte {
-	for i, u := range us {
+func appendResources[T any](b []byte, rs []T, appendOne func([]byte, T) []byte) []byte {
+	for i, res := range rs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		s.linkUser(base, u)
-		b = s.reg.AppendUser(b, u, p)
+		b = appendOne(b, res)
 	}
 	return b
-}
-
-// appendGroups is appendUsers for groups.
-func (s *Server) appendGroups(b []byte, base string, gs []*resource.Group, p *resource.Projection) []byte {
-	for i, g := range gs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		s.linkGroup(base, g)
-		b = s.reg.AppendGroup(b, g, p)
-	}
-	return b
-}
-
-func appendListHead(b []byte, total, items, start int) []byte {
-	b = append(b, `{"schemas":["`+ListResponseSchema+`"],"totalResults":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"itemsPerPage":`...)
-	b = strconv.AppendInt(b, int64(items), 10)
-	b = append(b, `,"startIndex":`...)
-	b = strconv.AppendInt(b, int64(start), 10)
-	return append(b, `,"Resources":[`...)
-}
-
-// listAll answers POST /.search at the root (RFC 7644 §3.4.3): users, then
-// groups, as one result set. A filter is applied to each resource type it
-// is valid for; a filter valid for neither is an error.
-func (s *Server) listAll(w http.ResponseWriter, r *http.Request, p listParams) {
-	if p.sortBy != "" {
-		s.writeError(w, r, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy is not supported in a search across resource types"))
-		return
-	}
-	off := s.quirksOff(r.Context())
-	uq, uerr := s.buildQuery(p, s.reg.User, off)
-	gq, gerr := s.buildQuery(p, s.reg.Group, off)
-	if uerr != nil && gerr != nil {
-		s.writeError(w, r, uerr)
-		return
-	}
-	ctx := r.Context()
-	start := max(p.startIndex, 1)
-	count := s.cfg.MaxResults
-	if p.countSet {
-		count = min(max(p.count, 0), s.cfg.MaxResults)
-	}
-	// Count users first, then fetch the page's share of each type.
-	var users store.UserList
-	var groups store.GroupList
-	var err error
-	if uerr == nil {
-		uq.StartIndex, uq.Count = start, count
-		if users, err = s.queryUsers(ctx, uq.Query); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	if gerr == nil {
-		taken := len(users.Resources)
-		gq.StartIndex = max(start-users.TotalResults, 1)
-		gq.Count = count - taken
-		if groups, err = s.queryGroups(ctx, gq.Query); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	base := s.baseURL(r)
-	b := appendListHead(nil, users.TotalResults+groups.TotalResults, len(users.Resources)+len(groups.Resources), start)
-	b = s.appendUsers(b, base, users.Resources, uq.proj)
-	if len(users.Resources) > 0 && len(groups.Resources) > 0 {
-		b = append(b, ',')
-	}
-	b = s.appendGroups(b, base, groups.Resources, gq.proj)
-	writeJSON(w, http.StatusOK, append(b, "]}"...))
 }
 
 // queryUsers answers q through the store's UserQuerier when it has one,

@@ -131,47 +131,55 @@ func (s *Server) memberTypes(ctx context.Context, ms []resource.Member) (map[str
 
 // findUsers marks in kinds the ids that name a user.
 func (s *Server) findUsers(ctx context.Context, ids []string, kinds map[string]store.MemberType) error {
-	found := func(id string) { kinds[id] |= store.MemberUser }
+	var query func(store.Query, func(id string)) error
 	if q, ok := s.cfg.Store.(store.UserQuerier); ok {
-		done, err := byIDChunks(ids, s.reg.User, func(q2 store.Query) error {
+		query = func(q2 store.Query, found func(string)) error {
 			l, err := q.QueryUsers(ctx, q2)
 			for _, u := range l.Resources {
 				found(u.ID)
 			}
 			return err
-		})
-		if done || err != nil {
-			return err
 		}
 	}
-	for _, id := range ids {
-		if _, err := s.cfg.Store.GetUser(ctx, id); err == nil {
-			found(id)
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
-	return nil
+	return findIDs(ids, kinds, store.MemberUser, s.reg.User, query, func(id string) error {
+		_, err := s.cfg.Store.GetUser(ctx, id)
+		return err
+	})
 }
 
 // findGroups marks in kinds the ids that name a group.
 func (s *Server) findGroups(ctx context.Context, ids []string, kinds map[string]store.MemberType) error {
-	found := func(id string) { kinds[id] |= store.MemberGroup }
+	var query func(store.Query, func(id string)) error
 	if q, ok := s.cfg.Store.(store.GroupQuerier); ok {
-		done, err := byIDChunks(ids, s.reg.Group, func(q2 store.Query) error {
+		query = func(q2 store.Query, found func(string)) error {
 			q2.ExcludeMembers = true
 			l, err := q.QueryGroups(ctx, q2)
 			for _, g := range l.Resources {
 				found(g.ID)
 			}
 			return err
-		})
+		}
+	}
+	return findIDs(ids, kinds, store.MemberGroup, s.reg.Group, query, func(id string) error {
+		_, err := s.cfg.Store.GetGroup(ctx, id, true)
+		return err
+	})
+}
+
+// findIDs marks in kinds with kind the ids that name a resource of rt:
+// with "id eq" queries in chunks through query (nil when the store has no
+// querier for rt), and when there is none or it answers
+// store.ErrUnsupported, with get per id.
+func findIDs(ids []string, kinds map[string]store.MemberType, kind store.MemberType, rt *resource.ResourceType, query func(store.Query, func(id string)) error, get func(id string) error) error {
+	found := func(id string) { kinds[id] |= kind }
+	if query != nil {
+		done, err := byIDChunks(ids, rt, func(q store.Query) error { return query(q, found) })
 		if done || err != nil {
 			return err
 		}
 	}
 	for _, id := range ids {
-		if _, err := s.cfg.Store.GetGroup(ctx, id, true); err == nil {
+		if err := get(id); err == nil {
 			found(id)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err

@@ -189,32 +189,6 @@ func retryAfterHeader(d time.Duration) string {
 	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
-type quirksKey struct{}
-
-// WithQuirks returns a context in which the handler applies exactly the
-// tolerances of set (package quirk) instead of the server's default
-// (quirk.All without Config.DisableQuirks). The Authenticate hook calls it
-// to choose the tolerances per request, for example per tenant or per
-// identity provider: scim.WithQuirks(ctx, quirk.All.Without(quirk.BoolStrings)).
-// The handler reads the set once per request and passes it to body
-// decoding, PATCH and filter validation.
-func WithQuirks(ctx context.Context, set quirk.Set) context.Context {
-	return context.WithValue(ctx, quirksKey{}, set)
-}
-
-// quirksOff returns the tolerances turned off for the request of ctx.
-func (s *Server) quirksOff(ctx context.Context) quirk.Set {
-	if set, ok := ctx.Value(quirksKey{}).(quirk.Set); ok {
-		return quirk.All &^ set
-	}
-	return s.cfg.DisableQuirks
-}
-
-// NoAuthentication is an Authenticate hook that accepts every request and
-// leaves the context unchanged (the empty tenant). Use it only in tests or
-// behind the app's own authentication middleware.
-func NoAuthentication(r *http.Request) (context.Context, error) { return r.Context(), nil }
-
 // newUUID returns a random RFC 9562 version 4 UUID.
 func newUUID() string {
 	var b [16]byte

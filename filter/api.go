@@ -2,8 +2,9 @@ package filter
 
 import "fmt"
 
-// Error is a parse or validation failure. ScimType is "invalidFilter" for
-// filters and "invalidPath" for PATCH paths (RFC 7644 §3.12); Pos is the
+// Error is a parse or validation failure, a resource.RequestError. ScimType
+// is invalidFilter for filters, invalidPath for PATCH paths and
+// invalidValue for sortBy (RFC 7644 §3.12); Pos is the
 // byte offset in the input where the problem was found, or -1 for
 // validation errors (Validate, Match, Sort), which concern the AST. Msg is
 // safe to show to the client as the error detail.
@@ -15,6 +16,10 @@ type Error struct {
 
 // Error returns the scimType and the message.
 func (e *Error) Error() string { return e.ScimType + ": " + e.Msg }
+
+// SCIMError returns ScimType and, as the detail, Error()
+// (resource.RequestError).
+func (e *Error) SCIMError() (scimType, detail string) { return e.ScimType, e.Error() }
 
 func newErrorNoPos(scimType string, format string, arg ...any) *Error {
 	return &Error{ScimType: scimType, Pos: noPos, Msg: fmt.Sprintf(format, arg...)}

@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/jsonparse"
+	"github.com/scimkit/scim/resource"
 )
 
 // Default limits, used where a Limits field is zero.
@@ -13,10 +14,13 @@ const (
 	DefaultMaxClauses = 64
 )
 
-// SCIM error types carried by *Error (RFC 7644 §3.12, table 9).
+// The scimTypes of the parse errors of this package: the values of
+// resource.ScimTypeInvalidFilter and resource.ScimTypeInvalidPath, the one
+// vocabulary of SCIM error types, named here for callers of Parse and
+// ParsePath.
 const (
-	InvalidFilter = "invalidFilter"
-	InvalidPath   = "invalidPath"
+	InvalidFilter = resource.ScimTypeInvalidFilter
+	InvalidPath   = resource.ScimTypeInvalidPath
 )
 
 // parser is a single-pass recursive-descent parser over the input string.

@@ -31,13 +31,13 @@ type sortKey struct {
 func Sort[T resource.Resource](rt *resource.ResourceType, rs []T, by AttrPath, descending bool) error {
 	t, err := resolve(rt, by)
 	if err != nil {
-		err.ScimType = "invalidValue"
+		err.ScimType = resource.ScimTypeInvalidValue
 		err.Msg = "sortBy: " + err.Msg
 		return err
 	}
 	a := t.compared()
 	if a == nil || a.Type == resource.TypeComplex {
-		return newErrorNoPos("invalidValue", "sortBy: %q is complex: sort by one of its sub-attributes", by.String())
+		return newErrorNoPos(resource.ScimTypeInvalidValue, "sortBy: %q is complex: sort by one of its sub-attributes", by.String())
 	}
 	keys := make([]sortKey, len(rs))
 	for i, r := range rs {

@@ -133,9 +133,9 @@ func (o Options) maxOps() int {
 	return DefaultMaxOperations
 }
 
-// Error is a failed PATCH request or operation, answered with status 400
-// and ScimType (RFC 7644 §3.12): "invalidSyntax", "invalidPath",
-// "noTarget", "invalidValue" or "mutability". Detail is safe to show to the
+// Error is a failed PATCH request or operation, a resource.RequestError
+// answered with status 400 and ScimType (RFC 7644 §3.12): invalidSyntax,
+// invalidPath, noTarget, invalidValue or mutability. Detail is safe to show to the
 // client; it starts with "operation N: " (counting from 1) when one
 // operation is at fault, and is the validation failure of the patched
 // resource otherwise. Match it with
@@ -148,13 +148,17 @@ type Error struct {
 // Error implements the error interface.
 func (e *Error) Error() string { return "scim " + e.ScimType + ": " + e.Detail }
 
-// scimType values of RFC 7644 §3.12 used by this package.
+// SCIMError returns ScimType and Detail (resource.RequestError).
+func (e *Error) SCIMError() (scimType, detail string) { return e.ScimType, e.Detail }
+
+// Short names for the scimTypes of resource's vocabulary that this
+// package answers.
 const (
-	invalidSyntax = "invalidSyntax"
-	invalidPath   = "invalidPath"
-	noTarget      = "noTarget"
-	invalidValue  = "invalidValue"
-	mutability    = "mutability"
+	invalidSyntax = resource.ScimTypeInvalidSyntax
+	invalidPath   = resource.ScimTypeInvalidPath
+	noTarget      = resource.ScimTypeNoTarget
+	invalidValue  = resource.ScimTypeInvalidValue
+	mutability    = resource.ScimTypeMutability
 )
 
 func errf(scimType, detail string) *Error { return &Error{ScimType: scimType, Detail: detail} }

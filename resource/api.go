@@ -1,16 +1,5 @@
 package resource
 
-// Error is a decoding or validation failure of a resource body. ScimType is
-// the RFC 7644 §3.12 scimType the handler answers with (status 400):
-// "invalidSyntax", "invalidValue", "mutability", "uniqueness".
-type Error struct {
-	ScimType string
-	Detail   string
-}
-
-// Error implements the error interface.
-func (e *Error) Error() string { return "scim " + e.ScimType + ": " + e.Detail }
-
 // Resource is the read view of a resource used by filtering, sorting and
 // projection. Get returns the value of the attribute name of the schema
 // schemaURN (both canonical, as in the registry) in JSON-like form: string,

@@ -89,7 +89,7 @@ func (r *Registry) DecodeGroup(data []byte) (*Group, error) { return r.decodeGro
 
 // invalid returns an invalidValue error about the attribute at path.
 func invalid(path, msg string) *Error {
-	return &Error{ScimType: "invalidValue", Detail: "attribute " + strconv.Quote(path) + " " + msg}
+	return &Error{ScimType: ScimTypeInvalidValue, Detail: "attribute " + strconv.Quote(path) + " " + msg}
 }
 
 func wrongType(path, want string, v *jvalue) *Error {
@@ -103,7 +103,7 @@ func parseObject(data []byte) (jvalue, error) {
 		return jvalue{}, err
 	}
 	if v.Kind != jObject {
-		return jvalue{}, &Error{ScimType: "invalidSyntax", Detail: "the request body must be a JSON object, not " + v.Kind.String()}
+		return jvalue{}, &Error{ScimType: ScimTypeInvalidSyntax, Detail: "the request body must be a JSON object, not " + v.Kind.String()}
 	}
 	return v, nil
 }

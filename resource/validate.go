@@ -17,10 +17,10 @@ import (
 // Microsoft Entra's provisioning logs.
 func (r *Registry) ValidateUser(u *User) error {
 	if u == nil {
-		return &Error{ScimType: "invalidValue", Detail: "the request has no user"}
+		return &Error{ScimType: ScimTypeInvalidValue, Detail: "the request has no user"}
 	}
 	if strings.TrimSpace(u.UserName) == "" {
-		return &Error{ScimType: "invalidValue", Detail: `attribute "userName" is required and must not be blank; ` +
+		return &Error{ScimType: ScimTypeInvalidValue, Detail: `attribute "userName" is required and must not be blank; ` +
 			`map a non-empty source attribute to userName in the identity provider (in Microsoft Entra ID it is usually userPrincipalName)`}
 	}
 	if err := checkIndexed("userName", u.UserName); err != nil {
@@ -39,10 +39,10 @@ func (r *Registry) ValidateUser(u *User) error {
 // ValidateUser.
 func (r *Registry) ValidateGroup(g *Group) error {
 	if g == nil {
-		return &Error{ScimType: "invalidValue", Detail: "the request has no group"}
+		return &Error{ScimType: ScimTypeInvalidValue, Detail: "the request has no group"}
 	}
 	if strings.TrimSpace(g.DisplayName) == "" {
-		return &Error{ScimType: "invalidValue", Detail: `attribute "displayName" is required and must not be blank; ` +
+		return &Error{ScimType: ScimTypeInvalidValue, Detail: `attribute "displayName" is required and must not be blank; ` +
 			`map a non-empty source attribute to the group's displayName in the identity provider`}
 	}
 	if err := checkIndexed("displayName", g.DisplayName); err != nil {
@@ -76,7 +76,7 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 	for urn, raw := range exts {
 		s := extension(rt, urn)
 		if s == nil || s.ID == EnterpriseUserSchema {
-			return &Error{ScimType: "invalidValue", Detail: "extension schema " + strconv.Quote(urn) + " is not registered for " + rt.Name}
+			return &Error{ScimType: ScimTypeInvalidValue, Detail: "extension schema " + strconv.Quote(urn) + " is not registered for " + rt.Name}
 		}
 		v, err := parseJSON(raw)
 		if err != nil {
@@ -101,7 +101,7 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 			found = found || jsonparse.EqualFold(urn, e.Schema.ID)
 		}
 		if !found {
-			return &Error{ScimType: "invalidValue", Detail: "extension " + strconv.Quote(e.Schema.ID) + " is required for " + rt.Name}
+			return &Error{ScimType: ScimTypeInvalidValue, Detail: "extension " + strconv.Quote(e.Schema.ID) + " is required for " + rt.Name}
 		}
 	}
 	return nil
@@ -190,5 +190,5 @@ func immutableErr(s *Schema, name string) *Error {
 	if s.ID != UserSchema && s.ID != GroupSchema {
 		path = s.ID + ":" + name
 	}
-	return &Error{ScimType: "mutability", Detail: "attribute " + strconv.Quote(path) + " is immutable and cannot be changed once set"}
+	return &Error{ScimType: ScimTypeMutability, Detail: "attribute " + strconv.Quote(path) + " is immutable and cannot be changed once set"}
 }

@@ -17,14 +17,16 @@ package jsonparse
 
 import (
 	"strconv"
+
+	"github.com/scimkit/scim/internal/scimtype"
 )
 
 // MaxStringLength is the longest string (decoded, in bytes) accepted,
 // object keys included.
 const MaxStringLength = 64 << 10
 
-// Error is a parse failure. ScimType is "invalidSyntax" or "invalidValue"
-// (RFC 7644 §3.12); Detail can be shown to the client.
+// Error is a parse failure. ScimType is scimtype.InvalidSyntax or
+// scimtype.InvalidValue (RFC 7644 §3.12); Detail can be shown to the client.
 type Error struct {
 	ScimType string
 	Detail   string
@@ -141,7 +143,7 @@ func Parse(data []byte, maxDepth int) (Value, error) {
 }
 
 func (p *parser) syntax(msg string) *Error {
-	return &Error{ScimType: "invalidSyntax", Detail: "malformed JSON at byte " + strconv.Itoa(p.pos) + ": " + msg}
+	return &Error{ScimType: scimtype.InvalidSyntax, Detail: "malformed JSON at byte " + strconv.Itoa(p.pos) + ": " + msg}
 }
 
 func (p *parser) skipSpace() {
@@ -322,7 +324,7 @@ func (p *parser) number() *Error {
 func (p *parser) str() (string, *Error) {
 	v, end, err := ReadString(p.data, p.pos)
 	if err != nil {
-		if err.ScimType != "invalidSyntax" {
+		if err.ScimType != scimtype.InvalidSyntax {
 			return "", &Error{ScimType: err.ScimType, Detail: err.Msg}
 		}
 		p.pos = err.At

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/scimtype"
 )
 
 // StringError is why ReadString refused a string: At is the offset in the
@@ -88,7 +90,7 @@ func ReadString[T string | []byte](data T, pos int) (string, int, *StringError) 
 					return "", 0, syntaxAt(at, "invalid \\u escape")
 				}
 				if r == 0 {
-					return "", 0, &StringError{At: at, ScimType: "invalidValue", Msg: "a string holds U+0000 (\\u0000), which is not accepted"}
+					return "", 0, &StringError{At: at, ScimType: scimtype.InvalidValue, Msg: "a string holds U+0000 (\\u0000), which is not accepted"}
 				}
 				pos += 6
 				if utf16.IsSurrogate(r) {
@@ -159,10 +161,10 @@ func hex4[T string | []byte](data T, pos int) (rune, bool) {
 }
 
 func syntaxAt(at int, msg string) *StringError {
-	return &StringError{At: at, Msg: msg, ScimType: "invalidSyntax"}
+	return &StringError{At: at, Msg: msg, ScimType: scimtype.InvalidSyntax}
 }
 
 func tooLongAt(at, n int) *StringError {
-	return &StringError{At: at, ScimType: "invalidValue", Msg: "a string of " + strconv.Itoa(n) +
+	return &StringError{At: at, ScimType: scimtype.InvalidValue, Msg: "a string of " + strconv.Itoa(n) +
 		" bytes exceeds the limit of " + strconv.Itoa(MaxStringLength) + " bytes"}
 }

@@ -12,14 +12,14 @@ import (
 func TestParseQuery(t *testing.T) {
 	for _, tc := range []struct {
 		raw  string
-		want queryParams
+		want listRequest
 	}{
-		{"", queryParams{}},
-		{"aadOptscim062020", queryParams{}},
-		{`filter=userName+eq+%22a%2Bb%40x.com%22&startIndex=1&count=100`, queryParams{filter: `userName eq "a+b@x.com"`, startIndex: "1", count: "100"}},
-		{`Filter=username%20Eq%20%22x%22&COUNT=2`, queryParams{filter: `username Eq "x"`, count: "2"}},
-		{`excludedAttributes=members&filter=displayName eq "x"&attributes=id`, queryParams{filter: `displayName eq "x"`, attributes: "id", excludedAttributes: "members"}},
-		{`count=1&count=2&sortBy=userName&sortOrder=descending`, queryParams{count: "1", sortBy: "userName", sortOrder: "descending"}},
+		{"", listRequest{}},
+		{"aadOptscim062020", listRequest{}},
+		{`filter=userName+eq+%22a%2Bb%40x.com%22&startIndex=1&count=100`, listRequest{filter: `userName eq "a+b@x.com"`, startIndex: "1", count: "100"}},
+		{`Filter=username%20Eq%20%22x%22&COUNT=2`, listRequest{filter: `username Eq "x"`, count: "2"}},
+		{`excludedAttributes=members&filter=displayName eq "x"&attributes=id`, listRequest{filter: `displayName eq "x"`, attributes: "id", excludedAttributes: "members"}},
+		{`count=1&count=2&sortBy=userName&sortOrder=descending`, listRequest{count: "1", sortBy: "userName", sortOrder: "descending"}},
 	} {
 		got, err := parseQuery(tc.raw)
 		assert.NoError(t, err)
@@ -34,4 +34,4 @@ func TestParseQuery(t *testing.T) {
 	}
 }
 
-var cmpAllowUnexported = cmp.AllowUnexported(queryParams{})
+var cmpAllowUnexported = cmp.AllowUnexported(listRequest{})

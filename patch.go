@@ -1,28 +1,13 @@
 package scim
 
 import (
-	"errors"
-	"math/rand/v2"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
-
-// errTooManyConflicts is answered when a read-modify-write lost the race to
-// concurrent writers maxWriteRetries times; the IdP retries it later.
-func errTooManyConflicts(kind, id string) *Error {
-	return &Error{Status: http.StatusConflict, Detail: kind + " " + id + " was changed concurrently too often; retry the request"}
-}
-
-// backoff sleeps a little before a retried read-modify-write, with jitter,
-// so that concurrent writers to one resource do not retry in lockstep.
-func backoff(attempt int) {
-	time.Sleep(time.Duration(rand.IntN(1+attempt*200)) * time.Microsecond)
-}
 
 // patchOptions returns the options of one PATCH request: the server's
 // limits and the request's tolerances.
@@ -130,9 +115,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 			g.Meta.LastModified = s.cfg.Clock().UTC()
 			return g, nil
 		}, write)
-	if errors.Is(err, store.ErrConflict) {
-		err = groupNameConflict(name)
-	}
+	err = groupConflict(err, name)
 	if err == nil && attrsOnly && s.cfg.GroupPatchReturnsResource && wantsMembers(p) {
 		res, err = s.cfg.Store.GetGroup(ctx, id, false)
 		err = notFound(err, "Group", id)

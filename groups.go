@@ -1,0 +1,109 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/scimkit/scim/resource"
+)
+
+// decodeGroup reads the group of a POST or PUT and its response's
+// projection.
+func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.Group, *resource.Projection, error) {
+	body, p, err := s.readResource(w, r, s.reg.Group)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := s.reg.DecodeGroupWith(body, resource.DecodeOptions{Disable: s.quirksOff(r.Context())})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.reg.ValidateGroup(g); err != nil {
+		return nil, nil, err
+	}
+	// Members must name users or groups of the tenant; Okta sends them
+	// with value and display only (SCIM-SDK#419), and the type is what
+	// the id names.
+	if err := s.resolveMembers(r.Context(), g.Members); err != nil {
+		return nil, nil, err
+	}
+	return g, p, nil
+}
+
+// groupConflict is taken for a group's displayName (store's "Group
+// displayName uniqueness").
+func groupConflict(err error, name string) error { return taken(err, "group", "displayName", name) }
+
+// POST /Groups (RFC 7644 §3.3).
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
+	g, p, err := s.decodeGroup(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.cfg.Clock().UTC()
+	g.ID = s.cfg.NewID()
+	g.Meta = resource.Meta{ResourceType: "Group", Created: now, LastModified: now}
+	created, err := s.cfg.Store.CreateGroup(r.Context(), g)
+	if err != nil {
+		s.writeError(w, r, groupConflict(err, g.DisplayName))
+		return
+	}
+	s.respondGroup(w, r, http.StatusCreated, created, p)
+}
+
+// GET /Groups/{id}. With excludedAttributes=members (Entra sends it on every
+// group read) the store is asked not to load members.
+func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, id string) {
+	p, err := s.projection(r, s.reg.Group)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := s.cfg.Store.GetGroup(r.Context(), id, p.Excludes("", "members"))
+	if err != nil {
+		s.writeError(w, r, notFound(err, "Group", id))
+		return
+	}
+	if notModified(r, g.Meta.Version) {
+		w.Header().Set("ETag", etag(g.Meta.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.respondGroup(w, r, http.StatusOK, g, p)
+}
+
+// PUT /Groups/{id} (RFC 7644 §3.5.1): members in the body replace the
+// membership.
+func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string) {
+	g, p, err := s.decodeGroup(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := update(r.Context(), "Group", id, ifMatchVersion(r), s.getGroupWithoutMembers, groupVersion,
+		func(old *resource.Group) (*resource.Group, error) {
+			if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
+				return nil, err
+			}
+			ng := *g
+			ng.ID = id
+			ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
+			return &ng, nil
+		}, s.cfg.Store.ReplaceGroup)
+	if err != nil {
+		s.writeError(w, r, groupConflict(err, g.DisplayName))
+		return
+	}
+	s.respondGroup(w, r, http.StatusOK, res, p)
+}
+
+func (s *Server) getGroupWithoutMembers(ctx context.Context, id string) (*resource.Group, error) {
+	return s.cfg.Store.GetGroup(ctx, id, true)
+}
+
+func (s *Server) getGroupWithMembers(ctx context.Context, id string) (*resource.Group, error) {
+	return s.cfg.Store.GetGroup(ctx, id, false)
+}
+
+func groupVersion(g *resource.Group) string { return g.Meta.Version }

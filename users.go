@@ -1,0 +1,115 @@
+package scim
+
+import (
+	"net/http"
+
+	"github.com/scimkit/scim/resource"
+)
+
+// decodeUser reads the user of a POST or PUT and its response's projection.
+func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*resource.User, *resource.Projection, error) {
+	body, p, err := s.readResource(w, r, s.reg.User)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.reg.DecodeUserWith(body, resource.DecodeOptions{Disable: s.quirksOff(r.Context())})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.reg.ValidateUser(u); err != nil {
+		return nil, nil, err
+	}
+	u.Groups = nil // read-only (RFC 7643 §4.1.2): derived by the store
+	return u, p, nil
+}
+
+// userConflict is taken for a user's userName.
+func userConflict(err error, userName string) error { return taken(err, "user", "userName", userName) }
+
+// POST /Users (RFC 7644 §3.3).
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	u, p, err := s.decodeUser(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.cfg.Clock().UTC()
+	u.ID = s.cfg.NewID()
+	u.Meta = resource.Meta{ResourceType: "User", Created: now, LastModified: now}
+	created, err := s.cfg.Store.CreateUser(r.Context(), u)
+	if err != nil {
+		s.writeError(w, r, userConflict(err, u.UserName))
+		return
+	}
+	s.respondUser(w, r, http.StatusCreated, created, p)
+}
+
+// GET /Users/{id} (RFC 7644 §3.4.1).
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, id string) {
+	p, err := s.projection(r, s.reg.User)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.cfg.Store.GetUser(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, notFound(err, "User", id))
+		return
+	}
+	if notModified(r, u.Meta.Version) {
+		w.Header().Set("ETag", etag(u.Meta.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.respondUser(w, r, http.StatusOK, u, p)
+}
+
+// PUT /Users/{id} (RFC 7644 §3.5.1): a full replace. Read-only attributes in
+// the body are ignored; an omitted active or password keeps the stored
+// value, because Okta's AIW apps send every update as PUT and a PUT that
+// drops active must not deactivate the user.
+func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) {
+	u, p, err := s.decodeUser(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
+		func(old *resource.User) (*resource.User, error) {
+			if err := s.reg.CheckImmutable(s.reg.User, old, u); err != nil {
+				return nil, err
+			}
+			nu := *u
+			nu.ID = id
+			if nu.Active == nil {
+				nu.Active = old.Active
+			}
+			if nu.Password == "" {
+				nu.Password = old.Password
+			}
+			nu.Meta = resource.Meta{ResourceType: "User", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
+			return &nu, nil
+		}, s.cfg.Store.ReplaceUser)
+	if err != nil {
+		s.writeError(w, r, userConflict(err, u.UserName))
+		return
+	}
+	s.respondUser(w, r, http.StatusOK, res, p)
+}
+
+// DELETE /Users/{id} and /Groups/{id} (RFC 7644 §3.6).
+func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id string) {
+	var err error
+	if isUser {
+		err = notFound(s.cfg.Store.DeleteUser(r.Context(), id, ifMatchVersion(r)), "User", id)
+	} else {
+		err = notFound(s.cfg.Store.DeleteGroup(r.Context(), id, ifMatchVersion(r)), "Group", id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func userVersion(u *resource.User) string { return u.Meta.Version }
