@@ -196,22 +196,7 @@ func (s *Server) queryGroups(ctx context.Context, q store.Query) (store.GroupLis
 // refersToMembers reports whether q's filter or sort refers to the
 // members attribute of groups, in any schema spelling.
 func refersToMembers(q store.Query) bool {
-	return strings.EqualFold(q.SortBy.Name, "members") || mentions(q.Filter, "members")
-}
-
-// mentions reports whether e refers to the attribute name.
-func mentions(e filter.Expr, name string) bool {
-	switch x := e.(type) {
-	case *filter.Compare:
-		return strings.EqualFold(x.Path.Name, name)
-	case *filter.ValuePath:
-		return strings.EqualFold(x.Path.Name, name)
-	case *filter.Logical:
-		return mentions(x.Left, name) || mentions(x.Right, name)
-	case *filter.Not:
-		return mentions(x.X, name)
-	}
-	return false
+	return strings.EqualFold(q.SortBy.Name, "members") || filter.Mentions(q.Filter, "members")
 }
 
 // fallbackChunk is how many resources the fallback asks the store for at a

@@ -90,3 +90,20 @@ func (t target) compared() *resource.Attribute {
 	}
 	return t.attr
 }
+
+// Mentions reports whether e compares or filters on the attribute name, of
+// any schema (names compare case-insensitively): a store or the handler
+// asks it to learn whether a query needs members or groups loaded.
+func Mentions(e Expr, name string) bool {
+	switch x := e.(type) {
+	case *Compare:
+		return strings.EqualFold(x.Path.Name, name)
+	case *ValuePath:
+		return strings.EqualFold(x.Path.Name, name)
+	case *Logical:
+		return Mentions(x.Left, name) || Mentions(x.Right, name)
+	case *Not:
+		return Mentions(x.X, name)
+	}
+	return false
+}

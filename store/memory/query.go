@@ -41,7 +41,7 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 	}
 	// Stored users carry no Groups; derive them for the filter or the sort
 	// only when they name groups, so that other queries copy nothing.
-	needGroups := mentions(q.Filter, "groups") || q.SortBy.Is("groups", q.SortBy.Sub)
+	needGroups := filter.Mentions(q.Filter, "groups") || q.SortBy.Is("groups", q.SortBy.Sub)
 	var matcher *filter.Matcher // compiled for the first candidate it checks
 	var matched []*resource.User
 	for _, r := range cands {
@@ -184,7 +184,7 @@ func (m *groupMatcher) match(e filter.Expr) (bool, error) {
 		return filter.Match(e, m.rt, &few)
 	}
 	g := m.r.g
-	if mentions(e, "members") {
+	if filter.Mentions(e, "members") {
 		g = m.view()
 	}
 	return filter.Match(e, m.rt, g)
@@ -312,21 +312,6 @@ func (t *tenant) groupCandidates(e filter.Expr, rt *resource.ResourceType) (cand
 	}
 	sortBySeq(cands)
 	return cands, true
-}
-
-// mentions reports whether e refers to the attribute name (of any schema).
-func mentions(e filter.Expr, name string) bool {
-	switch x := e.(type) {
-	case *filter.Compare:
-		return strings.EqualFold(x.Path.Name, name)
-	case *filter.ValuePath:
-		return strings.EqualFold(x.Path.Name, name)
-	case *filter.Logical:
-		return mentions(x.Left, name) || mentions(x.Right, name)
-	case *filter.Not:
-		return mentions(x.X, name)
-	}
-	return false
 }
 
 func isASCII(s string) bool {
