@@ -140,49 +140,46 @@ func (p *parser) unexpected(want string) *Error {
 	return p.errf(p.pos, "unexpected %q, expected %s", string(c), want)
 }
 
-// parseOr parses "and-expr *(or and-expr)"; or is left-associative.
-func (p *parser) parseOr() (Expr, *Error) {
-	left, err := p.parseAnd()
+// logicalOps are the binary operators by precedence, loosest first: and
+// binds tighter than or (RFC 7644 §3.4.2.2, table 5); both are
+// left-associative.
+var logicalOps = [...]struct {
+	op LogicalOp
+	kw string
+}{{Or, "or"}, {And, "and"}}
+
+// parseOr parses "and-expr *(or and-expr)".
+func (p *parser) parseOr() (Expr, *Error) { return p.parseLogical(0) }
+
+// parseLogical parses "operand *(op operand)" for logicalOps[level], where
+// an operand is the next level's expression, or a value after the last.
+func (p *parser) parseLogical(level int) (Expr, *Error) {
+	left, err := p.logicalOperand(level)
 	if err != nil {
 		return nil, err
 	}
+	kw := logicalOps[level].kw
 	for {
 		save := p.pos
 		p.skipSpace()
-		if !p.keyword("or") {
+		if !p.keyword(kw) {
 			p.pos = save
 			return left, nil
 		}
-		p.pos += 2
-		right, err := p.parseAnd()
+		p.pos += len(kw)
+		right, err := p.logicalOperand(level)
 		if err != nil {
 			return nil, err
 		}
-		left = &Logical{Op: Or, Left: left, Right: right}
+		left = &Logical{Op: logicalOps[level].op, Left: left, Right: right}
 	}
 }
 
-// parseAnd parses "value *(and value)"; and is left-associative and binds
-// tighter than or (RFC 7644 §3.4.2.2, table 5).
-func (p *parser) parseAnd() (Expr, *Error) {
-	left, err := p.parseValue()
-	if err != nil {
-		return nil, err
+func (p *parser) logicalOperand(level int) (Expr, *Error) {
+	if level+1 < len(logicalOps) {
+		return p.parseLogical(level + 1)
 	}
-	for {
-		save := p.pos
-		p.skipSpace()
-		if !p.keyword("and") {
-			p.pos = save
-			return left, nil
-		}
-		p.pos += 3
-		right, err := p.parseValue()
-		if err != nil {
-			return nil, err
-		}
-		left = &Logical{Op: And, Left: left, Right: right}
-	}
+	return p.parseValue()
 }
 
 // parseGroup parses "(" FILTER ")" with p.pos on the '('.
