@@ -159,7 +159,7 @@ func (s *Server) findGroups(ctx context.Context, ids []string, kinds map[string]
 	found := func(id string) { kinds[id] |= store.MemberGroup }
 	if q, ok := s.cfg.Store.(store.GroupQuerier); ok {
 		done, err := byIDChunks(ids, s.reg.Group, func(q2 store.Query) error {
-			q2.ExcludeMembers = true
+			q2.Members = store.WithoutMembers
 			l, err := q.QueryGroups(ctx, q2)
 			for _, g := range l.Resources {
 				found(g.ID)
@@ -171,7 +171,7 @@ func (s *Server) findGroups(ctx context.Context, ids []string, kinds map[string]
 		}
 	}
 	for _, id := range ids {
-		if _, err := s.cfg.Store.GetGroup(ctx, id, true); err == nil {
+		if _, err := s.cfg.Store.GetGroup(ctx, id, store.WithoutMembers); err == nil {
 			found(id)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err

@@ -251,7 +251,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, id string) {
 		s.writeError(w, r, err)
 		return
 	}
-	g, err := s.cfg.Store.GetGroup(r.Context(), id, p.Excludes("", "members"))
+	g, err := s.cfg.Store.GetGroup(r.Context(), id, store.WithoutMembersIf(p.Excludes("", "members")))
 	if err != nil {
 		s.writeError(w, r, notFound(err, "Group", id))
 		return
@@ -293,11 +293,11 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 }
 
 func (s *Server) getGroupWithoutMembers(ctx context.Context, id string) (*resource.Group, error) {
-	return s.cfg.Store.GetGroup(ctx, id, true)
+	return s.cfg.Store.GetGroup(ctx, id, store.WithoutMembers)
 }
 
 func (s *Server) getGroupWithMembers(ctx context.Context, id string) (*resource.Group, error) {
-	return s.cfg.Store.GetGroup(ctx, id, false)
+	return s.cfg.Store.GetGroup(ctx, id, store.WithMembers)
 }
 
 func userVersion(u *resource.User) string   { return u.Meta.Version }

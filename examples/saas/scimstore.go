@@ -439,17 +439,17 @@ func (s *SCIMStore) QueryGroups(ctx context.Context, q store.Query) (store.Group
 	if err != nil {
 		return store.GroupList{}, err
 	}
-	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, !q.ExcludeMembers)
+	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, q.Members == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, dbErr(err)
 	}
 	return groupList(rows, total)
 }
 
-// GetGroup implements store.Groups; with excludeMembers the team_members
+// GetGroup implements store.Groups; with store.WithoutMembers the team_members
 // table is not read.
-func (s *SCIMStore) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
-	t, err := s.db.TeamByID(ctx, store.TenantFrom(ctx), id, !excludeMembers)
+func (s *SCIMStore) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
+	t, err := s.db.TeamByID(ctx, store.TenantFrom(ctx), id, m == store.WithMembers)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -562,8 +562,8 @@ func (s *SCIMStore) DeleteGroup(ctx context.Context, id, version string) error {
 }
 
 // ListGroups implements store.Groups, in team creation order.
-func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
-	rows, total, err := s.db.Teams(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, !excludeMembers)
+func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
+	rows, total, err := s.db.Teams(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, m == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, dbErr(err)
 	}

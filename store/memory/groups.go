@@ -103,9 +103,9 @@ func (r *groupRec) memberSlice() []resource.Member {
 }
 
 // groupOut returns a copy of r for a caller.
-func groupOut(r *groupRec, excludeMembers bool) *resource.Group {
+func groupOut(r *groupRec, m store.Members) *resource.Group {
 	c := withoutMembers(r.g)
-	if !excludeMembers {
+	if m == store.WithMembers {
 		c.Members = r.memberSlice()
 	}
 	return c
@@ -173,9 +173,9 @@ func (t *tenant) touch(r *groupRec, now time.Time) {
 	r.g.Meta.LastModified = now.Round(0)
 }
 
-// GetGroup implements [store.Groups]. With excludeMembers, Members is
+// GetGroup implements [store.Groups]. With store.WithoutMembers, Members is
 // left empty and nothing is copied.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
 	t := s.tenant(ctx, false)
 	if t == nil {
 		return nil, store.ErrNotFound
@@ -186,7 +186,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*
 	if r == nil {
 		return nil, store.ErrNotFound
 	}
-	return groupOut(r, excludeMembers), nil
+	return groupOut(r, m), nil
 }
 
 // CreateGroup implements [store.Groups]. Members with the same value
@@ -217,7 +217,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	t.groups[g.ID] = r
 	t.groupList = append(t.groupList, r)
 	t.indexGroup(r)
-	return groupOut(r, false), nil
+	return groupOut(r, store.WithMembers), nil
 }
 
 // ReplaceGroup implements [store.Groups]: the group's members become
@@ -247,7 +247,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 	for _, m := range g.Members {
 		t.addMember(r, m)
 	}
-	return groupOut(r, false), nil
+	return groupOut(r, store.WithMembers), nil
 }
 
 // renameTaken reports whether writing g over r would give it a
@@ -294,7 +294,7 @@ func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, v
 		return nil, store.ErrConflict
 	}
 	t.replaceAttributes(r, g)
-	return groupOut(r, true), nil
+	return groupOut(r, store.WithoutMembers), nil
 }
 
 // ResolveMembers implements [store.MemberResolver] with one lookup per id
@@ -348,7 +348,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 }
 
 // ListGroups implements [store.Groups]: groups in creation order.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
+func (s *Store) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
 	t := s.tenant(ctx, false)
 	if t == nil {
 		return store.GroupList{Resources: []*resource.Group{}}, nil
@@ -358,7 +358,7 @@ func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers boo
 	lo, hi := window(len(t.groupList), p)
 	out := make([]*resource.Group, 0, hi-lo)
 	for _, r := range t.groupList[lo:hi] {
-		out = append(out, groupOut(r, excludeMembers))
+		out = append(out, groupOut(r, m))
 	}
 	return store.GroupList{Resources: out, TotalResults: len(t.groupList)}, nil
 }

@@ -129,7 +129,7 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList
 	lo, hi := window(len(matched), q.Page)
 	out := make([]*resource.Group, 0, hi-lo)
 	for _, g := range matched[lo:hi] {
-		out = append(out, groupOut(recOf[g], q.ExcludeMembers))
+		out = append(out, groupOut(recOf[g], q.Members))
 	}
 	return store.GroupList{Resources: out, TotalResults: len(matched)}, nil
 }

@@ -37,9 +37,9 @@ func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
 	return &g, nil
 }
 
-// GetGroup implements [store.Groups]. With excludeMembers it reads the
+// GetGroup implements [store.Groups]. With store.WithoutMembers it reads the
 // groups table only, never the memberships.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (_ *resource.Group, err error) {
+func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (_ *resource.Group, err error) {
 	defer classify(&err)
 	q := s.q(ctx)
 	row := q.QueryRowContext(ctx, s.rebind("SELECT "+groupCols+" FROM scim_groups WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
@@ -50,7 +50,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (_
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: get group: %w", err)
 	}
-	if !excludeMembers {
+	if m == store.WithMembers {
 		if err := s.withMembers(ctx, q, []*resource.Group{g}); err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource
 		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
 			return err
 		}
-		out, err = s.GetGroup(ctx, g.ID, false)
+		out, err = s.GetGroup(ctx, g.ID, store.WithMembers)
 		return err
 	})
 	return out, err
@@ -174,7 +174,7 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 				return err
 			}
 		}
-		out, err = s.GetGroup(ctx, g.ID, !members)
+		out, err = s.GetGroup(ctx, g.ID, store.WithoutMembersIf(!members))
 		return err
 	})
 	return out, err
@@ -198,9 +198,9 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) (err error)
 
 // ListGroups implements [store.Groups]: groups ordered by Meta.Created,
 // then id.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (_ store.GroupList, err error) {
+func (s *Store) ListGroups(ctx context.Context, p store.Page, m store.Members) (_ store.GroupList, err error) {
 	defer classify(&err)
-	return s.QueryGroups(ctx, store.Query{Page: p, ExcludeMembers: excludeMembers})
+	return s.QueryGroups(ctx, store.Query{Page: p, Members: m})
 }
 
 // memberChunk is the number of members per multi-row INSERT (5 parameters

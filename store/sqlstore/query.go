@@ -82,7 +82,7 @@ func mentionsGroups(p filter.AttrPath) bool { return strings.EqualFold(p.Name, "
 
 // QueryGroups implements [store.GroupQuerier] like QueryUsers. Members
 // filters are EXISTS subqueries on the memberships table; with
-// ExcludeMembers no membership is loaded.
+// store.WithoutMembers no membership is loaded.
 func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupList, err error) {
 	defer classify(&err)
 	p, err := s.plan(ctx, q, false)
@@ -96,7 +96,7 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupLi
 		rt = resource.DefaultRegistry().Group
 	}
 	out, total, loaded, err := fetch(ctx, s, db, p, q, rt, scanGroup, strings.EqualFold(q.SortBy.Name, "members"), withMembers)
-	if err == nil && !loaded && !q.ExcludeMembers {
+	if err == nil && !loaded && q.Members == store.WithMembers {
 		err = withMembers(out)
 	}
 	if err != nil {

@@ -233,7 +233,7 @@ var queryCases = []testCase{
 		ctx := ctxA(t)
 		loadCorpus(t, ctx, s)
 		rt := registry(t).Group
-		all := listAllGroups(t, ctx, s, false)
+		all := listAllGroups(t, ctx, s, store.WithMembers)
 		for _, fs := range groupFilters {
 			var e filter.Expr
 			if fs != "" {
@@ -246,12 +246,12 @@ var queryCases = []testCase{
 			for _, srt := range groupSorts {
 				want := fallback(t, rt, all, e, srt)
 				for _, p := range pages {
-					for _, exclude := range []bool{false, true} {
-						query := store.Query{Filter: e, SortBy: srt.path(), Page: p, ExcludeMembers: exclude}
+					for _, m := range bothMembers {
+						query := store.Query{Filter: e, SortBy: srt.path(), Page: p, Members: m}
 						if srt.desc {
 							query.SortOrder = store.Descending
 						}
-						label := fmt.Sprintf("QueryGroups(filter %q, sortBy %q desc %v, page %+v, excludeMembers %v)", fs, srt.by, srt.desc, p, exclude)
+						label := fmt.Sprintf("QueryGroups(filter %q, sortBy %q desc %v, page %+v, %v)", fs, srt.by, srt.desc, p, m)
 						got, err := q.QueryGroups(ctx, query)
 						if errors.Is(err, store.ErrUnsupported) {
 							continue
@@ -269,7 +269,7 @@ var queryCases = []testCase{
 							continue
 						}
 						for i, g := range got.Resources {
-							if exclude {
+							if m == store.WithoutMembers {
 								checkExcluded(t, label, want[lo+i], g)
 							} else {
 								checkGroup(t, label, want[lo+i], g)
