@@ -194,7 +194,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}
-		count, _, all := db.find(tc.table, "id", "t1", where, args, 0, 1)
+		count, _, all := db.findQueries(tc.table, "id", "t1", where, args, 0, 1)
 		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+count, all[:len(all)-2]...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)

@@ -194,14 +194,7 @@ func (s *Store) addMembers(ctx context.Context, q querier, id string, ms []resou
 func (s *Store) ResolveMembers(ctx context.Context, ids []string) (_ map[string]store.MemberType, err error) {
 	defer classify(&err)
 	out := make(map[string]store.MemberType)
-	seen := make(map[string]bool, len(ids))
-	uniq := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
-		}
-	}
+	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
 	err = s.queryIn(ctx, s.q(ctx), "resolve members", []any{store.TenantFrom(ctx)}, uniq,
 		func(in string) string {
 			return "SELECT id, 1 FROM scim_users WHERE tenant = " + s.ph(1) + " AND id IN (" + in +
