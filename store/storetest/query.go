@@ -177,10 +177,7 @@ var groupSorts = []sortSpec{{}, {"displayName", true}, {"displayName", false}, {
 
 var queryCases = []testCase{
 	{"Users_agree_with_fallback", func(t *testing.T, s store.Store) {
-		q, ok := s.(store.UserQuerier)
-		if !ok {
-			t.Skip("the store does not implement store.UserQuerier")
-		}
+		q := userQuerier(t, s)
 		ctx := ctxA(t)
 		loadCorpus(t, ctx, s)
 		query := func(query store.Query) ([]*resource.User, int, error) {
@@ -191,10 +188,7 @@ var queryCases = []testCase{
 			func(label string, _ store.Members, want, got *resource.User) { checkUser(t, label, normUser(want), got) })
 	}},
 	{"Groups_agree_with_fallback", func(t *testing.T, s store.Store) {
-		q, ok := s.(store.GroupQuerier)
-		if !ok {
-			t.Skip("the store does not implement store.GroupQuerier")
-		}
+		q := groupQuerier(t, s)
 		ctx := ctxA(t)
 		loadCorpus(t, ctx, s)
 		query := func(query store.Query) ([]*resource.Group, int, error) {

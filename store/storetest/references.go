@@ -16,10 +16,7 @@ import (
 // never the matches.
 var memberQueryCases = []testCase{
 	{"Groups_members_filter_WithoutMembers", func(t *testing.T, s store.Store) {
-		q, ok := s.(store.GroupQuerier)
-		if !ok {
-			t.Skip("the store does not implement store.GroupQuerier")
-		}
+		q := groupQuerier(t, s)
 		ctx := ctxA(t)
 		loadCorpus(t, ctx, s)
 		rt := registry(t).Group

@@ -332,3 +332,23 @@ func window(n int, p store.Page) (lo, hi int) {
 
 // userT shortens signatures.
 type userT = resource.User
+
+// userQuerier returns the store's UserQuerier or skips the test.
+func userQuerier(t *testing.T, s store.Store) store.UserQuerier {
+	t.Helper()
+	q, ok := s.(store.UserQuerier)
+	if !ok {
+		t.Skip("the store does not implement store.UserQuerier")
+	}
+	return q
+}
+
+// groupQuerier returns the store's GroupQuerier or skips the test.
+func groupQuerier(t *testing.T, s store.Store) store.GroupQuerier {
+	t.Helper()
+	q, ok := s.(store.GroupQuerier)
+	if !ok {
+		t.Skip("the store does not implement store.GroupQuerier")
+	}
+	return q
+}
