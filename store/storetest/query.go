@@ -185,7 +185,9 @@ var queryCases = []testCase{
 			return l.Resources, l.TotalResults, err
 		}
 		agree(t, "QueryUsers", registry(t).User, listAllUsers(t, ctx, s), userFilters, userSorts, []store.Members{store.WithMembers}, query, userIDs,
-			func(label string, _ store.Members, want, got *resource.User) { checkUser(t, label, normUser(want), got) })
+			func(label string, _ store.Members, want, got *resource.User) {
+				checkUser(t, label, normUser(want), got)
+			})
 	}},
 	{"Groups_agree_with_fallback", func(t *testing.T, s store.Store) {
 		q := groupQuerier(t, s)
