@@ -91,7 +91,7 @@ func BenchmarkPatchRenameGroup(b *testing.B) {
 					b.Fatalf("status %d: %s", rec.Code, rec.Body)
 				}
 			}
-			if got, err := st.GetGroup(ctx, "g", false); err != nil || len(got.Members) != size {
+			if got, err := st.GetGroup(ctx, "g", store.WithMembers); err != nil || len(got.Members) != size {
 				b.Fatalf("after the renames: %v, %d members", err, len(got.Members))
 			}
 		})

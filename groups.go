@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
 )
 
 // decodeGroup reads the group of a POST or PUT and its response's
@@ -60,7 +61,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, id string) {
 		s.writeError(w, r, err)
 		return
 	}
-	g, err := s.cfg.Store.GetGroup(r.Context(), id, p.Excludes("", "members"))
+	g, err := s.cfg.Store.GetGroup(r.Context(), id, store.WithoutMembersIf(p.Excludes("", "members")))
 	if err != nil {
 		s.writeError(w, r, notFound(err, "Group", id))
 		return
@@ -99,11 +100,11 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 }
 
 func (s *Server) getGroupWithoutMembers(ctx context.Context, id string) (*resource.Group, error) {
-	return s.cfg.Store.GetGroup(ctx, id, true)
+	return s.cfg.Store.GetGroup(ctx, id, store.WithoutMembers)
 }
 
 func (s *Server) getGroupWithMembers(ctx context.Context, id string) (*resource.Group, error) {
-	return s.cfg.Store.GetGroup(ctx, id, false)
+	return s.cfg.Store.GetGroup(ctx, id, store.WithMembers)
 }
 
 func groupVersion(g *resource.Group) string { return g.Meta.Version }

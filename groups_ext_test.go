@@ -156,9 +156,9 @@ func (q *queriersOnly) DeleteUser(ctx context.Context, id, v string) error {
 func (q *queriersOnly) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
 	return q.mem.ListUsers(ctx, p)
 }
-func (q *queriersOnly) GetGroup(ctx context.Context, id string, excl bool) (*resource.Group, error) {
+func (q *queriersOnly) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
 	q.groupGets.Add(1)
-	return q.mem.GetGroup(ctx, id, excl)
+	return q.mem.GetGroup(ctx, id, m)
 }
 func (q *queriersOnly) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
 	return q.mem.CreateGroup(ctx, g)
@@ -169,8 +169,8 @@ func (q *queriersOnly) ReplaceGroup(ctx context.Context, g *resource.Group, v st
 func (q *queriersOnly) DeleteGroup(ctx context.Context, id, v string) error {
 	return q.mem.DeleteGroup(ctx, id, v)
 }
-func (q *queriersOnly) ListGroups(ctx context.Context, p store.Page, excl bool) (store.GroupList, error) {
-	return q.mem.ListGroups(ctx, p, excl)
+func (q *queriersOnly) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
+	return q.mem.ListGroups(ctx, p, m)
 }
 func (q *queriersOnly) QueryUsers(ctx context.Context, qu store.Query) (store.UserList, error) {
 	q.userQueries.Add(1)

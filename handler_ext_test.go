@@ -365,18 +365,18 @@ type countingStore struct {
 	withMembers atomic.Int64
 }
 
-func (c *countingStore) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
-	if !excludeMembers {
+func (c *countingStore) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
+	if m == store.WithMembers {
 		c.withMembers.Add(1)
 	}
-	return c.Store.GetGroup(ctx, id, excludeMembers)
+	return c.Store.GetGroup(ctx, id, m)
 }
 
-func (c *countingStore) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
-	if !excludeMembers {
+func (c *countingStore) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
+	if m == store.WithMembers {
 		c.withMembers.Add(1)
 	}
-	return c.Store.ListGroups(ctx, p, excludeMembers)
+	return c.Store.ListGroups(ctx, p, m)
 }
 
 func TestExcludedMembersAreNotLoaded(t *testing.T) {

@@ -34,9 +34,9 @@ func (s *idSpy) DeleteUser(ctx context.Context, id, version string) error {
 	return s.Store.DeleteUser(ctx, id, version)
 }
 
-func (s *idSpy) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+func (s *idSpy) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
 	s.ids = append(s.ids, id)
-	return s.Store.GetGroup(ctx, id, excludeMembers)
+	return s.Store.GetGroup(ctx, id, m)
 }
 
 func (s *idSpy) DeleteGroup(ctx context.Context, id, version string) error {

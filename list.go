@@ -65,7 +65,7 @@ func (s *Server) buildQuery(p listRequest, pg store.Page, rt *resource.ResourceT
 			return q, nil, err
 		}
 	}
-	q.ExcludeMembers = rt.ID == "Group" && proj.Excludes("", "members")
+	q.Members = store.WithoutMembersIf(rt.ID == "Group" && proj.Excludes("", "members"))
 	return q, proj, nil
 }
 
@@ -179,13 +179,13 @@ func (s *Server) queryGroups(ctx context.Context, q store.Query) (store.GroupLis
 	}
 	// The projection decides what is returned, never what the filter or
 	// the sort sees: members are loaded whenever either refers to them.
-	exclude := q.ExcludeMembers && !refersToMembers(q)
+	members := store.WithoutMembersIf(q.Members == store.WithoutMembers && !refersToMembers(q))
 	list := func(ctx context.Context, p store.Page) ([]*resource.Group, int, error) {
-		l, err := s.cfg.Store.ListGroups(ctx, p, exclude)
+		l, err := s.cfg.Store.ListGroups(ctx, p, members)
 		return l.Resources, l.TotalResults, err
 	}
 	rs, total, err := fallbackQuery(ctx, s.reg.Group, q, list)
-	if err == nil && q.ExcludeMembers && !exclude {
+	if err == nil && q.Members == store.WithoutMembers && members == store.WithMembers {
 		for _, g := range rs {
 			g.Members = nil
 		}

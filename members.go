@@ -152,7 +152,7 @@ func (s *Server) findGroups(ctx context.Context, ids []string, kinds map[string]
 	var query func(store.Query, func(id string)) error
 	if q, ok := s.cfg.Store.(store.GroupQuerier); ok {
 		query = func(q2 store.Query, found func(string)) error {
-			q2.ExcludeMembers = true
+			q2.Members = store.WithoutMembers
 			l, err := q.QueryGroups(ctx, q2)
 			for _, g := range l.Resources {
 				found(g.ID)
@@ -161,7 +161,7 @@ func (s *Server) findGroups(ctx context.Context, ids []string, kinds map[string]
 		}
 	}
 	return findIDs(ids, kinds, store.MemberGroup, s.reg.Group, query, func(id string) error {
-		_, err := s.cfg.Store.GetGroup(ctx, id, true)
+		_, err := s.cfg.Store.GetGroup(ctx, id, store.WithoutMembers)
 		return err
 	})
 }

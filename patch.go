@@ -117,7 +117,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 		}, write)
 	err = groupConflict(err, name)
 	if err == nil && attrsOnly && s.cfg.GroupPatchReturnsResource && wantsMembers(p) {
-		res, err = s.cfg.Store.GetGroup(ctx, id, false)
+		res, err = s.cfg.Store.GetGroup(ctx, id, store.WithMembers)
 		err = notFound(err, "Group", id)
 	}
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Server) patchMembersFast(w http.ResponseWriter, r *http.Request, mp sto
 	if rename != nil || (len(add) == 0 && len(remove) == 0) || s.cfg.GroupPatchReturnsResource {
 		// Okta sends {"op":"replace","value":{"id":...,"displayName":...}}
 		// with every membership change: a no-op unless the name changes.
-		if g, err = s.cfg.Store.GetGroup(ctx, id, true); err != nil {
+		if g, err = s.cfg.Store.GetGroup(ctx, id, store.WithoutMembers); err != nil {
 			return true, notFound(err, "Group", id)
 		}
 		if rename != nil && *rename != g.DisplayName {
@@ -158,7 +158,7 @@ func (s *Server) patchMembersFast(w http.ResponseWriter, r *http.Request, mp sto
 		version = g.Meta.Version
 	}
 	if s.cfg.GroupPatchReturnsResource {
-		if g, err = s.cfg.Store.GetGroup(ctx, id, !wantsMembers(p)); err != nil {
+		if g, err = s.cfg.Store.GetGroup(ctx, id, store.WithoutMembersIf(!wantsMembers(p))); err != nil {
 			return true, notFound(err, "Group", id)
 		}
 		s.respondGroupPatch(w, r, g, p)

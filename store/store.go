@@ -142,11 +142,43 @@ type Query struct {
 	SortBy    filter.AttrPath
 	SortOrder SortOrder
 	Page
-	// ExcludeMembers tells a group store it need not load members into
-	// the groups it returns. It shapes the output only: a filter or sortBy
-	// on members must still be evaluated on the groups' members (or the
-	// query answered with ErrUnsupported).
-	ExcludeMembers bool
+	// Members is WithoutMembers when a group store need not load members
+	// into the groups it returns. It shapes the output only: a filter or
+	// sortBy on members must still be evaluated on the groups' members (or
+	// the query answered with ErrUnsupported).
+	Members Members
+}
+
+// Members says whether a group read must load the groups' members:
+// GetGroup(ctx, id, store.WithoutMembers) reads the group's attributes
+// only. The zero value is WithMembers.
+type Members uint8
+
+// Member loading.
+const (
+	// WithMembers loads Members.
+	WithMembers Members = iota
+	// WithoutMembers lets the store leave Members empty and not load them
+	// (the projection excludes members, or only the group's existence or
+	// attributes matter).
+	WithoutMembers
+)
+
+// String returns the constant's name.
+func (m Members) String() string {
+	if m == WithoutMembers {
+		return "WithoutMembers"
+	}
+	return "WithMembers"
+}
+
+// WithoutMembersIf returns WithoutMembers when exclude is true and
+// WithMembers otherwise.
+func WithoutMembersIf(exclude bool) Members {
+	if exclude {
+		return WithoutMembers
+	}
+	return WithMembers
 }
 
 // UserList is one page of users and the total number of matches.
@@ -193,10 +225,10 @@ type Users interface {
 
 // Groups stores Group resources.
 type Groups interface {
-	// GetGroup returns the group with id. When excludeMembers is true the
-	// store may leave Members empty and should not load them. It must
-	// return ErrNotFound if there is none.
-	GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error)
+	// GetGroup returns the group with id. With WithoutMembers the store
+	// may leave Members empty and should not load them. It must return
+	// ErrNotFound if there is none.
+	GetGroup(ctx context.Context, id string, m Members) (*resource.Group, error)
 
 	// CreateGroup stores a new group whose ID the caller has set and returns
 	// it as stored. It must return ErrConflict if the ID exists, or if the
@@ -221,9 +253,9 @@ type Groups interface {
 	DeleteGroup(ctx context.Context, id, version string) error
 
 	// ListGroups returns a page of all groups of the tenant in a stable
-	// order, and the total. When excludeMembers is true the store may leave
+	// order, and the total. With WithoutMembers the store may leave
 	// Members empty.
-	ListGroups(ctx context.Context, p Page, excludeMembers bool) (GroupList, error)
+	ListGroups(ctx context.Context, p Page, m Members) (GroupList, error)
 }
 
 // Store is everything the handler needs.

@@ -128,16 +128,7 @@ func (db *DB) Accounts(ctx context.Context, tenantID string, offset, limit int) 
 // where takes args through the dialect's placeholders: "?" on SQLite,
 // $2, $3, ... on PostgreSQL ($1 is the tenant; see WhereFirstArg).
 func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []any, offset, limit int) ([]Account, int, error) {
-	count, page, args := db.find("accounts", accountCols, tenantID, where, args, offset, limit)
-	var total int
-	if err := db.sql.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if limit <= 0 || offset >= total {
-		return nil, total, nil
-	}
-	rows, err := db.queryAccounts(ctx, db.sql, page, args...)
-	return rows, total, err
+	return find(ctx, db, "accounts", accountCols, scanAccount, tenantID, where, args, offset, limit)
 }
 
 // InsertAccount inserts a new account with Version 1 and returns it. It
@@ -145,13 +136,7 @@ func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []a
 // account of the tenant has the email: the unique indexes decide, so two
 // concurrent inserts of one email give one success.
 func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = db.now()
-	}
-	if a.UpdatedAt.IsZero() {
-		a.UpdatedAt = a.CreatedAt
-	}
-	a.CreatedAt, a.UpdatedAt, a.Version = db.stamp(a.CreatedAt), db.stamp(a.UpdatedAt), 1
+	a.CreatedAt, a.UpdatedAt, a.Version = db.created(a.CreatedAt, a.UpdatedAt)
 	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
 		family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
 		scim_external_id, scim_extra, scim_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -197,15 +182,8 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 // works as in UpdateAccount.
 func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string, expectedVersion int64) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM accounts WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)`),
-			tenantID, id, expectedVersion, expectedVersion)
-		if err != nil {
+		if err := db.deleteRow(ctx, tx, "accounts", tenantID, id, expectedVersion); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return db.versionErr(ctx, tx, "accounts", tenantID, id)
 		}
 		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id})
 	})

@@ -274,20 +274,9 @@ func (db *DB) migrateFoldKeys(ctx context.Context, tx *sql.Tx) error {
 	}
 	type row struct{ tenant, id, name string }
 	read := func(query string) ([]row, error) {
-		rows, err := tx.QueryContext(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.tenant, &r.id, &r.name); err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, rows.Err()
+		return queryRows(ctx, tx, func(sc interface{ Scan(...any) error }) (r row, err error) {
+			return r, sc.Scan(&r.tenant, &r.id, &r.name)
+		}, query)
 	}
 	accounts, err := read(`SELECT tenant_id, id, email FROM accounts ORDER BY seq`)
 	if err != nil {
@@ -505,10 +494,28 @@ func queryRows[T any](ctx context.Context, q querier, scan func(interface{ Scan(
 // condition of FindAccounts and FindTeams on PostgreSQL.
 const WhereFirstArg = 2
 
-// find returns the COUNT(*) query and the page query of the rows of table
-// in the tenant that satisfy where, and their arguments: the page query's;
-// the count query takes all but the last two.
-func (db *DB) find(table, cols, tenantID, where string, args []any, offset, limit int) (count, page string, all []any) {
+// find returns up to limit rows (cols, read with scan) of table in the
+// tenant from offset, in creation order, that satisfy where (see
+// FindAccounts), and the number of rows that satisfy it.
+func find[T any](ctx context.Context, db *DB, table, cols string, scan func(interface{ Scan(...any) error }) (T, error),
+	tenantID, where string, args []any, offset, limit int,
+) ([]T, int, error) {
+	count, page, all := db.findQueries(table, cols, tenantID, where, args, offset, limit)
+	var total int
+	if err := db.sql.QueryRowContext(ctx, count, all[:len(all)-2]...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || offset >= total {
+		return nil, total, nil
+	}
+	rows, err := queryRows(ctx, db.sql, scan, page, all...)
+	return rows, total, err
+}
+
+// findQueries returns the COUNT(*) query and the page query of find, and
+// their arguments: the page query's; the count query takes all but the
+// last two.
+func (db *DB) findQueries(table, cols, tenantID, where string, args []any, offset, limit int) (count, page string, all []any) {
 	ph := func(n int) string {
 		if db.dialect == postgresDialect {
 			return "$" + strconv.Itoa(n)
@@ -532,6 +539,35 @@ func nullBool(b *bool) sql.NullBool {
 		return sql.NullBool{}
 	}
 	return sql.NullBool{Bool: *b, Valid: true}
+}
+
+// created returns the timestamps and the version of a row being inserted:
+// created defaults to now and updated to created, both as the column keeps
+// them (stamp), and the version is 1.
+func (db *DB) created(created, updated time.Time) (time.Time, time.Time, int64) {
+	if created.IsZero() {
+		created = db.now()
+	}
+	if updated.IsZero() {
+		updated = created
+	}
+	return db.stamp(created), db.stamp(updated), 1
+}
+
+// deleteRow deletes the row id of table in the tenant, if its version is
+// expectedVersion (any when 0): versionErr when no row was deleted.
+func (db *DB) deleteRow(ctx context.Context, tx *sql.Tx, table, tenantID, id string, expectedVersion int64) error {
+	res, err := tx.ExecContext(ctx, db.q(`DELETE FROM `+table+` WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)`),
+		tenantID, id, expectedVersion, expectedVersion)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return db.versionErr(ctx, tx, table, tenantID, id)
+	}
+	return nil
 }
 
 // versionErr explains why a conditioned write of table's row changed

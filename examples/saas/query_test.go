@@ -127,15 +127,15 @@ func TestQueryGroupsInSQL(t *testing.T) {
 				}
 			}
 			tests := []struct {
-				filter         string
-				excludeMembers bool
-				want           []resource.Group // ID, DisplayName and Members compared
-				unsupported    bool
+				filter      string
+				members     store.Members
+				want        []resource.Group // ID, DisplayName and Members compared
+				unsupported bool
 			}{
-				{filter: `displayName eq "engineering"`, excludeMembers: true, want: []resource.Group{{ID: "g1", DisplayName: "Engineering"}}},
+				{filter: `displayName eq "engineering"`, members: store.WithoutMembers, want: []resource.Group{{ID: "g1", DisplayName: "Engineering"}}},
 				{filter: `displayName eq "ENGINEERING"`, want: []resource.Group{{ID: "g1", DisplayName: "Engineering",
 					Members: []resource.Member{{Value: "u1", Type: "User"}}}}},
-				{filter: `externalId eq "e2" or id eq "g1"`, excludeMembers: true, want: []resource.Group{
+				{filter: `externalId eq "e2" or id eq "g1"`, members: store.WithoutMembers, want: []resource.Group{
 					{ID: "g1", DisplayName: "Engineering"}, {ID: "g2", DisplayName: "Sales"}}},
 				{filter: `members[value eq "u1"]`, unsupported: true},
 			}
@@ -144,7 +144,7 @@ func TestQueryGroupsInSQL(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, err := s.QueryGroups(ctx, store.Query{Filter: e, Page: store.Page{StartIndex: 1, Count: 10}, ExcludeMembers: tc.excludeMembers})
+				got, err := s.QueryGroups(ctx, store.Query{Filter: e, Page: store.Page{StartIndex: 1, Count: 10}, Members: tc.members})
 				if tc.unsupported {
 					if !errors.Is(err, store.ErrUnsupported) {
 						t.Errorf("%s: err %v, want store.ErrUnsupported", tc.filter, err)
@@ -194,7 +194,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}
-		count, _, all := db.find(tc.table, "id", "t1", where, args, 0, 1)
+		count, _, all := db.findQueries(tc.table, "id", "t1", where, args, 0, 1)
 		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+count, all[:len(all)-2]...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)

@@ -293,19 +293,16 @@ func (s *SCIMStore) GetUser(ctx context.Context, id string) (*resource.User, err
 
 // CreateUser implements store.Users.
 func (s *SCIMStore) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
-	a, err := accountFromUser(store.TenantFrom(ctx), u)
-	if err != nil {
-		return nil, err
-	}
-	a, err = s.db.InsertAccount(ctx, a)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	return s.user(ctx, &a)
+	return s.writeAccount(ctx, u, "", func(a Account, _ int64) (Account, error) { return s.db.InsertAccount(ctx, a) })
 }
 
 // ReplaceUser implements store.Users.
 func (s *SCIMStore) ReplaceUser(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
+	return s.writeAccount(ctx, u, version, func(a Account, want int64) (Account, error) { return s.db.UpdateAccount(ctx, a, want) })
+}
+
+// writeAccount is writeTeam for users.
+func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, write func(a Account, want int64) (Account, error)) (*resource.User, error) {
 	want, err := expectedVersion(version)
 	if err != nil {
 		return nil, err
@@ -314,8 +311,7 @@ func (s *SCIMStore) ReplaceUser(ctx context.Context, u *resource.User, version s
 	if err != nil {
 		return nil, err
 	}
-	a, err = s.db.UpdateAccount(ctx, a, want)
-	if err != nil {
+	if a, err = write(a, want); err != nil {
 		return nil, dbErr(err)
 	}
 	return s.user(ctx, &a)
@@ -439,17 +435,17 @@ func (s *SCIMStore) QueryGroups(ctx context.Context, q store.Query) (store.Group
 	if err != nil {
 		return store.GroupList{}, err
 	}
-	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, !q.ExcludeMembers)
+	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, q.Members == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, dbErr(err)
 	}
 	return groupList(rows, total)
 }
 
-// GetGroup implements store.Groups; with excludeMembers the team_members
+// GetGroup implements store.Groups; with store.WithoutMembers the team_members
 // table is not read.
-func (s *SCIMStore) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
-	t, err := s.db.TeamByID(ctx, store.TenantFrom(ctx), id, !excludeMembers)
+func (s *SCIMStore) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
+	t, err := s.db.TeamByID(ctx, store.TenantFrom(ctx), id, m == store.WithMembers)
 	if err != nil {
 		return nil, dbErr(err)
 	}
@@ -460,34 +456,12 @@ func (s *SCIMStore) GetGroup(ctx context.Context, id string, excludeMembers bool
 // tenant (ErrTeamNameTaken, answered 409) unless the context allows
 // duplicate group names.
 func (s *SCIMStore) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
-	t, err := teamFromGroup(store.TenantFrom(ctx), g)
-	if err != nil {
-		return nil, err
-	}
-	t.SharedName = store.DuplicateGroupNamesAllowed(ctx)
-	t, err = s.db.InsertTeam(ctx, t)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	return groupFromTeam(&t)
+	return s.writeTeam(ctx, g, "", func(t Team, _ int64) (Team, error) { return s.db.InsertTeam(ctx, t) })
 }
 
 // ReplaceGroup implements store.Groups.
 func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
-	want, err := expectedVersion(version)
-	if err != nil {
-		return nil, err
-	}
-	t, err := teamFromGroup(store.TenantFrom(ctx), g)
-	if err != nil {
-		return nil, err
-	}
-	t.SharedName = store.DuplicateGroupNamesAllowed(ctx)
-	t, err = s.db.UpdateTeam(ctx, t, want)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	return groupFromTeam(&t)
+	return s.writeTeam(ctx, g, version, func(t Team, want int64) (Team, error) { return s.db.UpdateTeam(ctx, t, want) })
 }
 
 // ReplaceGroupAttributes implements the optional
@@ -495,6 +469,13 @@ func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version
 // change updates the team's row only, never team_members, so it costs the
 // same for a team of 10 and of 100,000 members.
 func (s *SCIMStore) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	return s.writeTeam(ctx, g, version, func(t Team, want int64) (Team, error) { return s.db.UpdateTeamAttributes(ctx, t, want) })
+}
+
+// writeTeam maps g onto a team of ctx's tenant, sharing names when the
+// context allows duplicate group names, writes it with write, given the
+// version expected ("" for any), and returns the team written as a group.
+func (s *SCIMStore) writeTeam(ctx context.Context, g *resource.Group, version string, write func(t Team, want int64) (Team, error)) (*resource.Group, error) {
 	want, err := expectedVersion(version)
 	if err != nil {
 		return nil, err
@@ -503,8 +484,8 @@ func (s *SCIMStore) ReplaceGroupAttributes(ctx context.Context, g *resource.Grou
 	if err != nil {
 		return nil, err
 	}
-	t, err = s.db.UpdateTeamAttributes(ctx, t, want)
-	if err != nil {
+	t.SharedName = store.DuplicateGroupNamesAllowed(ctx)
+	if t, err = write(t, want); err != nil {
 		return nil, dbErr(err)
 	}
 	return groupFromTeam(&t)
@@ -562,8 +543,8 @@ func (s *SCIMStore) DeleteGroup(ctx context.Context, id, version string) error {
 }
 
 // ListGroups implements store.Groups, in team creation order.
-func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
-	rows, total, err := s.db.Teams(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, !excludeMembers)
+func (s *SCIMStore) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
+	rows, total, err := s.db.Teams(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count, m == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, dbErr(err)
 	}

@@ -154,7 +154,7 @@ func TestPatchMembersAgreesWithReplace(t *testing.T) {
 				}
 			}
 			for i, step := range script {
-				before, err := s.GetGroup(fast, "t1", true)
+				before, err := s.GetGroup(fast, "t1", store.WithoutMembers)
 				if err != nil {
 					t.Fatalf("step %d: GetGroup: %v", i, err)
 				}
@@ -162,7 +162,7 @@ func TestPatchMembersAgreesWithReplace(t *testing.T) {
 				if err != nil {
 					t.Fatalf("step %d: PatchMembers: %v", i, err)
 				}
-				g, err := s.GetGroup(slow, "t1", false)
+				g, err := s.GetGroup(slow, "t1", store.WithMembers)
 				if err != nil {
 					t.Fatalf("step %d: GetGroup: %v", i, err)
 				}
@@ -175,11 +175,11 @@ func TestPatchMembersAgreesWithReplace(t *testing.T) {
 				if _, err := s.ReplaceGroup(slow, g, g.Meta.Version); err != nil {
 					t.Fatalf("step %d: ReplaceGroup: %v", i, err)
 				}
-				gf, err := s.GetGroup(fast, "t1", false)
+				gf, err := s.GetGroup(fast, "t1", store.WithMembers)
 				if err != nil {
 					t.Fatalf("step %d: GetGroup: %v", i, err)
 				}
-				gs, err := s.GetGroup(slow, "t1", false)
+				gs, err := s.GetGroup(slow, "t1", store.WithMembers)
 				if err != nil {
 					t.Fatalf("step %d: GetGroup: %v", i, err)
 				}
@@ -195,7 +195,7 @@ func TestPatchMembersAgreesWithReplace(t *testing.T) {
 			}
 
 			// An unknown member: refused by both paths, nothing changed.
-			before, err := s.GetGroup(fast, "t1", false)
+			before, err := s.GetGroup(fast, "t1", store.WithMembers)
 			if err != nil {
 				t.Fatalf("GetGroup: %v", err)
 			}
@@ -208,7 +208,7 @@ func TestPatchMembersAgreesWithReplace(t *testing.T) {
 					t.Errorf("adding a member that does not exist: %v, want a 400 invalidValue *scim.Error", err)
 				}
 			}
-			after, err := s.GetGroup(fast, "t1", false)
+			after, err := s.GetGroup(fast, "t1", store.WithMembers)
 			if err != nil {
 				t.Fatalf("GetGroup: %v", err)
 			}

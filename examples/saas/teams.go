@@ -120,21 +120,14 @@ func (db *DB) TeamsOfAccount(ctx context.Context, tenantID, accountID string) ([
 
 // members loads the members of team id in the order they were added.
 func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]TeamMember, error) {
-	rows, err := q.QueryContext(ctx, db.q(`SELECT member_id, member_is_team, display FROM team_members
+	out, err := queryRows(ctx, q, func(sc interface{ Scan(...any) error }) (m TeamMember, err error) {
+		return m, sc.Scan(&m.ID, &m.IsTeam, &m.Display)
+	}, db.q(`SELECT member_id, member_is_team, display FROM team_members
 		WHERE tenant_id = ? AND team_id = ? ORDER BY seq`), tenantID, id)
-	if err != nil {
-		return nil, err
+	if out == nil && err == nil {
+		out = []TeamMember{}
 	}
-	defer rows.Close()
-	out := []TeamMember{}
-	for rows.Next() {
-		var m TeamMember
-		if err := rows.Scan(&m.ID, &m.IsTeam, &m.Display); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // TeamByID returns the team, its members only if withMembers, or
@@ -157,15 +150,7 @@ func (db *DB) Teams(ctx context.Context, tenantID string, offset, limit int, wit
 // FindTeams is FindAccounts for teams, with their members if
 // withMembers.
 func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any, offset, limit int, withMembers bool) ([]Team, int, error) {
-	count, page, args := db.find("teams", teamCols, tenantID, where, args, offset, limit)
-	var total int
-	if err := db.sql.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	if limit <= 0 || offset >= total {
-		return nil, total, nil
-	}
-	teams, err := db.queryTeams(ctx, db.sql, page, args...)
+	teams, total, err := find(ctx, db, "teams", teamCols, scanTeam, tenantID, where, args, offset, limit)
 	if err != nil || !withMembers {
 		return teams, total, err
 	}
@@ -219,14 +204,7 @@ func (db *DB) MemberKinds(ctx context.Context, tenantID string, ids []string) (m
 
 func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids []string) (map[string]MemberKind, error) {
 	out := make(map[string]MemberKind)
-	seen := make(map[string]bool, len(ids))
-	uniq := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
-		}
-	}
+	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
 	for chunk := range slices.Chunk(uniq, kindsChunk) {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
 		args := make([]any, 0, 2+2*len(chunk))
@@ -238,29 +216,25 @@ func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids [
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := q.QueryContext(ctx, db.q(`SELECT id, FALSE FROM accounts WHERE tenant_id = ? AND id IN (`+marks+`)
+		type found struct {
+			id   string
+			team bool
+		}
+		rows, err := queryRows(ctx, q, func(sc interface{ Scan(...any) error }) (f found, err error) {
+			return f, sc.Scan(&f.id, &f.team)
+		}, db.q(`SELECT id, FALSE FROM accounts WHERE tenant_id = ? AND id IN (`+marks+`)
 			UNION ALL SELECT id, TRUE FROM teams WHERE tenant_id = ? AND id IN (`+marks+`)`), args...)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id string
-			var team bool
-			if err := rows.Scan(&id, &team); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			k := out[id]
-			if team {
+		for _, f := range rows {
+			k := out[f.id]
+			if f.team {
 				k.Team = true
 			} else {
 				k.Account = true
 			}
-			out[id] = k
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+			out[f.id] = k
 		}
 	}
 	return out, nil
@@ -327,13 +301,7 @@ func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID strin
 // tenant has the name, ignoring case (unless tm.SharedName), and
 // ErrNoSuchMember if a member is not an account of the tenant.
 func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
-	if tm.CreatedAt.IsZero() {
-		tm.CreatedAt = db.now()
-	}
-	if tm.UpdatedAt.IsZero() {
-		tm.UpdatedAt = tm.CreatedAt
-	}
-	tm.CreatedAt, tm.UpdatedAt, tm.Version = db.stamp(tm.CreatedAt), db.stamp(tm.UpdatedAt), 1
+	tm.CreatedAt, tm.UpdatedAt, tm.Version = db.created(tm.CreatedAt, tm.UpdatedAt)
 	folded := emailKey(tm.Name)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if err := db.teamNameTaken(ctx, tx, tm, "", folded); err != nil {
@@ -425,15 +393,8 @@ func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersi
 			tenantID, id, tenantID, id, expectedVersion, expectedVersion); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM teams WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)`),
-			tenantID, id, expectedVersion, expectedVersion)
-		if err != nil {
+		if err := db.deleteRow(ctx, tx, "teams", tenantID, id, expectedVersion); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return db.versionErr(ctx, tx, "teams", tenantID, id)
 		}
 		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id, IsTeam: true})
 	})

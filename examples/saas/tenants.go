@@ -43,15 +43,22 @@ func (db *DB) SetTenantTokenHashIf(ctx context.Context, id, old, hash string) er
 
 const tenantCols = `id, name, scim_token_hash`
 
-// TenantByID returns the tenant, or ErrNoRows.
-func (db *DB) TenantByID(ctx context.Context, id string) (Tenant, error) {
-	var t Tenant
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT `+tenantCols+` FROM tenants WHERE id = ?`), id).
-		Scan(&t.ID, &t.Name, &t.SCIMTokenHash)
+func scanTenant(row interface{ Scan(...any) error }) (t Tenant, err error) {
+	return t, row.Scan(&t.ID, &t.Name, &t.SCIMTokenHash)
+}
+
+// tenantWhere returns the tenant whose column col is v, or ErrNoRows.
+func (db *DB) tenantWhere(ctx context.Context, col, v string) (Tenant, error) {
+	t, err := scanTenant(db.sql.QueryRowContext(ctx, db.q(`SELECT `+tenantCols+` FROM tenants WHERE `+col+` = ?`), v))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, ErrNoRows
 	}
 	return t, err
+}
+
+// TenantByID returns the tenant, or ErrNoRows.
+func (db *DB) TenantByID(ctx context.Context, id string) (Tenant, error) {
+	return db.tenantWhere(ctx, "id", id)
 }
 
 // TenantByTokenHash returns the tenant whose Secret Token has the hash, or
@@ -60,29 +67,10 @@ func (db *DB) TenantByTokenHash(ctx context.Context, hash string) (Tenant, error
 	if hash == "" {
 		return Tenant{}, ErrNoRows
 	}
-	var t Tenant
-	err := db.sql.QueryRowContext(ctx, db.q(`SELECT `+tenantCols+` FROM tenants WHERE scim_token_hash = ?`), hash).
-		Scan(&t.ID, &t.Name, &t.SCIMTokenHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Tenant{}, ErrNoRows
-	}
-	return t, err
+	return db.tenantWhere(ctx, "scim_token_hash", hash)
 }
 
 // Tenants returns every tenant in creation order.
 func (db *DB) Tenants(ctx context.Context) ([]Tenant, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY seq`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Tenant
-	for rows.Next() {
-		var t Tenant
-		if err := rows.Scan(&t.ID, &t.Name, &t.SCIMTokenHash); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, db.sql, scanTenant, `SELECT `+tenantCols+` FROM tenants ORDER BY seq`)
 }

@@ -31,6 +31,7 @@ type memberNode struct {
 }
 
 func (r *groupRec) sequence() uint64 { return r.seq }
+func (r *groupRec) version() string  { return r.g.Meta.Version }
 
 func newGroupRec(seq uint64, g *resource.Group) *groupRec {
 	return &groupRec{seq: seq, g: g, members: make(map[string]*memberNode), byFold: make(map[string][]*memberNode)}
@@ -103,9 +104,9 @@ func (r *groupRec) memberSlice() []resource.Member {
 }
 
 // groupOut returns a copy of r for a caller.
-func groupOut(r *groupRec, excludeMembers bool) *resource.Group {
+func groupOut(r *groupRec, m store.Members) *resource.Group {
 	c := withoutMembers(r.g)
-	if !excludeMembers {
+	if m == store.WithMembers {
 		c.Members = r.memberSlice()
 	}
 	return c
@@ -173,20 +174,15 @@ func (t *tenant) touch(r *groupRec, now time.Time) {
 	r.g.Meta.LastModified = now.Round(0)
 }
 
-// GetGroup implements [store.Groups]. With excludeMembers, Members is
+// GetGroup implements [store.Groups]. With store.WithoutMembers, Members is
 // left empty and nothing is copied.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return nil, store.ErrNotFound
+func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
+	t, r, err := readable(s, ctx, groupsOf, id)
+	if err != nil {
+		return nil, err
 	}
-	t.mu.RLock()
 	defer t.mu.RUnlock()
-	r := t.groups[id]
-	if r == nil {
-		return nil, store.ErrNotFound
-	}
-	return groupOut(r, excludeMembers), nil
+	return groupOut(r, m), nil
 }
 
 // CreateGroup implements [store.Groups]. Members with the same value
@@ -196,15 +192,11 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	if g == nil {
 		return nil, errNilResource
 	}
-	if g.ID == "" {
-		return nil, errNoID
+	t, err := creatable(s, ctx, groupsOf, g.ID)
+	if err != nil {
+		return nil, err
 	}
-	t := s.tenant(ctx, true)
-	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.groups[g.ID] != nil {
-		return nil, store.ErrConflict
-	}
 	if !store.DuplicateGroupNamesAllowed(ctx) && len(t.groupByName[fold(g.DisplayName)]) > 0 {
 		return nil, store.ErrConflict
 	}
@@ -217,37 +209,37 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	t.groups[g.ID] = r
 	t.groupList = append(t.groupList, r)
 	t.indexGroup(r)
-	return groupOut(r, false), nil
+	return groupOut(r, store.WithMembers), nil
 }
 
 // ReplaceGroup implements [store.Groups]: the group's members become
 // g.Members. The group keeps its place in the creation order.
 func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+	return s.replaceGroup(ctx, g, version, store.WithMembers)
+}
+
+// replaceGroup replaces the group g.ID with g, and its members with
+// g.Members unless m is WithoutMembers; it returns the group read with m.
+func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version string, m store.Members) (*resource.Group, error) {
 	if g == nil {
 		return nil, errNilResource
 	}
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return nil, store.ErrNotFound
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.groups[g.ID]
-	if r == nil {
-		return nil, store.ErrNotFound
-	}
-	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+	t, r, err := writable(s, ctx, groupsOf, g.ID, version)
+	if err != nil {
 		return nil, err
 	}
+	defer t.mu.Unlock()
 	if t.renameTaken(ctx, r, g) {
 		return nil, store.ErrConflict
 	}
 	t.replaceAttributes(r, g)
-	t.clearMembers(r)
-	for _, m := range g.Members {
-		t.addMember(r, m)
+	if m == store.WithMembers {
+		t.clearMembers(r)
+		for _, mem := range g.Members {
+			t.addMember(r, mem)
+		}
 	}
-	return groupOut(r, false), nil
+	return groupOut(r, m), nil
 }
 
 // renameTaken reports whether writing g over r would give it a
@@ -274,27 +266,7 @@ func (t *tenant) replaceAttributes(r *groupRec, g *resource.Group) {
 // replaces the group like ReplaceGroup but keeps its members as they are,
 // in O(1) whatever their number, and returns the group without members.
 func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
-	if g == nil {
-		return nil, errNilResource
-	}
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return nil, store.ErrNotFound
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.groups[g.ID]
-	if r == nil {
-		return nil, store.ErrNotFound
-	}
-	if err := checkVersion(r.g.Meta.Version, version); err != nil {
-		return nil, err
-	}
-	if t.renameTaken(ctx, r, g) {
-		return nil, store.ErrConflict
-	}
-	t.replaceAttributes(r, g)
-	return groupOut(r, true), nil
+	return s.replaceGroup(ctx, g, version, store.WithoutMembers)
 }
 
 // ResolveMembers implements [store.MemberResolver] with one lookup per id
@@ -326,19 +298,11 @@ func (s *Store) ResolveMembers(ctx context.Context, ids []string) (map[string]st
 // members' User.Groups, and from the groups it was itself a member of
 // (which get a new version).
 func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return store.ErrNotFound
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.groups[id]
-	if r == nil {
-		return store.ErrNotFound
-	}
-	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+	t, r, err := writable(s, ctx, groupsOf, id, version)
+	if err != nil {
 		return err
 	}
+	defer t.mu.Unlock()
 	t.unindexGroup(r)
 	t.clearMembers(r)
 	delete(t.groups, id)
@@ -348,19 +312,10 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 }
 
 // ListGroups implements [store.Groups]: groups in creation order.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return store.GroupList{Resources: []*resource.Group{}}, nil
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	lo, hi := window(len(t.groupList), p)
-	out := make([]*resource.Group, 0, hi-lo)
-	for _, r := range t.groupList[lo:hi] {
-		out = append(out, groupOut(r, excludeMembers))
-	}
-	return store.GroupList{Resources: out, TotalResults: len(t.groupList)}, nil
+func (s *Store) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
+	out, total := page(s, ctx, func(t *tenant) []*groupRec { return t.groupList }, p,
+		func(_ *tenant, r *groupRec) *resource.Group { return groupOut(r, m) })
+	return store.GroupList{Resources: out, TotalResults: total}, nil
 }
 
 // PatchMembers implements [store.GroupMemberPatcher]: it removes the
@@ -369,19 +324,11 @@ func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers boo
 // call is a write: the group gets a new version and Meta.LastModified, even
 // when nothing changed.
 func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource.Member, remove []string, version string) (string, error) {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return "", store.ErrNotFound
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.groups[groupID]
-	if r == nil {
-		return "", store.ErrNotFound
-	}
-	if err := checkVersion(r.g.Meta.Version, version); err != nil {
+	t, r, err := writable(s, ctx, groupsOf, groupID, version)
+	if err != nil {
 		return "", err
 	}
+	defer t.mu.Unlock()
 	for _, v := range remove {
 		t.removeMember(r, v)
 	}

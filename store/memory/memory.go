@@ -153,6 +153,91 @@ func removeFromSet[K comparable, V comparable](m map[K]map[V]struct{}, k K, v V)
 // sequenced is a record with a creation sequence number.
 type sequenced interface{ sequence() uint64 }
 
+// record is a stored user (*userRec) or group (*groupRec).
+type record interface {
+	comparable
+	sequenced
+	version() string
+}
+
+// The records of a tenant, by id.
+func usersOf(t *tenant) map[string]*userRec   { return t.users }
+func groupsOf(t *tenant) map[string]*groupRec { return t.groups }
+
+// creatable write-locks ctx's tenant, creating it, for the create of
+// record id in recs(t): errNoID for an empty id and ErrConflict for a
+// taken one, with nothing locked. The caller unlocks t.mu.
+func creatable[R record](s *Store, ctx context.Context, recs func(*tenant) map[string]R, id string) (*tenant, error) {
+	if id == "" {
+		return nil, errNoID
+	}
+	t := s.tenant(ctx, true)
+	t.mu.Lock()
+	if _, ok := recs(t)[id]; ok {
+		t.mu.Unlock()
+		return nil, store.ErrConflict
+	}
+	return t, nil
+}
+
+// readable read-locks ctx's tenant and returns it with its record id in
+// recs(t), or ErrNotFound with nothing locked. The caller unlocks t.mu.
+func readable[R record](s *Store, ctx context.Context, recs func(*tenant) map[string]R, id string) (*tenant, R, error) {
+	var zero R
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, zero, store.ErrNotFound
+	}
+	t.mu.RLock()
+	r, ok := recs(t)[id]
+	if !ok || r == zero {
+		t.mu.RUnlock()
+		return nil, zero, store.ErrNotFound
+	}
+	return t, r, nil
+}
+
+// writable write-locks ctx's tenant and returns it with its record id in
+// recs(t), whose version must be version unless that is "": ErrNotFound
+// or ErrPreconditionFailed otherwise, with nothing locked. The caller
+// unlocks t.mu.
+func writable[R record](s *Store, ctx context.Context, recs func(*tenant) map[string]R, id, version string) (*tenant, R, error) {
+	var zero R
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return nil, zero, store.ErrNotFound
+	}
+	t.mu.Lock()
+	r, ok := recs(t)[id]
+	err := store.ErrNotFound
+	if ok && r != zero {
+		err = checkVersion(r.version(), version)
+	}
+	if err != nil {
+		t.mu.Unlock()
+		return nil, zero, err
+	}
+	return t, r, nil
+}
+
+// page returns page p of list(t), each record read with out, and the
+// total, under the read lock of ctx's tenant.
+func page[R record, T any](s *Store, ctx context.Context, list func(*tenant) []R, p store.Page, out func(*tenant, R) T) ([]T, int) {
+	t := s.tenant(ctx, false)
+	if t == nil {
+		return []T{}, 0
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	all := list(t)
+	lo, hi := window(len(all), p)
+	res := make([]T, 0, hi-lo)
+	for _, r := range all[lo:hi] {
+		res = append(res, out(t, r))
+	}
+	return res, len(all)
+}
+
 // removeBySeq removes rec from list, which is sorted by sequence.
 func removeBySeq[T sequenced](list []T, rec T) []T {
 	seq := rec.sequence()

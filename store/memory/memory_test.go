@@ -44,7 +44,7 @@ func TestCascadesChangeVersions(t *testing.T) {
 	if err := s.DeleteUser(ctx, "u1", ""); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetGroup(ctx, "inner", false)
+	got, err := s.GetGroup(ctx, "inner", store.WithMembers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestCascadesChangeVersions(t *testing.T) {
 	if err := s.DeleteGroup(ctx, "inner", ""); err != nil {
 		t.Fatal(err)
 	}
-	o, err := s.GetGroup(ctx, "outer", false)
+	o, err := s.GetGroup(ctx, "outer", store.WithMembers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestMembersKeepOrderAndCollapse(t *testing.T) {
 	if _, err := s.PatchMembers(ctx, "g", []resource.Member{{Value: "d"}, {Value: "a", Display: "ignored"}}, []string{"c"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetGroup(ctx, "g", false)
+	got, err := s.GetGroup(ctx, "g", store.WithMembers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,17 +64,8 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 		}
 		matched = append(matched, u)
 	}
-	if !q.SortBy.IsZero() {
-		if err := filter.Sort(rt, matched, q.SortBy, q.SortOrder == store.Descending); err != nil {
-			return store.UserList{}, err
-		}
-	}
-	lo, hi := window(len(matched), q.Page)
-	out := make([]*resource.User, 0, hi-lo)
-	for _, u := range matched[lo:hi] {
-		out = append(out, t.userOut(u))
-	}
-	return store.UserList{Resources: out, TotalResults: len(matched)}, nil
+	out, total, err := sortAndPage(rt, matched, q, t.userOut)
+	return store.UserList{Resources: out, TotalResults: total}, err
 }
 
 // QueryGroups implements [store.GroupQuerier] like QueryUsers, with the
@@ -121,17 +112,24 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList
 		matched = append(matched, g)
 		recOf[g] = r
 	}
+	out, total, err := sortAndPage(rt, matched, q, func(g *resource.Group) *resource.Group { return groupOut(recOf[g], q.Members) })
+	return store.GroupList{Resources: out, TotalResults: total}, err
+}
+
+// sortAndPage sorts the matches of q as it says and returns its page of
+// them, each copied for the caller with out, and their number.
+func sortAndPage[R resource.Resource](rt *resource.ResourceType, matched []R, q store.Query, out func(R) R) ([]R, int, error) {
 	if !q.SortBy.IsZero() {
 		if err := filter.Sort(rt, matched, q.SortBy, q.SortOrder == store.Descending); err != nil {
-			return store.GroupList{}, err
+			return nil, 0, err
 		}
 	}
 	lo, hi := window(len(matched), q.Page)
-	out := make([]*resource.Group, 0, hi-lo)
-	for _, g := range matched[lo:hi] {
-		out = append(out, groupOut(recOf[g], q.ExcludeMembers))
+	page := make([]R, 0, hi-lo)
+	for _, r := range matched[lo:hi] {
+		page = append(page, out(r))
 	}
-	return store.GroupList{Resources: out, TotalResults: len(matched)}, nil
+	return page, len(matched), nil
 }
 
 // groupMatcher evaluates a filter on one stored group, copying its members

@@ -15,6 +15,7 @@ type userRec struct {
 }
 
 func (r *userRec) sequence() uint64 { return r.seq }
+func (r *userRec) version() string  { return r.u.Meta.Version }
 
 // groupRefs derives User.Groups for the member value id, in group creation
 // order. $ref is left empty for the handler to fill.
@@ -60,16 +61,11 @@ func (t *tenant) unindexUser(r *userRec) {
 
 // GetUser implements [store.Users].
 func (s *Store) GetUser(ctx context.Context, id string) (*resource.User, error) {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return nil, store.ErrNotFound
+	t, r, err := readable(s, ctx, usersOf, id)
+	if err != nil {
+		return nil, err
 	}
-	t.mu.RLock()
 	defer t.mu.RUnlock()
-	r := t.users[id]
-	if r == nil {
-		return nil, store.ErrNotFound
-	}
 	return t.userOut(r.u), nil
 }
 
@@ -79,15 +75,11 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 	if u == nil {
 		return nil, errNilResource
 	}
-	if u.ID == "" {
-		return nil, errNoID
+	t, err := creatable(s, ctx, usersOf, u.ID)
+	if err != nil {
+		return nil, err
 	}
-	t := s.tenant(ctx, true)
-	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.users[u.ID] != nil {
-		return nil, store.ErrConflict
-	}
 	if t.userByName[fold(u.UserName)] != nil {
 		return nil, store.ErrConflict
 	}
@@ -107,19 +99,11 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	if u == nil {
 		return nil, errNilResource
 	}
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return nil, store.ErrNotFound
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.users[u.ID]
-	if r == nil {
-		return nil, store.ErrNotFound
-	}
-	if err := checkVersion(r.u.Meta.Version, version); err != nil {
+	t, r, err := writable(s, ctx, usersOf, u.ID, version)
+	if err != nil {
 		return nil, err
 	}
+	defer t.mu.Unlock()
 	if other := t.userByName[fold(u.UserName)]; other != nil && other != r {
 		return nil, store.ErrConflict
 	}
@@ -135,19 +119,11 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 // DeleteUser implements [store.Users]. Every group the user was a member of
 // loses the member and gets a new version and Meta.LastModified.
 func (s *Store) DeleteUser(ctx context.Context, id, version string) error {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return store.ErrNotFound
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	r := t.users[id]
-	if r == nil {
-		return store.ErrNotFound
-	}
-	if err := checkVersion(r.u.Meta.Version, version); err != nil {
+	t, r, err := writable(s, ctx, usersOf, id, version)
+	if err != nil {
 		return err
 	}
+	defer t.mu.Unlock()
 	t.unindexUser(r)
 	delete(t.users, id)
 	t.userList = removeBySeq(t.userList, r)
@@ -157,16 +133,7 @@ func (s *Store) DeleteUser(ctx context.Context, id, version string) error {
 
 // ListUsers implements [store.Users]: users in creation order.
 func (s *Store) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
-	t := s.tenant(ctx, false)
-	if t == nil {
-		return store.UserList{Resources: []*resource.User{}}, nil
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	lo, hi := window(len(t.userList), p)
-	out := make([]*resource.User, 0, hi-lo)
-	for _, r := range t.userList[lo:hi] {
-		out = append(out, t.userOut(r.u))
-	}
-	return store.UserList{Resources: out, TotalResults: len(t.userList)}, nil
+	out, total := page(s, ctx, func(t *tenant) []*userRec { return t.userList }, p,
+		func(t *tenant, r *userRec) *resource.User { return t.userOut(r.u) })
+	return store.UserList{Resources: out, TotalResults: total}, nil
 }

@@ -89,28 +89,36 @@ const (
 	sqlFalse = "(1 = 0)"
 )
 
-// where translates e into a condition that is never NULL.
-func (b *builder) where(e filter.Expr) (string, error) {
-	switch e := e.(type) {
-	case *filter.Logical:
-		l, err := b.where(e.Left)
-		if err != nil {
-			return "", err
-		}
-		r, err := b.where(e.Right)
-		if err != nil {
-			return "", err
-		}
-		if e.Op == filter.And {
-			return "(" + l + " AND " + r + ")", nil
-		}
-		return "(" + l + " OR " + r + ")", nil
-	case *filter.Not:
-		x, err := b.where(e.X)
+// logical translates and, or and not (e is a *filter.Logical or a
+// *filter.Not), their operands with operand.
+func logical(e filter.Expr, operand func(filter.Expr) (string, error)) (string, error) {
+	if n, ok := e.(*filter.Not); ok {
+		x, err := operand(n.X)
 		if err != nil {
 			return "", err
 		}
 		return "(NOT " + x + ")", nil
+	}
+	l := e.(*filter.Logical)
+	left, err := operand(l.Left)
+	if err != nil {
+		return "", err
+	}
+	right, err := operand(l.Right)
+	if err != nil {
+		return "", err
+	}
+	if l.Op == filter.And {
+		return "(" + left + " AND " + right + ")", nil
+	}
+	return "(" + left + " OR " + right + ")", nil
+}
+
+// where translates e into a condition that is never NULL.
+func (b *builder) where(e filter.Expr) (string, error) {
+	switch e := e.(type) {
+	case *filter.Logical, *filter.Not:
+		return logical(e, b.where)
 	case *filter.Compare:
 		if b.cols != nil {
 			return b.mappedCompare(e)
@@ -404,25 +412,8 @@ func (b *builder) valuePath(vp *filter.ValuePath) (string, error) {
 // elemWhere translates the filter inside brackets, over one element.
 func (b *builder) elemWhere(e filter.Expr, parent *resource.Attribute, els elements) (string, error) {
 	switch e := e.(type) {
-	case *filter.Logical:
-		l, err := b.elemWhere(e.Left, parent, els)
-		if err != nil {
-			return "", err
-		}
-		r, err := b.elemWhere(e.Right, parent, els)
-		if err != nil {
-			return "", err
-		}
-		if e.Op == filter.And {
-			return "(" + l + " AND " + r + ")", nil
-		}
-		return "(" + l + " OR " + r + ")", nil
-	case *filter.Not:
-		x, err := b.elemWhere(e.X, parent, els)
-		if err != nil {
-			return "", err
-		}
-		return "(NOT " + x + ")", nil
+	case *filter.Logical, *filter.Not:
+		return logical(e, func(x filter.Expr) (string, error) { return b.elemWhere(x, parent, els) })
 	case *filter.Compare:
 		if e.Path.URN != "" || e.Path.Sub != "" {
 			return sqlFalse, nil

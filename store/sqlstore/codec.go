@@ -15,7 +15,8 @@ import (
 // of their own and are left out; the password is never stored: an app
 // that keeps credentials hashes them itself before the store sees the
 // user. Rows written before migration 0003 had a document of the store's
-// own; the migration rewrites them (legacy.go).
+// own; the migration rewrites them (legacy.go). Decoding is rowKind.decode
+// (rows.go).
 
 // encodeUser returns the data column of u.
 func encodeUser(u *resource.User) (string, error) {
@@ -28,16 +29,6 @@ func encodeUser(u *resource.User) (string, error) {
 	return string(b), nil
 }
 
-// decodeUser fills u, whose ID is set, from the data column.
-func decodeUser(data []byte, u *resource.User) error {
-	id := u.ID
-	if err := u.UnmarshalJSON(data); err != nil {
-		return fmt.Errorf("sqlstore: decoding user %q: %w", id, err)
-	}
-	u.ID = id
-	return nil
-}
-
 // encodeGroup returns the data column of g, without its members.
 func encodeGroup(g *resource.Group) (string, error) {
 	c := *g
@@ -47,14 +38,4 @@ func encodeGroup(g *resource.Group) (string, error) {
 		return "", fmt.Errorf("sqlstore: encoding group %q: %w", g.ID, err)
 	}
 	return string(b), nil
-}
-
-// decodeGroup fills g, whose ID is set, from the data column.
-func decodeGroup(data []byte, g *resource.Group) error {
-	id := g.ID
-	if err := g.UnmarshalJSON(data); err != nil {
-		return fmt.Errorf("sqlstore: decoding group %q: %w", id, err)
-	}
-	g.ID = id
-	return nil
 }

@@ -36,7 +36,7 @@ func BenchmarkCodecUser(b *testing.B) {
 			b.Fatal(err)
 		}
 		var back resource.User
-		if err := decodeUser([]byte(data), &back); err != nil {
+		if err := users.decode([]byte(data), &back); err != nil {
 			b.Fatal(err)
 		}
 	}

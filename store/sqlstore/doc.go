@@ -50,7 +50,7 @@
 //     renames a group without touching its members, and
 //     [Store.ResolveMembers] looks member ids up in scim_users and
 //     scim_groups, 500 per query; excludedAttributes=members
-//     ([store.Query].ExcludeMembers, GetGroup's excludeMembers) never
+//     ([store.Query].Members, GetGroup's [store.WithoutMembers]) never
 //     touches this table.
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version

@@ -25,28 +25,28 @@ func groupNameKey(ctx context.Context, folded string) any {
 	return folded
 }
 
-// groupNameTaken reports whether a group of the tenant other than id has
-// the folded name, when the write needs the name to itself: duplicates
-// are not allowed and the name is not the group's own already (id is ""
-// for a create). The unique index on display_name_key settles concurrent
-// writes that both pass this check; this check covers the groups that
-// share a name without holding it.
-func (s *Store) groupNameTaken(ctx context.Context, q querier, id, folded string) (bool, error) {
+// checkGroupName answers ErrConflict (the write being op) when a group of
+// the tenant other than id has the folded name of displayName and the
+// write needs the name to itself: duplicates are not allowed and the name
+// is not the group's own already (id is "" for a create). The unique index
+// on display_name_key settles concurrent writes that both pass this check;
+// this check covers the groups that share a name without holding it.
+func (s *Store) checkGroupName(ctx context.Context, q querier, op, id, displayName string) error {
 	if store.DuplicateGroupNamesAllowed(ctx) {
-		return false, nil
+		return nil
 	}
 	tenant := store.TenantFrom(ctx)
 	var one int
 	err := q.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM scim_groups WHERE tenant = $1 AND display_name_folded = $2 AND id <> $3
 		AND NOT EXISTS (SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $3 AND display_name_folded = $2) LIMIT 1`),
-		tenant, folded, id).Scan(&one)
-	if err == sql.ErrNoRows {
-		return false, nil
+		tenant, fold(displayName), id).Scan(&one)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil
+	case err != nil:
+		return fmt.Errorf("sqlstore: group name check: %w", err)
 	}
-	if err != nil {
-		return false, fmt.Errorf("sqlstore: group name check: %w", err)
-	}
-	return true, nil
+	return fmt.Errorf("sqlstore: %s group: displayName %q is taken: %w", op, displayName, store.ErrConflict)
 }
 
 // refold is the Go step of migration 0002: it recomputes user_name_folded

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/resource"
@@ -18,39 +19,16 @@ var (
 	_ store.MemberResolver          = (*Store)(nil)
 )
 
-const groupCols = "id, data, version, created, last_modified"
-
-func scanGroup(sc interface{ Scan(...any) error }) (*resource.Group, error) {
-	var (
-		g                 resource.Group
-		data              []byte
-		version           int64
-		created, modified sql.NullString
-	)
-	if err := sc.Scan(&g.ID, &data, &version, &created, &modified); err != nil {
-		return nil, err
-	}
-	if err := decodeGroup(data, &g); err != nil {
-		return nil, err
-	}
-	g.Meta = resource.Meta{ResourceType: "Group", Created: parseTime(created), LastModified: parseTime(modified), Version: versionText(version)}
-	return &g, nil
-}
-
-// GetGroup implements [store.Groups]. With excludeMembers it reads the
+// GetGroup implements [store.Groups]. With store.WithoutMembers it reads the
 // groups table only, never the memberships.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (_ *resource.Group, err error) {
+func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (_ *resource.Group, err error) {
 	defer classify(&err)
 	q := s.q(ctx)
-	row := q.QueryRowContext(ctx, s.rebind("SELECT "+groupCols+" FROM scim_groups WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
-	g, err := scanGroup(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.ErrNotFound
-	}
+	g, err := groups.get(ctx, s, q, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get group: %w", err)
+		return nil, err
 	}
-	if !excludeMembers {
+	if m == store.WithMembers {
 		if err := s.withMembers(ctx, q, []*resource.Group{g}); err != nil {
 			return nil, err
 		}
@@ -58,13 +36,20 @@ func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (_
 	return g, nil
 }
 
-func groupArgs(g *resource.Group) ([]any, error) {
+// groupArgs returns the parameters of a write of g: tenant, id,
+// display_name, display_name_folded, external_id, data, created,
+// last_modified, display_name_key.
+func groupArgs(ctx context.Context, g *resource.Group) ([]any, error) {
+	if g == nil || g.ID == "" {
+		return nil, errNoID
+	}
 	data, err := encodeGroup(g)
 	if err != nil {
 		return nil, err
 	}
-	return []any{g.DisplayName, fold(g.DisplayName), nullStr(g.ExternalID), data,
-		timeText(g.Meta.Created), timeText(g.Meta.LastModified)}, nil
+	folded := fold(g.DisplayName)
+	return []any{store.TenantFrom(ctx), g.ID, g.DisplayName, folded, nullStr(g.ExternalID), data,
+		timeText(g.Meta.Created), timeText(g.Meta.LastModified), groupNameKey(ctx, folded)}, nil
 }
 
 // CreateGroup implements [store.Groups]. Members are a set: a repeated
@@ -74,22 +59,13 @@ func groupArgs(g *resource.Group) ([]any, error) {
 // group of the tenant has the name.
 func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource.Group, err error) {
 	defer classify(&err)
-	if g == nil || g.ID == "" {
-		return nil, errNoID
-	}
-	args, err := groupArgs(g)
+	args, err := groupArgs(ctx, g)
 	if err != nil {
 		return nil, err
 	}
-	folded := fold(g.DisplayName)
-	args = append([]any{store.TenantFrom(ctx), g.ID}, args...)
-	args = append(args, groupNameKey(ctx, folded))
 	var out *resource.Group
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		if taken, err := s.groupNameTaken(ctx, q, "", folded); err != nil || taken {
-			if err == nil {
-				err = fmt.Errorf("sqlstore: create group: displayName %q is taken: %w", g.DisplayName, store.ErrConflict)
-			}
+		if err := s.checkGroupName(ctx, q, "create", "", g.DisplayName); err != nil {
 			return err
 		}
 		_, err := q.ExecContext(ctx, s.rebind(`INSERT INTO scim_groups
@@ -101,7 +77,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource
 		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
 			return err
 		}
-		out, err = s.GetGroup(ctx, g.ID, false)
+		out, err = s.GetGroup(ctx, g.ID, store.WithMembers)
 		return err
 	})
 	return out, err
@@ -128,41 +104,21 @@ func (s *Store) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, v
 // replaceGroup updates the row of g, and rewrites its memberships when
 // members is true.
 func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version string, members bool) (*resource.Group, error) {
-	if g == nil || g.ID == "" {
-		return nil, errNoID
-	}
-	args, err := groupArgs(g)
+	args, err := groupArgs(ctx, g)
 	if err != nil {
 		return nil, err
 	}
-	folded := fold(g.DisplayName)
-	args = append([]any{store.TenantFrom(ctx), g.ID}, args...)
-	args = append(args, groupNameKey(ctx, folded))
 	query := `UPDATE scim_groups SET display_name = $3, display_name_folded = $4, external_id = $5, data = $6,
 		created = $7, last_modified = $8, version = version + 1,
 		display_name_key = CASE WHEN display_name_folded = $4 THEN display_name_key ELSE $9 END
 		WHERE tenant = $1 AND id = $2`
-	if version != "" {
-		v, ok := parseVersion(version)
-		if !ok {
-			v = -1
-		}
-		query += " AND version = $10"
-		args = append(args, v)
-	}
+	query, args = ifVersion(query, args, version)
 	var out *resource.Group
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		if taken, err := s.groupNameTaken(ctx, q, g.ID, folded); err != nil || taken {
-			if err == nil {
-				err = fmt.Errorf("sqlstore: replace group: displayName %q is taken: %w", g.DisplayName, store.ErrConflict)
-			}
+		if err := s.checkGroupName(ctx, q, "replace", g.ID, g.DisplayName); err != nil {
 			return err
 		}
-		res, err := q.ExecContext(ctx, s.rebind(query), args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: replace group: %w", mapErr(err))
-		}
-		if err := s.checkWritten(ctx, q, res, "scim_groups", g.ID); err != nil {
+		if err := s.updateRow(ctx, q, "replace group", query, args, "scim_groups", g.ID); err != nil {
 			return err
 		}
 		if members {
@@ -174,7 +130,7 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 				return err
 			}
 		}
-		out, err = s.GetGroup(ctx, g.ID, !members)
+		out, err = s.GetGroup(ctx, g.ID, store.WithoutMembersIf(!members))
 		return err
 	})
 	return out, err
@@ -198,9 +154,9 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) (err error)
 
 // ListGroups implements [store.Groups]: groups ordered by Meta.Created,
 // then id.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (_ store.GroupList, err error) {
+func (s *Store) ListGroups(ctx context.Context, p store.Page, m store.Members) (_ store.GroupList, err error) {
 	defer classify(&err)
-	return s.QueryGroups(ctx, store.Query{Page: p, ExcludeMembers: excludeMembers})
+	return s.QueryGroups(ctx, store.Query{Page: p, Members: m})
 }
 
 // memberChunk is the number of members per multi-row INSERT (5 parameters
@@ -232,101 +188,60 @@ func (s *Store) addMembers(ctx context.Context, q querier, id string, ms []resou
 	return nil
 }
 
-// resolveChunk is the number of ids per query of ResolveMembers.
-const resolveChunk = 500
-
 // ResolveMembers implements [store.MemberResolver]: one query per 500
 // distinct ids, a UNION of primary-key lookups in scim_users and
 // scim_groups.
 func (s *Store) ResolveMembers(ctx context.Context, ids []string) (_ map[string]store.MemberType, err error) {
 	defer classify(&err)
 	out := make(map[string]store.MemberType)
-	seen := make(map[string]bool, len(ids))
-	uniq := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			uniq = append(uniq, id)
-		}
-	}
-	q := s.q(ctx)
-	for start := 0; start < len(uniq); start += resolveChunk {
-		chunk := uniq[start:min(start+resolveChunk, len(uniq))]
-		args := []any{store.TenantFrom(ctx)}
-		var in strings.Builder
-		for i, id := range chunk {
-			if i > 0 {
-				in.WriteString(", ")
-			}
-			args = append(args, id)
-			in.WriteString(s.ph(len(args)))
-		}
-		rows, err := q.QueryContext(ctx, "SELECT id, 1 FROM scim_users WHERE tenant = "+s.ph(1)+" AND id IN ("+in.String()+
-			") UNION ALL SELECT id, 2 FROM scim_groups WHERE tenant = "+s.ph(1)+" AND id IN ("+in.String()+")", args...)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: resolve members: %w", err)
-		}
-		for rows.Next() {
+	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
+	err = s.queryIn(ctx, s.q(ctx), "resolve members", []any{store.TenantFrom(ctx)}, uniq,
+		func(in string) string {
+			return "SELECT id, 1 FROM scim_users WHERE tenant = " + s.ph(1) + " AND id IN (" + in +
+				") UNION ALL SELECT id, 2 FROM scim_groups WHERE tenant = " + s.ph(1) + " AND id IN (" + in + ")"
+		},
+		func(scan func(...any) error) error {
 			var id string
 			var kind int
-			if err := rows.Scan(&id, &kind); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+			if err := scan(&id, &kind); err != nil {
+				return err
 			}
 			if kind == 1 {
 				out[id] |= store.MemberUser
 			} else {
 				out[id] |= store.MemberGroup
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sqlstore: resolve members: %w", err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// withMembers loads the members of gs, with one query per 500 groups.
+// withMembers loads the members of gs, with one query per inChunk groups.
 func (s *Store) withMembers(ctx context.Context, q querier, gs []*resource.Group) error {
 	byID := make(map[string]*resource.Group, len(gs))
-	for _, g := range gs {
-		byID[g.ID] = g
+	ids := make([]string, len(gs))
+	for i, g := range gs {
+		byID[g.ID], ids[i] = g, g.ID
 	}
-	tenant := store.TenantFrom(ctx)
-	for start := 0; start < len(gs); start += 500 {
-		chunk := gs[start:min(start+500, len(gs))]
-		args := []any{tenant}
-		var in strings.Builder
-		for i, g := range chunk {
-			if i > 0 {
-				in.WriteString(", ")
-			}
-			args = append(args, g.ID)
-			in.WriteString(s.ph(len(args)))
-		}
-		rows, err := q.QueryContext(ctx, s.rebind(`SELECT group_id, member_id, member_type, display
-			FROM scim_group_members WHERE tenant = $1 AND group_id IN (`+in.String()+`) ORDER BY group_id, member_id`), args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: members: %w", err)
-		}
-		for rows.Next() {
+	return s.queryIn(ctx, q, "members", []any{store.TenantFrom(ctx)}, ids,
+		func(in string) string {
+			return s.rebind(`SELECT group_id, member_id, member_type, display
+			FROM scim_group_members WHERE tenant = $1 AND group_id IN (` + in + `) ORDER BY group_id, member_id`)
+		},
+		func(scan func(...any) error) error {
 			var gid, member string
 			var typ, display sql.NullString
-			if err := rows.Scan(&gid, &member, &typ, &display); err != nil {
-				rows.Close()
-				return fmt.Errorf("sqlstore: members: %w", err)
+			if err := scan(&gid, &member, &typ, &display); err != nil {
+				return err
 			}
 			if g := byID[gid]; g != nil {
 				g.Members = append(g.Members, resource.Member{Value: member, Type: typ.String, Display: display.String})
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlstore: members: %w", err)
-		}
-	}
-	return nil
+			return nil
+		})
 }
 
 // PatchMembers implements [store.GroupMemberPatcher] without loading the
@@ -339,16 +254,8 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 	tenant := store.TenantFrom(ctx)
 	var newVersion int64
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		query := "UPDATE scim_groups SET version = version + 1, last_modified = $3 WHERE tenant = $1 AND id = $2"
-		args := []any{tenant, groupID, timeText(s.now())}
-		if version != "" {
-			v, ok := parseVersion(version)
-			if !ok {
-				v = -1
-			}
-			query += " AND version = $4"
-			args = append(args, v)
-		}
+		query, args := ifVersion("UPDATE scim_groups SET version = version + 1, last_modified = $3 WHERE tenant = $1 AND id = $2",
+			[]any{tenant, groupID, timeText(s.now())}, version)
 		err := q.QueryRowContext(ctx, s.rebind(query+" RETURNING version"), args...).Scan(&newVersion)
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.missingOrStale(ctx, q, "scim_groups", groupID)
@@ -356,18 +263,9 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 		if err != nil {
 			return fmt.Errorf("sqlstore: patch members: %w", err)
 		}
-		for start := 0; start < len(remove); start += 500 {
-			chunk := remove[start:min(start+500, len(remove))]
-			args := []any{tenant, groupID}
-			var in strings.Builder
-			for i, id := range chunk {
-				if i > 0 {
-					in.WriteString(", ")
-				}
-				args = append(args, id)
-				in.WriteString(s.ph(len(args)))
-			}
-			if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2 AND member_id IN (")+in.String()+")", args...); err != nil {
+		for chunk := range slices.Chunk(remove, inChunk) {
+			in, args := s.inList([]any{tenant, groupID}, chunk)
+			if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2 AND member_id IN (")+in+")", args...); err != nil {
 				return fmt.Errorf("sqlstore: patch members: %w", err)
 			}
 		}

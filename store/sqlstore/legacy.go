@@ -133,13 +133,13 @@ func upgradeData(old []byte, user bool) (string, error) {
 	data := []byte(b.String())
 	if user {
 		var u resource.User
-		if err := decodeUser(data, &u); err != nil {
+		if err := users.decode(data, &u); err != nil {
 			return "", err
 		}
 		return encodeUser(&u)
 	}
 	var g resource.Group
-	if err := decodeGroup(data, &g); err != nil {
+	if err := groups.decode(data, &g); err != nil {
 		return "", err
 	}
 	return encodeGroup(&g)

@@ -161,29 +161,18 @@ func (s *Store) migratePostgres(ctx context.Context, conn *sql.Conn, ms []migrat
 			err = fmt.Errorf("sqlstore: migrate: unlock: %w", uerr)
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
-	}
-	applied, err := appliedVersions(ctx, conn)
+	pending, err := pendingMigrations(ctx, conn, ms)
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if applied[m.version] {
-			continue
-		}
+	for _, m := range pending {
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
-		if err := s.apply(ctx, tx, m); err != nil {
+		if err := s.applyAndRecord(ctx, tx, m); err != nil {
 			_ = tx.Rollback()
 			return err
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO scim_schema_migrations (version, name, applied) VALUES ($1, $2, $3)",
-			m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-			_ = tx.Rollback()
-			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
@@ -204,29 +193,51 @@ func (s *Store) migrateSQLite(ctx context.Context, conn *sql.Conn, ms []migratio
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
-		return fmt.Errorf("sqlstore: migrate: %w", err)
-	}
-	applied, err := appliedVersions(ctx, conn)
+	pending, err := pendingMigrations(ctx, conn, ms)
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if applied[m.version] {
-			continue
-		}
-		if err := s.apply(ctx, conn, m); err != nil {
+	for _, m := range pending {
+		if err := s.applyAndRecord(ctx, conn, m); err != nil {
 			return err
-		}
-		if _, err := conn.ExecContext(ctx, "INSERT INTO scim_schema_migrations (version, name, applied) VALUES (?1, ?2, ?3)",
-			m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
-			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 		}
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
 	}
 	done = true
+	return nil
+}
+
+// pendingMigrations creates scim_schema_migrations if need be and returns
+// the migrations of ms it does not record, in order.
+func pendingMigrations(ctx context.Context, conn *sql.Conn, ms []migration) ([]migration, error) {
+	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+		return nil, fmt.Errorf("sqlstore: migrate: %w", err)
+	}
+	applied, err := appliedVersions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, m := range ms {
+		if !applied[m.version] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// applyAndRecord applies m and records it in scim_schema_migrations, in
+// the caller's transaction.
+func (s *Store) applyAndRecord(ctx context.Context, q querier, m migration) error {
+	if err := s.apply(ctx, q, m); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, s.rebind("INSERT INTO scim_schema_migrations (version, name, applied) VALUES ($1, $2, $3)"),
+		m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+	}
 	return nil
 }
 

@@ -229,7 +229,7 @@ func TestMigrateResourceJSON(t *testing.T) {
 			if d := cmp.Diff(wantUser, u); d != "" {
 				t.Errorf("GetUser after the migration (-want +got):\n%s", d)
 			}
-			g, err := s.GetGroup(ctx, "g1", false)
+			g, err := s.GetGroup(ctx, "g1", store.WithMembers)
 			if err != nil {
 				t.Fatal(err)
 			}

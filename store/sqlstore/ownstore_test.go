@@ -406,14 +406,14 @@ func groupExtra(g *resource.Group) (string, error) {
 	return string(b), err
 }
 
-// GetGroup implements store.Groups; excludeMembers skips team_members.
-func (s *Store) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
+// GetGroup implements store.Groups; store.WithoutMembers skips team_members.
+func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
 	g, err := scanGroup(s.db.QueryRowContext(ctx,
 		`SELECT `+groupCols+` FROM teams g WHERE g.tenant_id = $1 AND g.id = $2`, store.TenantFrom(ctx), id))
 	if err != nil {
 		return nil, dbErr(err)
 	}
-	if excludeMembers {
+	if m == store.WithoutMembers {
 		return g, nil
 	}
 	return g, s.withMembers(ctx, []*resource.Group{g})
@@ -469,7 +469,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	if err != nil {
 		return nil, err
 	}
-	return s.GetGroup(ctx, g.ID, false)
+	return s.GetGroup(ctx, g.ID, store.WithMembers)
 }
 
 // ReplaceGroup implements store.Groups, members included. A team keeps
@@ -507,7 +507,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resource.Group, version str
 	if err != nil {
 		return nil, err
 	}
-	return s.GetGroup(ctx, g.ID, false)
+	return s.GetGroup(ctx, g.ID, store.WithMembers)
 }
 
 // DeleteGroup implements store.Groups; ON DELETE CASCADE drops the
@@ -529,7 +529,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 }
 
 // ListGroups implements store.Groups.
-func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
+func (s *Store) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
 	out := store.GroupList{Resources: []*resource.Group{}}
 	tenant := store.TenantFrom(ctx)
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM teams WHERE tenant_id = $1`, tenant).
@@ -549,7 +549,7 @@ func (s *Store) ListGroups(ctx context.Context, p store.Page, excludeMembers boo
 		}
 		out.Resources = append(out.Resources, g)
 	}
-	if err := rows.Err(); err != nil || excludeMembers {
+	if err := rows.Err(); err != nil || m == store.WithoutMembers {
 		return out, err
 	}
 	return out, s.withMembers(ctx, out.Resources)

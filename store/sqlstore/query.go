@@ -20,6 +20,7 @@ type plan struct {
 	offset  int
 	limit   int
 	columns string
+	rt      *resource.ResourceType // what the filter and a sort in Go see
 }
 
 func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, error) {
@@ -32,9 +33,9 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 		}
 	}
 	b := &builder{dialect: s.dialect, rt: rt, users: users}
-	p := plan{table: "scim_groups", columns: groupCols}
+	p := plan{table: "scim_groups", columns: rowCols, rt: rt}
 	if users {
-		p.table, p.columns = "scim_users", userCols
+		p.table = "scim_users"
 	}
 	p.where = "t.tenant = " + b.arg(store.TenantFrom(ctx))
 	if q.Filter != nil {
@@ -58,20 +59,7 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 // exactly answers store.ErrUnsupported (see the package documentation).
 func (s *Store) QueryUsers(ctx context.Context, q store.Query) (_ store.UserList, err error) {
 	defer classify(&err)
-	p, err := s.plan(ctx, q, true)
-	if err != nil {
-		return store.UserList{}, err
-	}
-	db := s.q(ctx)
-	withGroups := func(us []*resource.User) error { return s.withGroups(ctx, db, us) }
-	rt := q.ResourceType
-	if rt == nil {
-		rt = resource.DefaultRegistry().User
-	}
-	out, total, loaded, err := fetch(ctx, s, db, p, q, rt, scanUser, mentionsGroups(q.SortBy), withGroups)
-	if err == nil && !loaded {
-		err = withGroups(out)
-	}
+	out, total, err := fetch(ctx, s, q, true, users.scan, mentionsGroups(q.SortBy), s.withGroups, true)
 	if err != nil {
 		return store.UserList{}, err
 	}
@@ -82,37 +70,30 @@ func mentionsGroups(p filter.AttrPath) bool { return strings.EqualFold(p.Name, "
 
 // QueryGroups implements [store.GroupQuerier] like QueryUsers. Members
 // filters are EXISTS subqueries on the memberships table; with
-// ExcludeMembers no membership is loaded.
+// store.WithoutMembers no membership is loaded.
 func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupList, err error) {
 	defer classify(&err)
-	p, err := s.plan(ctx, q, false)
-	if err != nil {
-		return store.GroupList{}, err
-	}
-	db := s.q(ctx)
-	withMembers := func(gs []*resource.Group) error { return s.withMembers(ctx, db, gs) }
-	rt := q.ResourceType
-	if rt == nil {
-		rt = resource.DefaultRegistry().Group
-	}
-	out, total, loaded, err := fetch(ctx, s, db, p, q, rt, scanGroup, strings.EqualFold(q.SortBy.Name, "members"), withMembers)
-	if err == nil && !loaded && !q.ExcludeMembers {
-		err = withMembers(out)
-	}
+	out, total, err := fetch(ctx, s, q, false, groups.scan, strings.EqualFold(q.SortBy.Name, "members"), s.withMembers,
+		q.Members == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, err
 	}
 	return store.GroupList{Resources: out, TotalResults: total}, nil
 }
 
-// fetch runs plan p. With an ORDER BY it counts, then reads the page, in
-// SQL. Without one (a sort on an attribute that has no column) it reads
-// every match in list order, loads what the sort needs when sortLoads
-// (User.groups, Group.members), sorts with filter.Sort and cuts the page;
-// loaded reports whether load ran, so the caller loads the page only once.
-func fetch[R resource.Resource](ctx context.Context, s *Store, db querier, p plan, q store.Query, rt *resource.ResourceType,
-	scanOne func(interface{ Scan(...any) error }) (R, error), sortLoads bool, load func([]R) error,
-) (out []R, total int, loaded bool, err error) {
+// fetch answers q over users or groups. With an ORDER BY it counts, then
+// reads the page, in SQL. Without one (a sort on an attribute that has no
+// column) it reads every match in list order, loads what the sort needs
+// when sortLoads (User.groups, Group.members), sorts with filter.Sort and
+// cuts the page. load fills the page when loadPage and it has not run.
+func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, users bool,
+	scanOne func(scanner) (R, error), sortLoads bool, load func(context.Context, querier, []R) error, loadPage bool,
+) (out []R, total int, err error) {
+	p, err := s.plan(ctx, q, users)
+	if err != nil {
+		return nil, 0, err
+	}
+	db := s.q(ctx)
 	scan := func(rows *sql.Rows) error {
 		r, err := scanOne(rows)
 		if err == nil {
@@ -122,34 +103,39 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, db querier, p pla
 	}
 	if p.order != "" {
 		if total, err = s.count(ctx, db, p); err != nil {
-			return nil, 0, false, err
+			return nil, 0, err
 		}
 		if p.limit > 0 && p.offset < total {
 			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
-				return nil, 0, false, err
+				return nil, 0, err
 			}
 		}
 	} else {
 		p.order = "t.created, t.id"
 		if err := s.selectRows(ctx, db, p, false, scan); err != nil {
-			return nil, 0, false, err
+			return nil, 0, err
 		}
 		total = len(out)
 		if sortLoads {
-			if err := load(out); err != nil {
-				return nil, 0, false, err
+			if err := load(ctx, db, out); err != nil {
+				return nil, 0, err
 			}
-			loaded = true
+			loadPage = false
 		}
-		if err := filter.Sort(rt, out, q.SortBy, q.SortOrder == store.Descending); err != nil {
-			return nil, 0, false, err
+		if err := filter.Sort(p.rt, out, q.SortBy, q.SortOrder == store.Descending); err != nil {
+			return nil, 0, err
 		}
 		out = out[min(p.offset, total):min(p.offset+p.limit, total)]
+	}
+	if loadPage {
+		if err := load(ctx, db, out); err != nil {
+			return nil, 0, err
+		}
 	}
 	if out == nil {
 		out = []R{}
 	}
-	return out, total, loaded, nil
+	return out, total, nil
 }
 
 func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {

@@ -99,7 +99,7 @@ func TestReplicasConcurrentPatch(t *testing.T) {
 			}
 			wg.Wait()
 			for i, st := range stores {
-				g, err := st.GetGroup(ctx, "g1", false)
+				g, err := st.GetGroup(ctx, "g1", store.WithMembers)
 				if err != nil {
 					t.Fatalf("replica %d: GetGroup: %v", i+1, err)
 				}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -13,37 +12,13 @@ import (
 
 var errNoID = errors.New("sqlstore: resource without an id")
 
-const userCols = "id, data, version, created, last_modified"
-
-// scanUser reads one row of userCols.
-func scanUser(sc interface{ Scan(...any) error }) (*resource.User, error) {
-	var (
-		u                 resource.User
-		data              []byte
-		version           int64
-		created, modified sql.NullString
-	)
-	if err := sc.Scan(&u.ID, &data, &version, &created, &modified); err != nil {
-		return nil, err
-	}
-	if err := decodeUser(data, &u); err != nil {
-		return nil, err
-	}
-	u.Meta = resource.Meta{ResourceType: "User", Created: parseTime(created), LastModified: parseTime(modified), Version: versionText(version)}
-	return &u, nil
-}
-
 // GetUser implements [store.Users].
 func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err error) {
 	defer classify(&err)
 	q := s.q(ctx)
-	row := q.QueryRowContext(ctx, s.rebind("SELECT "+userCols+" FROM scim_users WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id)
-	u, err := scanUser(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.ErrNotFound
-	}
+	u, err := users.get(ctx, s, q, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get user: %w", err)
+		return nil, err
 	}
 	if err := s.withGroups(ctx, q, []*resource.User{u}); err != nil {
 		return nil, err
@@ -51,10 +26,13 @@ func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err e
 	return u, nil
 }
 
-// userArgs returns the column values of u after tenant and id: user_name,
-// user_name_folded, external_id, display_name, active, data, created,
-// last_modified.
-func userArgs(u *resource.User) ([]any, error) {
+// userArgs returns the parameters of a write of u: tenant, id,
+// user_name, user_name_folded, external_id, display_name, active, data,
+// created, last_modified.
+func userArgs(ctx context.Context, u *resource.User) ([]any, error) {
+	if u == nil || u.ID == "" {
+		return nil, errNoID
+	}
 	data, err := encodeUser(u)
 	if err != nil {
 		return nil, err
@@ -63,7 +41,7 @@ func userArgs(u *resource.User) ([]any, error) {
 	if u.Active != nil {
 		active = *u.Active
 	}
-	return []any{u.UserName, fold(u.UserName), nullStr(u.ExternalID), nullStr(u.DisplayName), active, data,
+	return []any{store.TenantFrom(ctx), u.ID, u.UserName, fold(u.UserName), nullStr(u.ExternalID), nullStr(u.DisplayName), active, data,
 		timeText(u.Meta.Created), timeText(u.Meta.LastModified)}, nil
 }
 
@@ -73,14 +51,10 @@ func userArgs(u *resource.User) ([]any, error) {
 // creates of one userName give exactly one success and one ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.User, err error) {
 	defer classify(&err)
-	if u == nil || u.ID == "" {
-		return nil, errNoID
-	}
-	args, err := userArgs(u)
+	args, err := userArgs(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	args = append([]any{store.TenantFrom(ctx), u.ID}, args...)
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
 		_, err := q.ExecContext(ctx, s.rebind(`INSERT INTO scim_users
@@ -99,38 +73,34 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 // (... WHERE version = $v).
 func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version string) (_ *resource.User, err error) {
 	defer classify(&err)
-	if u == nil || u.ID == "" {
-		return nil, errNoID
-	}
-	args, err := userArgs(u)
+	args, err := userArgs(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	args = append([]any{store.TenantFrom(ctx), u.ID}, args...)
 	query := `UPDATE scim_users SET user_name = $3, user_name_folded = $4, external_id = $5, display_name = $6,
 		active = $7, data = $8, created = $9, last_modified = $10, version = version + 1
 		WHERE tenant = $1 AND id = $2`
-	if version != "" {
-		v, ok := parseVersion(version)
-		if !ok {
-			v = -1
-		}
-		query += " AND version = $11"
-		args = append(args, v)
-	}
+	query, args = ifVersion(query, args, version)
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		res, err := q.ExecContext(ctx, s.rebind(query), args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: replace user: %w", mapErr(err))
-		}
-		if err := s.checkWritten(ctx, q, res, "scim_users", u.ID); err != nil {
+		if err := s.updateRow(ctx, q, "replace user", query, args, "scim_users", u.ID); err != nil {
 			return err
 		}
 		out, err = s.GetUser(ctx, u.ID)
 		return err
 	})
 	return out, err
+}
+
+// updateRow runs query, an UPDATE of the row id of table conditioned on
+// its version (the write being op): ErrNotFound or ErrPreconditionFailed
+// when it touched no row.
+func (s *Store) updateRow(ctx context.Context, q querier, op, query string, args []any, table, id string) error {
+	res, err := q.ExecContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, mapErr(err))
+	}
+	return s.checkWritten(ctx, q, res, table, id)
 }
 
 // checkWritten turns an UPDATE or DELETE that touched no row into
@@ -174,16 +144,7 @@ func (s *Store) DeleteUser(ctx context.Context, id, version string) (err error) 
 // the tenant, conditioned on version unless it is "": ErrNotFound or
 // ErrPreconditionFailed when no row was deleted.
 func (s *Store) deleteRow(ctx context.Context, q querier, table, id, version string) error {
-	query := "DELETE FROM " + table + " WHERE tenant = $1 AND id = $2"
-	args := []any{store.TenantFrom(ctx), id}
-	if version != "" {
-		v, ok := parseVersion(version)
-		if !ok {
-			v = -1
-		}
-		query += " AND version = $3"
-		args = append(args, v)
-	}
+	query, args := ifVersion("DELETE FROM "+table+" WHERE tenant = $1 AND id = $2", []any{store.TenantFrom(ctx), id}, version)
 	res, err := q.ExecContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: delete from %s: %w", table, err)
@@ -219,45 +180,28 @@ func (s *Store) ListUsers(ctx context.Context, p store.Page) (_ store.UserList, 
 }
 
 // withGroups derives User.Groups of us from group membership, with one
-// query per 500 users.
+// query per inChunk users.
 func (s *Store) withGroups(ctx context.Context, q querier, us []*resource.User) error {
 	byID := make(map[string]*resource.User, len(us))
-	for _, u := range us {
-		byID[u.ID] = u
+	ids := make([]string, len(us))
+	for i, u := range us {
+		byID[u.ID], ids[i] = u, u.ID
 	}
-	tenant := store.TenantFrom(ctx)
-	for start := 0; start < len(us); start += 500 {
-		chunk := us[start:min(start+500, len(us))]
-		args := []any{tenant}
-		var in strings.Builder
-		for i, u := range chunk {
-			if i > 0 {
-				in.WriteString(", ")
-			}
-			args = append(args, u.ID)
-			in.WriteString(s.ph(len(args)))
-		}
-		rows, err := q.QueryContext(ctx, s.rebind(`SELECT m.member_id, g.id, g.display_name
+	return s.queryIn(ctx, q, "user groups", []any{store.TenantFrom(ctx)}, ids,
+		func(in string) string {
+			return s.rebind(`SELECT m.member_id, g.id, g.display_name
 			FROM scim_group_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
-			WHERE m.tenant = $1 AND m.member_id IN (`+in.String()+`)
-			ORDER BY g.created, g.id`), args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: user groups: %w", err)
-		}
-		for rows.Next() {
+			WHERE m.tenant = $1 AND m.member_id IN (` + in + `)
+			ORDER BY g.created, g.id`)
+		},
+		func(scan func(...any) error) error {
 			var member, gid, display string
-			if err := rows.Scan(&member, &gid, &display); err != nil {
-				rows.Close()
-				return fmt.Errorf("sqlstore: user groups: %w", err)
+			if err := scan(&member, &gid, &display); err != nil {
+				return err
 			}
 			if u := byID[member]; u != nil {
 				u.Groups = append(u.Groups, resource.GroupRef{Value: gid, Display: display, Type: "direct"})
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlstore: user groups: %w", err)
-		}
-	}
-	return nil
+			return nil
+		})
 }

@@ -71,6 +71,23 @@ var attributeCases = []testCase{
 			t.Errorf("DeleteGroup with a stale version: got %v, want ErrPreconditionFailed", err)
 		}
 	}},
+	{"Duplicate_displayName_allowed", func(t *testing.T, s store.Store) {
+		// A rename is a write like ReplaceGroup's: where the context allows
+		// duplicate names it takes a name another group has, and without
+		// it the name is refused.
+		ar := attributesReplacer(t, s)
+		ctx := ctxA(t)
+		mustCreateGroup(t, ctx, s, newGroup("g1", "Admins"))
+		mustCreateGroup(t, ctx, s, newGroup("g2", "Ops"))
+		_, err := ar.ReplaceGroupAttributes(ctx, newGroup("g2", "ADMINS"), "")
+		wantErr(t, "ReplaceGroupAttributes to a taken displayName", err, store.ErrConflict)
+		got, err := ar.ReplaceGroupAttributes(store.WithDuplicateGroupNames(ctx), newGroup("g2", "ADMINS"), "")
+		if err != nil {
+			t.Fatalf("ReplaceGroupAttributes to a taken displayName, duplicates allowed: %v", err)
+		}
+		checkGroup(t, "ReplaceGroupAttributes, duplicates allowed", newGroup("g2", "ADMINS"), got)
+		checkGroup(t, "GetGroup after it", newGroup("g2", "ADMINS"), mustGetGroup(t, ctx, s, "g2"))
+	}},
 	{"Not_found", func(t *testing.T, s store.Store) {
 		ar := attributesReplacer(t, s)
 		mustCreateGroup(t, ctxA(t), s, newGroup("g1", "Admins"))

@@ -25,7 +25,7 @@
 // are checked against the generic path the handler would otherwise take:
 // QueryUsers and QueryGroups against ListUsers or ListGroups,
 // filter.Match, filter.Sort and paging over a fixed corpus and a list of
-// filters, with and without Query.ExcludeMembers, and QueryUsers with a
+// filters, with store.WithMembers and store.WithoutMembers, and QueryUsers with a
 // pr and an eq filter on every string and boolean attribute of every
 // schema (core, enterprise, a custom extension) of a user that has them
 // all (Query/Every_attribute); PatchMembers against

@@ -68,10 +68,7 @@ func attrFilters(rt *resource.ResourceType, u *resource.User) []string {
 // path, a column) answers nothing instead of the user.
 var everyAttributeCases = []testCase{
 	{"Every_attribute", func(t *testing.T, s store.Store) {
-		q, ok := s.(store.UserQuerier)
-		if !ok {
-			t.Skip("no UserQuerier")
-		}
+		q := userQuerier(t, s)
 		ctx := ctxA(t)
 		reg, err := resource.NewRegistry([]*resource.Schema{acmeUser}, nil)
 		if err != nil {

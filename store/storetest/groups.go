@@ -38,8 +38,8 @@ var groupCases = []testCase{
 	}},
 	{"Get_not_found", func(t *testing.T, s store.Store) {
 		mustCreateGroup(t, ctxA(t), s, newGroup("g1", "Admins"))
-		for _, exclude := range []bool{false, true} {
-			_, err := s.GetGroup(ctxA(t), "g2", exclude)
+		for _, m := range bothMembers {
+			_, err := s.GetGroup(ctxA(t), "g2", m)
 			wantErr(t, "GetGroup(g2)", err, store.ErrNotFound)
 		}
 	}},
@@ -98,9 +98,9 @@ var groupCases = []testCase{
 		if err := s.DeleteGroup(ctx, "g1", g.Meta.Version); err != nil {
 			t.Fatalf("DeleteGroup: %v", err)
 		}
-		_, err := s.GetGroup(ctx, "g1", false)
+		_, err := s.GetGroup(ctx, "g1", store.WithMembers)
 		wantErr(t, "GetGroup after DeleteGroup", err, store.ErrNotFound)
-		if ids := groupIDs(listAllGroups(t, ctx, s, false)); !slices.Equal(ids, []string{"g2"}) {
+		if ids := groupIDs(listAllGroups(t, ctx, s, store.WithMembers)); !slices.Equal(ids, []string{"g2"}) {
 			t.Errorf("ListGroups after DeleteGroup: %q, want [g2]", ids)
 		}
 		wantErr(t, "second DeleteGroup", s.DeleteGroup(ctx, "g1", ""), store.ErrNotFound)
@@ -118,19 +118,19 @@ var groupCases = []testCase{
 		wantErr(t, "DeleteGroup with a stale version", s.DeleteGroup(ctx, "g1", first.Meta.Version), store.ErrPreconditionFailed)
 		mustGetGroup(t, ctx, s, "g1")
 	}},
-	{"ExcludeMembers", func(t *testing.T, s store.Store) {
+	{"WithoutMembers", func(t *testing.T, s store.Store) {
 		// The store may leave Members empty; members it does return must
 		// be the group's.
 		ctx := ctxA(t)
 		withUsers(t, ctx, s, 3)
 		g := newGroup("g1", "Admins", "u1", "u2", "u3")
 		mustCreateGroup(t, ctx, s, g)
-		got, err := s.GetGroup(ctx, "g1", true)
+		got, err := s.GetGroup(ctx, "g1", store.WithoutMembers)
 		if err != nil {
 			t.Fatalf("GetGroup excluding members: %v", err)
 		}
 		checkExcluded(t, "GetGroup", g, got)
-		l, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 10}, true)
+		l, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 10}, store.WithoutMembers)
 		if err != nil || len(l.Resources) != 1 {
 			t.Fatalf("ListGroups excluding members: %v, %d groups", err, len(l.Resources))
 		}
@@ -141,17 +141,17 @@ var groupCases = []testCase{
 		for i := 1; i <= 11; i++ {
 			mustCreateGroup(t, ctx, s, newGroup("g"+itoa(i), "group "+itoa(i)))
 		}
-		all, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 100}, false)
+		all, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 100}, store.WithMembers)
 		if err != nil || all.TotalResults != 11 || len(all.Resources) != 11 {
 			t.Fatalf("ListGroups: %v, total %d, %d groups; want 11", err, all.TotalResults, len(all.Resources))
 		}
 		full := groupIDs(all.Resources)
-		for _, exclude := range []bool{false, true} {
-			if got := groupIDs(listAllGroups(t, ctx, s, exclude)); !slices.Equal(got, full) {
-				t.Errorf("pages of 4 (excludeMembers %v) concatenate to %q, want %q", exclude, got, full)
+		for _, m := range bothMembers {
+			if got := groupIDs(listAllGroups(t, ctx, s, m)); !slices.Equal(got, full) {
+				t.Errorf("pages of 4 (%v) concatenate to %q, want %q", m, got, full)
 			}
 		}
-		l, err := s.ListGroups(ctx, store.Page{StartIndex: 3, Count: 0}, false)
+		l, err := s.ListGroups(ctx, store.Page{StartIndex: 3, Count: 0}, store.WithMembers)
 		if err != nil || len(l.Resources) != 0 || l.TotalResults != 11 {
 			t.Errorf("ListGroups count 0: %v, %d groups, total %d; want none, total 11", err, len(l.Resources), l.TotalResults)
 		}

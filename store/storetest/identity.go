@@ -63,7 +63,7 @@ var identityCases = []testCase{
 			return err
 		})
 		checkOneWinner(t, "CreateGroup of one displayName", errs)
-		if n := len(listAllGroups(t, ctx, s, true)); n != 1 {
+		if n := len(listAllGroups(t, ctx, s, store.WithoutMembers)); n != 1 {
 			t.Errorf("after %d concurrent creates of one displayName the tenant has %d groups, want 1", racers, n)
 		}
 	}},
@@ -79,7 +79,7 @@ var identityCases = []testCase{
 		})
 		checkOneWinner(t, "ReplaceGroup to one displayName", errs)
 		n := 0
-		for _, g := range listAllGroups(t, ctx, s, true) {
+		for _, g := range listAllGroups(t, ctx, s, store.WithoutMembers) {
 			if filter.Fold(g.DisplayName) == "admins" {
 				n++
 			}
@@ -110,7 +110,7 @@ var identityCases = []testCase{
 			t.Fatalf("DeleteGroup: %v", err)
 		}
 		mustCreateGroup(t, ctx, s, newGroup("g5", "AUDITORS"))
-		if l := listAllGroups(t, ctx, s, true); !slices.Equal(groupIDs(l), []string{"g1", "g4", "g5"}) {
+		if l := listAllGroups(t, ctx, s, store.WithoutMembers); !slices.Equal(groupIDs(l), []string{"g1", "g4", "g5"}) {
 			t.Errorf("groups %q, want [g1 g4 g5]", groupIDs(l))
 		}
 	}},
@@ -131,7 +131,7 @@ var identityCases = []testCase{
 		if _, err := s.ReplaceGroup(dup, newGroup("h1", "ADMINS"), ""); err != nil {
 			t.Errorf("ReplaceGroup to a taken displayName with duplicates allowed: %v", err)
 		}
-		if n := len(listAllGroups(t, ctx, s, true)); n != racers+1 {
+		if n := len(listAllGroups(t, ctx, s, store.WithoutMembers)); n != racers+1 {
 			t.Errorf("%d groups, want %d", n, racers+1)
 		}
 		// Without the allowance the name is taken, but the groups that
@@ -172,7 +172,7 @@ var identityCases = []testCase{
 			if v.same {
 				want = []string{"1"}
 			}
-			users, groups := listAllUsers(t, ctx, s), listAllGroups(t, ctx, s, true)
+			users, groups := listAllUsers(t, ctx, s), listAllGroups(t, ctx, s, store.WithoutMembers)
 			for _, op := range []string{"eq", "sw", "co"} {
 				e := mustParse(t, fmt.Sprintf("userName %s %q", op, v.b))
 				checkLookup(t, v.name, e, want, "u", userIDs(fallback(t, reg.User, users, e, sortSpec{})), nil)
@@ -183,7 +183,7 @@ var identityCases = []testCase{
 				e = mustParse(t, fmt.Sprintf("displayName %s %q", op, v.b))
 				checkLookup(t, v.name, e, want, "g", groupIDs(fallback(t, reg.Group, groups, e, sortSpec{})), nil)
 				if q, ok := s.(store.GroupQuerier); ok {
-					l, err := q.QueryGroups(ctx, store.Query{ResourceType: reg.Group, Filter: e, Page: store.Page{StartIndex: 1, Count: 10}, ExcludeMembers: true})
+					l, err := q.QueryGroups(ctx, store.Query{ResourceType: reg.Group, Filter: e, Page: store.Page{StartIndex: 1, Count: 10}, Members: store.WithoutMembers})
 					checkLookup(t, v.name+" QueryGroups", e, want, "g", groupIDs(l.Resources), err)
 				}
 			}

@@ -75,8 +75,8 @@ func (s jsonStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLis
 	return s.users(s.Store.QueryUsers(ctx, q))
 }
 
-func (s jsonStore) GetGroup(ctx context.Context, id string, excludeMembers bool) (*resource.Group, error) {
-	g, err := s.Store.GetGroup(ctx, id, excludeMembers)
+func (s jsonStore) GetGroup(ctx context.Context, id string, m store.Members) (*resource.Group, error) {
+	g, err := s.Store.GetGroup(ctx, id, m)
 	return jsonCopy(s.t, g), err
 }
 
@@ -90,8 +90,8 @@ func (s jsonStore) ReplaceGroup(ctx context.Context, g *resource.Group, version 
 	return jsonCopy(s.t, got), err
 }
 
-func (s jsonStore) ListGroups(ctx context.Context, p store.Page, excludeMembers bool) (store.GroupList, error) {
-	return s.groups(s.Store.ListGroups(ctx, p, excludeMembers))
+func (s jsonStore) ListGroups(ctx context.Context, p store.Page, m store.Members) (store.GroupList, error) {
+	return s.groups(s.Store.ListGroups(ctx, p, m))
 }
 
 func (s jsonStore) QueryGroups(ctx context.Context, q store.Query) (store.GroupList, error) {

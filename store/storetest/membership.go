@@ -95,7 +95,7 @@ var membershipCases = []testCase{
 	{"Concurrent_replace", func(t *testing.T, s store.Store) {
 		concurrentAdds(t, s, func(ctx context.Context, id string) error {
 			for range 1000 {
-				g, err := s.GetGroup(ctx, "g1", false)
+				g, err := s.GetGroup(ctx, "g1", store.WithMembers)
 				if err != nil {
 					return err
 				}
@@ -146,7 +146,7 @@ var tenantCases = []testCase{
 		mustCreateGroup(t, a, s, newGroup("g1", "Admins", "u1"))
 		_, err := s.GetUser(b, "u1")
 		wantErr(t, "GetUser from another tenant", err, store.ErrNotFound)
-		_, err = s.GetGroup(b, "g1", false)
+		_, err = s.GetGroup(b, "g1", store.WithMembers)
 		wantErr(t, "GetGroup from another tenant", err, store.ErrNotFound)
 		_, err = s.ReplaceUser(b, plainUser("u1", "x"), "")
 		wantErr(t, "ReplaceUser from another tenant", err, store.ErrNotFound)
@@ -161,7 +161,7 @@ var tenantCases = []testCase{
 		if l, err := s.ListUsers(b, store.Page{StartIndex: 1, Count: 10}); err != nil || l.TotalResults != 0 || len(l.Resources) != 0 {
 			t.Errorf("ListUsers in another tenant: %v, total %d, %d users; want none", err, l.TotalResults, len(l.Resources))
 		}
-		if l, err := s.ListGroups(b, store.Page{StartIndex: 1, Count: 10}, false); err != nil || l.TotalResults != 0 || len(l.Resources) != 0 {
+		if l, err := s.ListGroups(b, store.Page{StartIndex: 1, Count: 10}, store.WithMembers); err != nil || l.TotalResults != 0 || len(l.Resources) != 0 {
 			t.Errorf("ListGroups in another tenant: %v, total %d, %d groups; want none", err, l.TotalResults, len(l.Resources))
 		}
 		queryIsolation(t, s, b)

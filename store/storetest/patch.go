@@ -51,7 +51,7 @@ func members(ids []string) []resource.Member {
 // replaceMembers is the generic path of PatchMembers: remove, then add the
 // members not present, through GetGroup and ReplaceGroup.
 func replaceMembers(ctx context.Context, s store.Store, id string, step patchStep) error {
-	g, err := s.GetGroup(ctx, id, false)
+	g, err := s.GetGroup(ctx, id, store.WithMembers)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ var patchCases = []testCase{
 		p := patcher(t, s)
 		concurrentAdds(t, s, func(ctx context.Context, id string) error {
 			for range 1000 {
-				g, err := s.GetGroup(ctx, "g1", true)
+				g, err := s.GetGroup(ctx, "g1", store.WithoutMembers)
 				if err != nil {
 					return err
 				}

@@ -177,32 +177,67 @@ var groupSorts = []sortSpec{{}, {"displayName", true}, {"displayName", false}, {
 
 var queryCases = []testCase{
 	{"Users_agree_with_fallback", func(t *testing.T, s store.Store) {
-		q, ok := s.(store.UserQuerier)
-		if !ok {
-			t.Skip("the store does not implement store.UserQuerier")
-		}
+		q := userQuerier(t, s)
 		ctx := ctxA(t)
 		loadCorpus(t, ctx, s)
-		rt := registry(t).User
-		all := listAllUsers(t, ctx, s)
-		for _, fs := range userFilters {
-			var e filter.Expr
-			if fs != "" {
-				var err error
-				if e, err = filter.Parse(fs); err != nil {
-					t.Logf("skipping %q: filter.Parse: %v", fs, err)
-					continue
+		query := func(query store.Query) ([]*resource.User, int, error) {
+			l, err := q.QueryUsers(ctx, query)
+			return l.Resources, l.TotalResults, err
+		}
+		agree(t, "QueryUsers", registry(t).User, listAllUsers(t, ctx, s), userFilters, userSorts, []store.Members{store.WithMembers}, query, userIDs,
+			func(label string, _ store.Members, want, got *resource.User) {
+				checkUser(t, label, normUser(want), got)
+			})
+	}},
+	{"Groups_agree_with_fallback", func(t *testing.T, s store.Store) {
+		q := groupQuerier(t, s)
+		ctx := ctxA(t)
+		loadCorpus(t, ctx, s)
+		query := func(query store.Query) ([]*resource.Group, int, error) {
+			l, err := q.QueryGroups(ctx, query)
+			return l.Resources, l.TotalResults, err
+		}
+		agree(t, "QueryGroups", registry(t).Group, listAllGroups(t, ctx, s, store.WithMembers), groupFilters, groupSorts, bothMembers, query, groupIDs,
+			func(label string, m store.Members, want, got *resource.Group) {
+				if m == store.WithoutMembers {
+					checkExcluded(t, label, want, got)
+				} else {
+					checkGroup(t, label, want, got)
 				}
+			})
+	}},
+}
+
+// agree holds query, a store's querier, to the fallback over all (every
+// resource of the tenant): for each of filters, sorts and pages, and each
+// of ms (in the label when there are several), the same ids in the same order, the same total,
+// and each resource as check says.
+func agree[R resource.Resource](t *testing.T, name string, rt *resource.ResourceType, all []R, filters []string, sorts []sortSpec,
+	ms []store.Members, query func(store.Query) ([]R, int, error), ids func([]R) []string, check func(label string, m store.Members, want, got R),
+) {
+	t.Helper()
+	for _, fs := range filters {
+		var e filter.Expr
+		if fs != "" {
+			var err error
+			if e, err = filter.Parse(fs); err != nil {
+				t.Logf("skipping %q: filter.Parse: %v", fs, err)
+				continue
 			}
-			for _, srt := range userSorts {
-				want := fallback(t, rt, all, e, srt)
-				for _, p := range pages {
-					query := store.Query{Filter: e, SortBy: srt.path(), Page: p}
+		}
+		for _, srt := range sorts {
+			want := fallback(t, rt, all, e, srt)
+			for _, p := range pages {
+				for _, m := range ms {
+					q := store.Query{Filter: e, SortBy: srt.path(), Page: p, Members: m}
 					if srt.desc {
-						query.SortOrder = store.Descending
+						q.SortOrder = store.Descending
 					}
-					label := fmt.Sprintf("QueryUsers(filter %q, sortBy %q desc %v, page %+v)", fs, srt.by, srt.desc, p)
-					got, err := q.QueryUsers(ctx, query)
+					label := fmt.Sprintf("%s(filter %q, sortBy %q desc %v, page %+v)", name, fs, srt.by, srt.desc, p)
+					if len(ms) > 1 {
+						label = fmt.Sprintf("%s(filter %q, sortBy %q desc %v, page %+v, %v)", name, fs, srt.by, srt.desc, p, m)
+					}
+					got, total, err := query(q)
 					if errors.Is(err, store.ErrUnsupported) {
 						continue
 					}
@@ -211,75 +246,20 @@ var queryCases = []testCase{
 						continue
 					}
 					lo, hi := window(len(want), p)
-					if got.TotalResults != len(want) {
-						t.Errorf("%s: TotalResults %d, want %d", label, got.TotalResults, len(want))
+					if total != len(want) {
+						t.Errorf("%s: TotalResults %d, want %d", label, total, len(want))
 					}
-					if g, w := userIDs(got.Resources), userIDs(want[lo:hi]); !slices.Equal(g, w) {
+					if g, w := ids(got), ids(want[lo:hi]); !slices.Equal(g, w) {
 						t.Errorf("%s: ids %q, want %q", label, g, w)
 						continue
 					}
-					for i, u := range got.Resources {
-						checkUser(t, label, normUser(want[lo+i]), u)
+					for i, r := range got {
+						check(label, m, want[lo+i], r)
 					}
 				}
 			}
 		}
-	}},
-	{"Groups_agree_with_fallback", func(t *testing.T, s store.Store) {
-		q, ok := s.(store.GroupQuerier)
-		if !ok {
-			t.Skip("the store does not implement store.GroupQuerier")
-		}
-		ctx := ctxA(t)
-		loadCorpus(t, ctx, s)
-		rt := registry(t).Group
-		all := listAllGroups(t, ctx, s, false)
-		for _, fs := range groupFilters {
-			var e filter.Expr
-			if fs != "" {
-				var err error
-				if e, err = filter.Parse(fs); err != nil {
-					t.Logf("skipping %q: filter.Parse: %v", fs, err)
-					continue
-				}
-			}
-			for _, srt := range groupSorts {
-				want := fallback(t, rt, all, e, srt)
-				for _, p := range pages {
-					for _, exclude := range []bool{false, true} {
-						query := store.Query{Filter: e, SortBy: srt.path(), Page: p, ExcludeMembers: exclude}
-						if srt.desc {
-							query.SortOrder = store.Descending
-						}
-						label := fmt.Sprintf("QueryGroups(filter %q, sortBy %q desc %v, page %+v, excludeMembers %v)", fs, srt.by, srt.desc, p, exclude)
-						got, err := q.QueryGroups(ctx, query)
-						if errors.Is(err, store.ErrUnsupported) {
-							continue
-						}
-						if err != nil {
-							t.Errorf("%s: %v", label, err)
-							continue
-						}
-						lo, hi := window(len(want), p)
-						if got.TotalResults != len(want) {
-							t.Errorf("%s: TotalResults %d, want %d", label, got.TotalResults, len(want))
-						}
-						if g, w := groupIDs(got.Resources), groupIDs(want[lo:hi]); !slices.Equal(g, w) {
-							t.Errorf("%s: ids %q, want %q", label, g, w)
-							continue
-						}
-						for i, g := range got.Resources {
-							if exclude {
-								checkExcluded(t, label, want[lo+i], g)
-							} else {
-								checkGroup(t, label, want[lo+i], g)
-							}
-						}
-					}
-				}
-			}
-		}
-	}},
+	}
 }
 
 // fallback is the generic path: the matches of e among all (in list

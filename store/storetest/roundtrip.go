@@ -140,7 +140,7 @@ var roundTripCases = []testCase{
 		created := mustCreateGroup(t, ctx, s, g)
 		checkMemberDisplays(t, "CreateGroup", g.Members, created)
 		checkMemberDisplays(t, "GetGroup", g.Members, mustGetGroup(t, ctx, s, "g1"))
-		for _, lg := range listAllGroups(t, ctx, s, false) {
+		for _, lg := range listAllGroups(t, ctx, s, store.WithMembers) {
 			checkMemberDisplays(t, "ListGroups", g.Members, lg)
 		}
 		if q, ok := s.(store.GroupQuerier); ok {

@@ -67,7 +67,7 @@ func checkEmpty(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("ListUsers on a new store: %v", err)
 		}
-		gl, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 1}, true)
+		gl, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 1}, store.WithoutMembers)
 		if err != nil {
 			t.Fatalf("ListGroups on a new store: %v", err)
 		}
@@ -236,7 +236,7 @@ func mustGetUser(t *testing.T, ctx context.Context, s store.Store, id string) *r
 
 func mustGetGroup(t *testing.T, ctx context.Context, s store.Store, id string) *resource.Group {
 	t.Helper()
-	g, err := s.GetGroup(ctx, id, false)
+	g, err := s.GetGroup(ctx, id, store.WithMembers)
 	if err != nil {
 		t.Fatalf("GetGroup(%q): %v", id, err)
 	}
@@ -284,12 +284,15 @@ func listAllUsers(t *testing.T, ctx context.Context, s store.Store) []*resource.
 	}
 }
 
+// bothMembers is both ways of reading a group.
+var bothMembers = []store.Members{store.WithMembers, store.WithoutMembers}
+
 // listAllGroups reads every group of the tenant in pages of 4.
-func listAllGroups(t *testing.T, ctx context.Context, s store.Store, excludeMembers bool) []*resource.Group {
+func listAllGroups(t *testing.T, ctx context.Context, s store.Store, m store.Members) []*resource.Group {
 	t.Helper()
 	var all []*resource.Group
 	for start := 1; ; start += 4 {
-		l, err := s.ListGroups(ctx, store.Page{StartIndex: start, Count: 4}, excludeMembers)
+		l, err := s.ListGroups(ctx, store.Page{StartIndex: start, Count: 4}, m)
 		if err != nil {
 			t.Fatalf("ListGroups(%d, 4): %v", start, err)
 		}
@@ -329,3 +332,23 @@ func window(n int, p store.Page) (lo, hi int) {
 
 // userT shortens signatures.
 type userT = resource.User
+
+// userQuerier returns the store's UserQuerier or skips the test.
+func userQuerier(t *testing.T, s store.Store) store.UserQuerier {
+	t.Helper()
+	q, ok := s.(store.UserQuerier)
+	if !ok {
+		t.Skip("the store does not implement store.UserQuerier")
+	}
+	return q
+}
+
+// groupQuerier returns the store's GroupQuerier or skips the test.
+func groupQuerier(t *testing.T, s store.Store) store.GroupQuerier {
+	t.Helper()
+	q, ok := s.(store.GroupQuerier)
+	if !ok {
+		t.Skip("the store does not implement store.GroupQuerier")
+	}
+	return q
+}

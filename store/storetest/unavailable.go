@@ -97,9 +97,12 @@ func unavailableCalls(t *testing.T, s store.Store, u *resource.User, g *resource
 			_, err := s.ReplaceUser(ctx, &resource.User{ID: u.ID, UserName: u.UserName, DisplayName: newID("name-")}, "")
 			return err
 		}},
-		{"GetGroup", func(ctx context.Context, _ bool) error { _, err := s.GetGroup(ctx, g.ID, false); return err }},
+		{"GetGroup", func(ctx context.Context, _ bool) error {
+			_, err := s.GetGroup(ctx, g.ID, store.WithMembers)
+			return err
+		}},
 		{"ListGroups", func(ctx context.Context, _ bool) error {
-			_, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 10}, false)
+			_, err := s.ListGroups(ctx, store.Page{StartIndex: 1, Count: 10}, store.WithMembers)
 			return err
 		}},
 		{"CreateGroup", func(ctx context.Context, _ bool) error {
@@ -146,7 +149,7 @@ func unavailableCalls(t *testing.T, s store.Store, u *resource.User, g *resource
 			t.Fatal(err)
 		}
 		calls = append(calls, unavailableCall{"QueryGroups", func(ctx context.Context, _ bool) error {
-			_, err := q.QueryGroups(ctx, store.Query{ResourceType: rt.Group, Filter: f, Page: store.Page{StartIndex: 1, Count: 10}, ExcludeMembers: true})
+			_, err := q.QueryGroups(ctx, store.Query{ResourceType: rt.Group, Filter: f, Page: store.Page{StartIndex: 1, Count: 10}, Members: store.WithoutMembers})
 			return err
 		}})
 	}
@@ -164,7 +167,7 @@ func unavailableCalls(t *testing.T, s store.Store, u *resource.User, g *resource
 	}
 	if a, ok := s.(store.GroupAttributesReplacer); ok {
 		calls = append(calls, unavailableCall{"ReplaceGroupAttributes", func(ctx context.Context, _ bool) error {
-			cur, err := s.GetGroup(ctx, g.ID, true)
+			cur, err := s.GetGroup(ctx, g.ID, store.WithoutMembers)
 			if err != nil {
 				return err
 			}
