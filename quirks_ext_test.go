@@ -80,10 +80,15 @@ func TestQuirksPerRequest(t *testing.T) {
 		{"CreateOnNoMatch", quirk.CreateOnNoMatch, []quirkRequest{
 			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"add","path":"addresses[type eq \"t{{n}}\"].country","value":"AU"}]}`, on: 200, off: 400, offScimType: "noTarget"}}},
 		{"ManagerString", quirk.ManagerString, []quirkRequest{
+			{where: "decoding", method: "POST", path: "/scim/v2/Users", body: `{"userName":"new-{{n}}","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m-1"}}`, on: 201, off: 400, offScimType: "invalidValue"},
+			{where: "decoding", method: "PUT", path: user, body: `{"userName":"bjensen@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":""}`, on: 200, off: 400, offScimType: "invalidValue"},
 			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"add","path":"manager","value":"m-1"}]}`, on: 200, off: 400, offScimType: "invalidValue"}}},
 		{"UnwrapArray", quirk.UnwrapArray, []quirkRequest{
+			{where: "decoding", method: "POST", path: "/scim/v2/Users", body: `{"userName":"new-{{n}}","name":[{"givenName":"B"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"m-1"}]}}`, on: 201, off: 400, offScimType: "invalidValue"},
 			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"add","path":"manager","value":[{"value":"m-2"}]}]}`, on: 200, off: 400, offScimType: "invalidValue"}}},
 		{"LoneObject", quirk.LoneObject, []quirkRequest{
+			{where: "decoding", method: "POST", path: "/scim/v2/Users", body: `{"userName":"new-{{n}}","emails":{"type":"work","value":"w@b.c"}}`, on: 201, off: 400, offScimType: "invalidValue"},
+			{where: "decoding", method: "POST", path: "/scim/v2/Groups", body: `{"displayName":"G{{n}}","members":{"value":"id-1"}}`, on: 201, off: 400, offScimType: "invalidValue"},
 			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"replace","path":"emails","value":{"type":"work","value":"w@b.c"}}]}`, on: 200, off: 400, offScimType: "invalidValue"}}},
 		{"RoleStrings", quirk.RoleStrings, []quirkRequest{
 			// Off, the string is stored as sent.

@@ -77,23 +77,20 @@ const (
 	CreateOnNoMatch
 
 	// ManagerString accepts the enterprise manager as a bare string (its
-	// value) and "" as "no manager" in PATCH values. Entra. Off, it is
-	// invalidValue. Request bodies always accept it: manager is complex,
-	// so a string cannot mean anything else. See
+	// value) and "" as "no manager", in request bodies and PATCH values.
+	// Entra. Off, it is invalidValue. See
 	// docs/idp-compatibility.md#entra-manager-string.
 	ManagerString
 
 	// UnwrapArray takes a one-element array for a singular complex
-	// attribute as its element in PATCH values. Entra. Off, it is
-	// invalidValue. Request bodies always accept it: an array for a
-	// singular attribute cannot mean anything else. See
+	// attribute (or extension object) as its element, and [] as none, in
+	// request bodies and PATCH values. Entra. Off, it is invalidValue. See
 	// docs/idp-compatibility.md#entra-manager-array.
 	UnwrapArray
 
 	// LoneObject takes a lone value for a multi-valued attribute as a
-	// one-element array in PATCH values. Entra. Off, it is invalidValue.
-	// Request bodies always accept it: a lone value for a multi-valued
-	// attribute cannot mean anything else. See
+	// one-element array, in request bodies and PATCH values. Entra. Off,
+	// it is invalidValue. See
 	// docs/idp-compatibility.md#entra-lone-object.
 	LoneObject
 

@@ -30,8 +30,11 @@ import (
 //     (docs/idp-compatibility.md#entra-bool-strings), also inside sub-attributes such as
 //     emails[].primary.
 //   - A lone object for a multi-valued attribute is taken as a one-element
-//     array, and a one-element array for a singular complex attribute as
-//     its element (Entra, docs/idp-compatibility.md#entra-lone-object).
+//     array (quirk.LoneObject), a one-element array for a singular complex
+//     attribute as its element (quirk.UnwrapArray), and a bare string for
+//     the enterprise manager as its value (quirk.ManagerString), each
+//     turned off by DecodeOptions.Disable (Entra,
+//     docs/idp-compatibility.md#entra-lone-object).
 //   - Read-only attributes in the body are ignored (RFC 7644 §3.5.1):
 //     Entra sends "meta":{"resourceType":"User"}, Okta sends id and
 //     "groups":[] (docs/idp-compatibility.md#read-only-attributes).
@@ -59,8 +62,10 @@ func (r *Registry) DecodeUser(data []byte) (*User, error) { return r.decodeUser(
 type DecodeOptions struct {
 	// Disable turns off the listed tolerances (package quirk) where they
 	// apply to request bodies: quirk.BoolStrings ("True"/"False" for
-	// booleans). The others are PATCH tolerances, or always on in bodies
-	// (see their documentation).
+	// booleans), quirk.ManagerString, quirk.UnwrapArray and
+	// quirk.LoneObject. The others are PATCH tolerances, and read-only
+	// attributes in a body are ignored whatever the set, as RFC 7644
+	// §3.3 and §3.5.1 require.
 	Disable quirk.Set
 }
 
@@ -111,12 +116,12 @@ func parseObject(data []byte) (jvalue, error) {
 // checkSchemas checks the schemas attribute: when present it must list the
 // core schema of the resource type, and it holds at most MaxValues URNs,
 // like every other multi-valued attribute.
-func checkSchemas(body *jvalue, core string) error {
+func checkSchemas(body *jvalue, core string, q quirk.Set) error {
 	v := body.Get("schemas")
 	if v == nil || v.Kind == jNull {
 		return nil
 	}
-	elems, err := decMulti(v, "schemas", MaxValues)
+	elems, err := decMulti(v, "schemas", MaxValues, q)
 	if err != nil {
 		return err
 	}
@@ -165,9 +170,10 @@ func decBool(v *jvalue, path string, q quirk.Set) (*bool, error) {
 }
 
 // decMulti returns the values of a multi-valued attribute: nil for null, a
-// lone non-array value wrapped (Entra, docs/idp-compatibility.md#entra-lone-object), null elements
-// dropped. max < 0 means no limit.
-func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
+// lone non-array value wrapped under quirk.LoneObject (Entra,
+// docs/idp-compatibility.md#entra-lone-object), null elements dropped. max
+// < 0 means no limit.
+func decMulti(v *jvalue, path string, max int, q quirk.Set) ([]jvalue, error) {
 	switch v.Kind {
 	case jNull:
 		return nil, nil
@@ -177,23 +183,30 @@ func decMulti(v *jvalue, path string, max int) ([]jvalue, error) {
 		}
 		return v.Elems, nil
 	}
+	if !q.Has(quirk.LoneObject) {
+		return nil, wrongType(path, "an array", v)
+	}
 	return []jvalue{*v}, nil
 }
 
 // decComplex returns the object of a singular complex attribute, or nil
-// when unassigned; a one-element array is unwrapped (docs/idp-compatibility.md#entra-manager-array).
-func decComplex(v *jvalue, path string) (*jvalue, error) {
+// when unassigned; under quirk.UnwrapArray a one-element array is unwrapped
+// and [] is unassigned (docs/idp-compatibility.md#entra-manager-array).
+func decComplex(v *jvalue, path string, q quirk.Set) (*jvalue, error) {
 	switch v.Kind {
 	case jNull:
 		return nil, nil
 	case jObject:
 		return v, nil
 	case jArray:
+		if !q.Has(quirk.UnwrapArray) {
+			break
+		}
 		if len(v.Elems) == 0 {
 			return nil, nil
 		}
 		if len(v.Elems) == 1 {
-			return decComplex(&v.Elems[0], path)
+			return decComplex(&v.Elems[0], path, q)
 		}
 	}
 	return nil, wrongType(path, "an object", v)
@@ -232,8 +245,8 @@ func strs(obj *jvalue, path string, names []string, dst ...*string) error {
 
 func elemPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
-func decName(v *jvalue, path string) (*Name, error) {
-	obj, err := decComplex(v, path)
+func decName(v *jvalue, path string, q quirk.Set) (*Name, error) {
+	obj, err := decComplex(v, path, q)
 	if obj == nil || err != nil {
 		return nil, err
 	}
@@ -252,8 +265,8 @@ func decName(v *jvalue, path string) (*Name, error) {
 // -1 for no limit): null elements are skipped, an element that is not an
 // object is invalidValue, each object is decoded by elem, and an element
 // with no assigned sub-attribute (the zero T) is dropped.
-func decObjects[T comparable](v *jvalue, path string, max int, elem func(obj *jvalue, path string) (T, error)) ([]T, error) {
-	elems, err := decMulti(v, path, max)
+func decObjects[T comparable](v *jvalue, path string, max int, q quirk.Set, elem func(obj *jvalue, path string) (T, error)) ([]T, error) {
+	elems, err := decMulti(v, path, max, q)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +294,7 @@ func decObjects[T comparable](v *jvalue, path string, max int, elem func(obj *jv
 // decMultiValues decodes emails, phoneNumbers, ims, photos, entitlements,
 // roles or x509Certificates.
 func decMultiValues(v *jvalue, path string, binary bool, q quirk.Set) ([]MultiValue, error) {
-	return decObjects(v, path, MaxValues, func(obj *jvalue, p string) (m MultiValue, err error) {
+	return decObjects(v, path, MaxValues, q, func(obj *jvalue, p string) (m MultiValue, err error) {
 		if err = strs(obj, p, []string{"value", "display", "type"}, &m.Value, &m.Display, &m.Type); err != nil {
 			return m, err
 		}
@@ -304,7 +317,7 @@ func isBase64(s string) bool {
 }
 
 func decAddresses(v *jvalue, path string, q quirk.Set) ([]Address, error) {
-	return decObjects(v, path, MaxValues, func(obj *jvalue, p string) (a Address, err error) {
+	return decObjects(v, path, MaxValues, q, func(obj *jvalue, p string) (a Address, err error) {
 		if err = strs(obj, p, []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"},
 			&a.Formatted, &a.StreetAddress, &a.Locality, &a.Region, &a.PostalCode, &a.Country, &a.Type); err != nil {
 			return a, err
@@ -314,8 +327,8 @@ func decAddresses(v *jvalue, path string, q quirk.Set) ([]Address, error) {
 	})
 }
 
-func decGroupRefs(v *jvalue, path string) ([]GroupRef, error) {
-	return decObjects(v, path, -1, func(obj *jvalue, p string) (g GroupRef, err error) {
+func decGroupRefs(v *jvalue, path string, q quirk.Set) ([]GroupRef, error) {
+	return decObjects(v, path, -1, q, func(obj *jvalue, p string) (g GroupRef, err error) {
 		err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &g.Value, &g.Ref, &g.Display, &g.Type)
 		return g, err
 	})
@@ -323,8 +336,8 @@ func decGroupRefs(v *jvalue, path string) ([]GroupRef, error) {
 
 // decMembers decodes Group.members. "$ref": null is unassigned (Entra,
 // docs/idp-compatibility.md#entra-null-ref); type is canonicalised to "User" or "Group".
-func decMembers(v *jvalue, path string) ([]Member, error) {
-	return decObjects(v, path, -1, func(obj *jvalue, p string) (m Member, err error) {
+func decMembers(v *jvalue, path string, q quirk.Set) ([]Member, error) {
+	return decObjects(v, path, -1, q, func(obj *jvalue, p string) (m Member, err error) {
 		if err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &m.Value, &m.Ref, &m.Display, &m.Type); err != nil {
 			return m, err
 		}
@@ -341,21 +354,22 @@ func decMembers(v *jvalue, path string) ([]Member, error) {
 	})
 }
 
-// decManager decodes the enterprise manager: an object, a bare string
-// meaning its value, a one-element array, or "" / null / [] for none
-// (Entra, docs/idp-compatibility.md#entra-manager-string). displayName is read-only and kept only when
+// decManager decodes the enterprise manager: an object, null, and under
+// quirk.ManagerString a bare string meaning its value or "" for none, and
+// under quirk.UnwrapArray a one-element array or [] for none (Entra,
+// docs/idp-compatibility.md#entra-manager-string). displayName is read-only and kept only when
 // keepRO is set.
-func decManager(v *jvalue, path string, keepRO bool) (*Manager, error) {
-	if v.Kind == jString {
+func decManager(v *jvalue, path string, keepRO bool, q quirk.Set) (*Manager, error) {
+	if v.Kind == jString && q.Has(quirk.ManagerString) {
 		if v.Str == "" {
 			return nil, nil
 		}
 		return &Manager{Value: v.Str}, nil
 	}
-	if v.Kind == jArray && len(v.Elems) == 1 && v.Elems[0].Kind == jString {
-		return decManager(&v.Elems[0], path, keepRO)
+	if v.Kind == jArray && len(v.Elems) == 1 && v.Elems[0].Kind == jString && q.Has(quirk.UnwrapArray) {
+		return decManager(&v.Elems[0], path, keepRO, q)
 	}
-	obj, err := decComplex(v, path)
+	obj, err := decComplex(v, path, q)
 	if obj == nil || err != nil {
 		return nil, err
 	}
@@ -375,7 +389,7 @@ func decManager(v *jvalue, path string, keepRO bool) (*Manager, error) {
 }
 
 // setEnterprise decodes the enterprise attribute a (canonical name) into e.
-func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool) error {
+func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool, q quirk.Set) error {
 	path := EnterpriseUserSchema + ":" + a
 	var err error
 	switch a {
@@ -390,16 +404,16 @@ func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool) error {
 	case "department":
 		e.Department, err = decStr(v, path)
 	case "manager":
-		e.Manager, err = decManager(v, path, keepRO)
+		e.Manager, err = decManager(v, path, keepRO, q)
 	}
 	return err
 }
 
 // decMeta decodes meta, used only when read-only attributes are kept
 // (UnmarshalJSON). The weak ETag form of version is unwrapped.
-func decMeta(v *jvalue, path string) (Meta, error) {
+func decMeta(v *jvalue, path string, q quirk.Set) (Meta, error) {
 	var m Meta
-	obj, err := decComplex(v, path)
+	obj, err := decComplex(v, path, q)
 	if obj == nil || err != nil {
 		return m, err
 	}
@@ -478,12 +492,12 @@ func (x *extParts) build(d dec) (map[string]json.RawMessage, error) {
 
 // addExtension records the value v of a top-level key that names the
 // extension s (attr == "") or its attribute attr.
-func (x *extParts) addExtension(s *Schema, attr string, v *jvalue) error {
+func (x *extParts) addExtension(s *Schema, attr string, v *jvalue, q quirk.Set) error {
 	if attr != "" {
 		x.add(s, jmember{Key: attr, Val: *v})
 		return nil
 	}
-	obj, err := decComplex(v, s.ID)
+	obj, err := decComplex(v, s.ID, q)
 	if err != nil {
 		return err
 	}
@@ -522,7 +536,7 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSchemas(&body, UserSchema); err != nil {
+	if err := checkSchemas(&body, UserSchema, d.q); err != nil {
 		return nil, err
 	}
 	u := &User{}
@@ -547,11 +561,11 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 		case s == nil:
 			setExtra(&u.Extra, key, v)
 		case s.ID == EnterpriseUserSchema && attr != "":
-			if err := setEnterprise(&ent, attr, v, keepRO); err != nil {
+			if err := setEnterprise(&ent, attr, v, keepRO, d.q); err != nil {
 				return nil, err
 			}
 		case s.ID == EnterpriseUserSchema:
-			obj, err := decComplex(v, s.ID)
+			obj, err := decComplex(v, s.ID, d.q)
 			if err != nil {
 				return nil, err
 			}
@@ -561,13 +575,13 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 			}
 			for j := range obj.Mems {
 				if a := s.Attr(obj.Mems[j].Key); a != nil {
-					if err := setEnterprise(&ent, a.Name, &obj.Mems[j].Val, keepRO); err != nil {
+					if err := setEnterprise(&ent, a.Name, &obj.Mems[j].Val, keepRO, d.q); err != nil {
 						return nil, err
 					}
 				}
 			}
 		default:
-			if err := exts.addExtension(s, attr, v); err != nil {
+			if err := exts.addExtension(s, attr, v, d.q); err != nil {
 				return nil, err
 			}
 		}
@@ -593,18 +607,18 @@ func (u *User) set(c string, v *jvalue, d dec) error {
 		}
 	case "meta":
 		if keepRO {
-			u.Meta, err = decMeta(v, c)
+			u.Meta, err = decMeta(v, c, d.q)
 		}
 	case "groups":
 		if keepRO {
-			u.Groups, err = decGroupRefs(v, c)
+			u.Groups, err = decGroupRefs(v, c, d.q)
 		}
 	case "externalId":
 		u.ExternalID, err = decStr(v, c)
 	case "userName":
 		u.UserName, err = decStr(v, c)
 	case "name":
-		u.Name, err = decName(v, c)
+		u.Name, err = decName(v, c, d.q)
 	case "displayName":
 		u.DisplayName, err = decStr(v, c)
 	case "nickName":
@@ -655,7 +669,7 @@ func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSchemas(&body, GroupSchema); err != nil {
+	if err := checkSchemas(&body, GroupSchema, d.q); err != nil {
 		return nil, err
 	}
 	g := &Group{}
@@ -673,17 +687,17 @@ func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
 			}
 		case "meta":
 			if keepRO {
-				g.Meta, err = decMeta(v, "meta")
+				g.Meta, err = decMeta(v, "meta", d.q)
 			}
 		case "externalId":
 			g.ExternalID, err = decStr(v, "externalId")
 		case "displayName":
 			g.DisplayName, err = decStr(v, "displayName")
 		case "members":
-			g.Members, err = decMembers(v, "members")
+			g.Members, err = decMembers(v, "members", d.q)
 		default:
 			if s, attr := extensionKey(r.Group, key); s != nil {
-				err = exts.addExtension(s, attr, v)
+				err = exts.addExtension(s, attr, v, d.q)
 			} else if keepRO && listedExtension(&body, GroupSchema, key) {
 				setListedExtension(&listed, &g.Extra, key, v)
 			} else {
@@ -784,7 +798,7 @@ func appendSep(b []byte) []byte {
 func normalizeValue(a *Attribute, v *jvalue, path string, d dec) ([]byte, error) {
 	if !a.MultiValued {
 		if a.Type == TypeComplex {
-			obj, err := decComplex(v, path)
+			obj, err := decComplex(v, path, d.q)
 			if obj == nil || err != nil {
 				return nil, err
 			}
@@ -792,7 +806,7 @@ func normalizeValue(a *Attribute, v *jvalue, path string, d dec) ([]byte, error)
 		}
 		return normalizeSimple(a, v, path, d.q)
 	}
-	elems, err := decMulti(v, path, MaxValues)
+	elems, err := decMulti(v, path, MaxValues, d.q)
 	if err != nil {
 		return nil, err
 	}
