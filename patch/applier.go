@@ -386,6 +386,16 @@ func setOrDelete(m map[string]any, k string, v any) {
 	}
 }
 
+// setElems sets the elements of the multi-valued attribute k, deleting it
+// when none are left (an empty array is unassigned, RFC 7643 §2.5).
+func setElems(m map[string]any, k string, elems []any) {
+	if len(elems) == 0 {
+		delete(m, k)
+	} else {
+		m[k] = elems
+	}
+}
+
 // removeSub removes sub-attribute sub from at's value or values.
 func (a *applier) removeSub(c map[string]any, at, sub *resource.Attribute) *Error {
 	switch v := c[at.Name].(type) {
@@ -425,11 +435,7 @@ func (a *applier) removeValues(c map[string]any, at *resource.Attribute, val any
 			out = append(out, el)
 		}
 	}
-	if len(out) == 0 {
-		delete(c, at.Name)
-	} else {
-		c[at.Name] = out
-	}
+	setElems(c, at.Name, out)
 	return nil
 }
 

@@ -58,11 +58,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 			}
 			out = append(out, el)
 		}
-		if len(out) == 0 {
-			delete(c, at.Name)
-		} else {
-			c[at.Name] = out
-		}
+		setElems(c, at.Name, out)
 		return nil
 	}
 	var nv any

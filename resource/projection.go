@@ -135,17 +135,27 @@ func (p *Projection) Excludes(urn, name string) bool {
 	return !p.want(s.ID, a.Name, a.Returned)
 }
 
+// byReturned decides what the "returned" characteristic alone decides:
+// never and always, and everything when there is no projection (request
+// attributes only when asked for).
+func (p *Projection) byReturned(returned string) (want, decided bool) {
+	switch returned {
+	case ReturnedNever:
+		return false, true
+	case ReturnedAlways:
+		return true, true
+	}
+	if p == nil {
+		return returned != ReturnedRequest, true
+	}
+	return false, false
+}
+
 // want reports whether the attribute name (canonical) of schema urn
 // (canonical) is returned, given its "returned" characteristic.
 func (p *Projection) want(urn, name, returned string) bool {
-	switch returned {
-	case ReturnedNever:
-		return false
-	case ReturnedAlways:
-		return true
-	}
-	if p == nil {
-		return returned != ReturnedRequest
+	if want, decided := p.byReturned(returned); decided {
+		return want
 	}
 	if p.attrs != nil {
 		if p.attrs[pkey{urn, name}] == nil &&
@@ -164,14 +174,8 @@ func (p *Projection) want(urn, name, returned string) bool {
 // wantSub reports whether the sub-attribute sub (canonical) of an attribute
 // that want reported as returned is returned.
 func (p *Projection) wantSub(urn, name, sub, returned string) bool {
-	switch returned {
-	case ReturnedNever:
-		return false
-	case ReturnedAlways:
-		return true
-	}
-	if p == nil {
-		return returned != ReturnedRequest
+	if want, decided := p.byReturned(returned); decided {
+		return want
 	}
 	if p.attrs != nil {
 		if sel := p.attrs[pkey{urn, name}]; sel != nil && sel.subs != nil && !sel.subs[sub] {
