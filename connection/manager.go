@@ -1,0 +1,270 @@
+package connection
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// SecretPrefix starts every Secret Token the Manager issues.
+const SecretPrefix = "scim_"
+
+// secretLen is the length of an issued secret: the prefix and 32 random
+// bytes in unpadded base64url.
+var secretLen = len(SecretPrefix) + base64.RawURLEncoding.EncodedLen(32)
+
+// DefaultTouchInterval is how stale a token's stored LastUsed may get
+// before a use is written back (Options.TouchInterval).
+const DefaultTouchInterval = time.Minute
+
+// Options configures a [Manager]. The zero value is the default.
+type Options struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// TouchInterval bounds the writes of last use: a token's LastUsed is
+	// written when the stored one is older than this, in one batch for
+	// all tokens, at most once per interval per Manager. Zero means
+	// DefaultTouchInterval.
+	TouchInterval time.Duration
+	// Rand is the source of secrets and token IDs; crypto/rand when nil.
+	Rand io.Reader
+}
+
+// Manager issues, verifies, lists and revokes Secret Tokens and saves
+// connections, over a [Store]. It keeps the last use of tokens in memory
+// and writes it in batches (see [Options.TouchInterval] and
+// [Manager.Flush]) rather than once per request. It is safe for
+// concurrent use; several Managers (replicas) may share one store.
+type Manager struct {
+	store    Store
+	now      func() time.Time
+	interval time.Duration
+	rand     io.Reader
+
+	mu        sync.Mutex
+	pending   map[string]time.Time // token ID -> last use not yet written
+	lastFlush time.Time
+	flushing  bool
+
+	flushMu sync.Mutex // serialises Flush
+}
+
+// NewManager returns a Manager over s.
+func NewManager(s Store, opts Options) *Manager {
+	m := &Manager{store: s, now: opts.Now, interval: opts.TouchInterval, rand: opts.Rand, pending: map[string]time.Time{}}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.interval <= 0 {
+		m.interval = DefaultTouchInterval
+	}
+	if m.rand == nil {
+		m.rand = rand.Reader
+	}
+	return m
+}
+
+// Connection returns the tenant's connection, or an error wrapping
+// [ErrNotFound].
+func (m *Manager) Connection(ctx context.Context, tenant string) (Connection, error) {
+	return m.store.Connection(ctx, tenant)
+}
+
+// Save creates or updates the connection of c.Tenant and returns it as
+// stored: an empty Profile is Generic, an empty DeletePolicy is Delete,
+// Created is kept from the stored connection (now for a new one) and
+// Updated is now. An unknown Profile or DeletePolicy, or an empty Tenant,
+// is an error wrapping [ErrInvalid].
+func (m *Manager) Save(ctx context.Context, c Connection) (Connection, error) {
+	if c.Profile == "" {
+		c.Profile = Generic
+	}
+	if c.DeletePolicy == "" {
+		c.DeletePolicy = Delete
+	}
+	switch {
+	case c.Tenant == "":
+		return Connection{}, fmt.Errorf("%w: no tenant", ErrInvalid)
+	case !c.Profile.Valid():
+		return Connection{}, fmt.Errorf("%w: unknown profile %q", ErrInvalid, c.Profile)
+	case !c.DeletePolicy.Valid():
+		return Connection{}, fmt.Errorf("%w: unknown delete policy %q", ErrInvalid, c.DeletePolicy)
+	}
+	now := m.now().UTC()
+	old, err := m.store.Connection(ctx, c.Tenant)
+	switch {
+	case err == nil:
+		c.Created = old.Created
+	case errors.Is(err, ErrNotFound):
+		c.Created = now
+	default:
+		return Connection{}, err
+	}
+	c.Updated = now
+	if err := m.store.PutConnection(ctx, c); err != nil {
+		return Connection{}, err
+	}
+	return c, nil
+}
+
+// Issue creates a Secret Token for the tenant's connection and returns
+// the secret, which is not kept and cannot be shown again, with the
+// token. The tenant must have a connection (else an error wrapping
+// [ErrNotFound]); its other tokens stay live.
+func (m *Manager) Issue(ctx context.Context, tenant, label string) (secret string, t Token, err error) {
+	if _, err := m.store.Connection(ctx, tenant); err != nil {
+		return "", Token{}, err
+	}
+	var b [32 + 12]byte
+	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
+		return "", Token{}, fmt.Errorf("connection: issue token: %w", err)
+	}
+	secret = SecretPrefix + base64.RawURLEncoding.EncodeToString(b[:32])
+	t = Token{
+		ID:      hex.EncodeToString(b[32:]),
+		Tenant:  tenant,
+		Label:   label,
+		Hint:    secret[len(secret)-4:],
+		Created: m.now().UTC(),
+		Hash:    HashSecret(secret),
+	}
+	if err := m.store.CreateToken(ctx, t); err != nil {
+		return "", Token{}, err
+	}
+	t.Hash = Hash{}
+	return secret, t, nil
+}
+
+// Verify returns the connection and token of a secret. It returns an
+// error wrapping [ErrUnknownToken] when the secret names no live token
+// (unknown, revoked, or its connection is gone), [ErrDisabled] (which
+// wraps ErrUnknownToken) with the connection and token when the
+// connection is disabled, and the store's error, such as one wrapping
+// store.ErrUnavailable, when the lookup failed. The errors never contain
+// the secret. A successful verification records the token's use.
+func (m *Manager) Verify(ctx context.Context, secret string) (Connection, Token, error) {
+	if len(secret) != secretLen || !strings.HasPrefix(secret, SecretPrefix) {
+		return Connection{}, Token{}, fmt.Errorf("%w: not a token this library issued", ErrUnknownToken)
+	}
+	h := HashSecret(secret)
+	c, t, err := m.store.LookupToken(ctx, h)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Connection{}, Token{}, fmt.Errorf("%w: no such token", ErrUnknownToken)
+	case err != nil:
+		return Connection{}, Token{}, err
+	}
+	// The store found the token by its hash; comparing the hash it
+	// returns, in constant time, guards against a store whose lookup is
+	// looser than equality (a case-insensitive collation).
+	if subtle.ConstantTimeCompare(t.Hash[:], h[:]) != 1 {
+		return Connection{}, Token{}, fmt.Errorf("%w: no such token", ErrUnknownToken)
+	}
+	t.Hash = Hash{}
+	switch {
+	case !t.Live():
+		return Connection{}, Token{}, fmt.Errorf("%w: token %s of tenant %q was revoked at %s", ErrUnknownToken, t.ID, t.Tenant, t.Revoked.Format(time.RFC3339))
+	case !c.Enabled:
+		return c, t, fmt.Errorf("tenant %q, token %s: %w", c.Tenant, t.ID, ErrDisabled)
+	}
+	m.touch(t)
+	return c, t, nil
+}
+
+// touch records a use of t, and starts a flush in the background when
+// the last one is older than the interval.
+func (m *Manager) touch(t Token) {
+	now := m.now()
+	if now.Sub(t.LastUsed) < m.interval {
+		return
+	}
+	m.mu.Lock()
+	m.pending[t.ID] = now
+	start := !m.flushing && now.Sub(m.lastFlush) >= m.interval
+	if start {
+		m.flushing = true
+	}
+	m.mu.Unlock()
+	if start {
+		go func() {
+			// A failed background flush keeps its uses for the next one;
+			// the store's error is the next Flush caller's to see.
+			_ = m.flush(context.Background())
+		}()
+	}
+}
+
+// Flush writes the recorded last uses to the store. The Manager flushes
+// by itself at most once per touch interval; call Flush on shutdown so
+// that no use is lost. On failure the uses are kept for the next flush.
+func (m *Manager) Flush(ctx context.Context) error {
+	m.mu.Lock()
+	m.flushing = true
+	m.mu.Unlock()
+	return m.flush(ctx)
+}
+
+func (m *Manager) flush(ctx context.Context) error {
+	m.flushMu.Lock()
+	defer m.flushMu.Unlock()
+	m.mu.Lock()
+	pending := m.pending
+	m.pending = map[string]time.Time{}
+	m.lastFlush = m.now()
+	m.mu.Unlock()
+	var err error
+	if len(pending) > 0 {
+		uses := make([]Use, 0, len(pending))
+		for id, at := range pending {
+			uses = append(uses, Use{ID: id, At: at.UTC()})
+		}
+		if err = m.store.TouchTokens(ctx, uses); err != nil {
+			err = fmt.Errorf("connection: record token use: %w", err)
+		}
+	}
+	m.mu.Lock()
+	if err != nil {
+		for id, at := range pending {
+			if at.After(m.pending[id]) {
+				m.pending[id] = at
+			}
+		}
+	}
+	m.flushing = false
+	m.mu.Unlock()
+	return err
+}
+
+// Tokens returns the tenant's tokens, revoked ones included, oldest
+// first, with LastUsed including the uses not yet flushed.
+func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
+	ts, err := m.store.Tokens(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range ts {
+		ts[i].Hash = Hash{}
+		if at, ok := m.pending[ts[i].ID]; ok && at.After(ts[i].LastUsed) {
+			ts[i].LastUsed = at.UTC()
+		}
+	}
+	return ts, nil
+}
+
+// Revoke revokes the tenant's token id: from the next request on, it is
+// refused with ErrUnknownToken, on every replica (nothing is cached).
+// Revoking a revoked token is not an error; an unknown one is
+// [ErrNotFound].
+func (m *Manager) Revoke(ctx context.Context, tenant, id string) error {
+	return m.store.RevokeToken(ctx, tenant, id, m.now().UTC())
+}
