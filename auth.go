@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/scimkit/scim/connection"
 	"github.com/scimkit/scim/store"
 )
 
@@ -19,7 +21,10 @@ import (
 // database is down) and is answered 503 with Retry-After: identity
 // providers retry a 503, while Microsoft Entra ID quarantines a
 // provisioning job whose credentials are refused.
-var ErrUnknownToken = errors.New("scim: unknown or revoked bearer token")
+//
+// It is the same value as connection.ErrUnknownToken, so the errors of
+// [connection.Manager.Verify] are answered alike.
+var ErrUnknownToken = connection.ErrUnknownToken
 
 // errNoToken is the cause of the 401 for a request without a bearer token.
 var errNoToken = fmt.Errorf("scim: no bearer token in Authorization header: %w", ErrUnknownToken)
@@ -147,3 +152,65 @@ func (t *Tokens) Authenticate(r *http.Request) (context.Context, error) {
 // leaves the context unchanged (the empty tenant). Use it only in tests or
 // behind the app's own authentication middleware.
 func NoAuthentication(r *http.Request) (context.Context, error) { return r.Context(), nil }
+
+// ConnectionAuthOptions configures [ConnectionAuth]. The zero value takes
+// the tenant from the token.
+type ConnectionAuthOptions struct {
+	// Tenant, when set, returns the tenant a request's path names, for
+	// apps that give each tenant its own Base URL (/scim/{tenant}/v2,
+	// read with the app's router, e.g. r.PathValue("tenant")). The token
+	// must then be a token of that tenant, else the request is 401. When
+	// nil, one Tenant URL serves every tenant and the token decides.
+	Tenant func(r *http.Request) string
+	// Logger receives the reason of each refusal (a disabled connection,
+	// a revoked token, a token of another tenant), which the 401 does not
+	// carry; never the secret. slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// ConnectionAuth returns an Authenticate hook for Config that resolves a
+// request to its connection: it reads the bearer token, verifies it with
+// m ([connection.Manager.Verify]) and returns the request's context
+// carrying the connection's tenant ([store.WithTenant]), its profile's
+// tolerance set ([WithQuirks] with [connection.Profile.Quirks]) and the
+// connection itself ([connection.FromContext]).
+//
+// A missing, unknown or revoked token, a token of a disabled connection
+// and, with opts.Tenant, a token of another tenant than the path's are
+// answered 401; the reason is logged at WARN (INFO for a token that is
+// simply unknown) and not sent. A failed lookup (the store cannot be
+// reached) is answered 503 with Retry-After, never 401, because Microsoft
+// Entra ID quarantines a provisioning job whose credentials are refused.
+func ConnectionAuth(m *connection.Manager, opts ConnectionAuthOptions) func(*http.Request) (context.Context, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	refuse := func(r *http.Request, level slog.Level, reason error) error {
+		log.Log(r.Context(), level, "scim: connection refused", "method", r.Method, "path", r.URL.Path, "reason", reason.Error())
+		return unauthorized(reason)
+	}
+	return func(r *http.Request) (context.Context, error) {
+		tok, ok := bearerToken(r)
+		if !ok {
+			return nil, unauthorized(errNoToken)
+		}
+		c, t, err := m.Verify(r.Context(), tok)
+		switch {
+		case errors.Is(err, connection.ErrDisabled), errors.Is(err, connection.ErrRevoked):
+			return nil, refuse(r, slog.LevelWarn, err)
+		case errors.Is(err, connection.ErrUnknownToken):
+			return nil, refuse(r, slog.LevelInfo, err)
+		case err != nil:
+			return nil, err
+		}
+		if opts.Tenant != nil {
+			if want := opts.Tenant(r); want != c.Tenant {
+				return nil, refuse(r, slog.LevelWarn, fmt.Errorf("%w: token %s belongs to another tenant (%q) than the path's (%q)", ErrUnknownToken, t.ID, c.Tenant, want))
+			}
+		}
+		ctx := store.WithTenant(r.Context(), c.Tenant)
+		ctx = WithQuirks(ctx, c.Profile.Quirks())
+		return connection.NewContext(ctx, c), nil
+	}
+}

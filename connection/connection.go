@@ -47,6 +47,10 @@ var (
 	// is answered 401 too.
 	ErrDisabled = fmt.Errorf("connection: SCIM is disabled for this connection: %w", ErrUnknownToken)
 
+	// ErrRevoked is returned by [Manager.Verify] for a revoked token. It
+	// wraps [ErrUnknownToken], so it is answered 401 too.
+	ErrRevoked = fmt.Errorf("connection: token revoked: %w", ErrUnknownToken)
+
 	// ErrNotFound is returned by a [Store] (and the Manager) for a
 	// connection or token that does not exist.
 	ErrNotFound = errors.New("connection: not found")

@@ -145,7 +145,8 @@ func (m *Manager) Issue(ctx context.Context, tenant, label string) (secret strin
 
 // Verify returns the connection and token of a secret. It returns an
 // error wrapping [ErrUnknownToken] when the secret names no live token
-// (unknown, revoked, or its connection is gone), [ErrDisabled] (which
+// (unknown, revoked, or its connection is gone; [ErrRevoked] for a
+// revoked one), [ErrDisabled] (which
 // wraps ErrUnknownToken) with the connection and token when the
 // connection is disabled, and the store's error, such as one wrapping
 // store.ErrUnavailable, when the lookup failed. The errors never contain
@@ -171,7 +172,7 @@ func (m *Manager) Verify(ctx context.Context, secret string) (Connection, Token,
 	t.Hash = Hash{}
 	switch {
 	case !t.Live():
-		return Connection{}, Token{}, fmt.Errorf("%w: token %s of tenant %q was revoked at %s", ErrUnknownToken, t.ID, t.Tenant, t.Revoked.Format(time.RFC3339))
+		return Connection{}, Token{}, fmt.Errorf("token %s of tenant %q, revoked at %s: %w", t.ID, t.Tenant, t.Revoked.Format(time.RFC3339), ErrRevoked)
 	case !c.Enabled:
 		return c, t, fmt.Errorf("tenant %q, token %s: %w", c.Tenant, t.ID, ErrDisabled)
 	}
