@@ -1,0 +1,26 @@
+-- SCIM connections (one per tenant) and their Secret Tokens, kept only
+-- as the hex SHA-256 hash of the secret; the unique index on hash is the
+-- lookup of every request. Times are text in the store's fixed-width UTC
+-- layout, so comparing the text compares the instants.
+CREATE TABLE scim_connections (
+    tenant        text COLLATE "C" PRIMARY KEY,
+    enabled       boolean NOT NULL,
+    profile       text NOT NULL,
+    delete_policy text NOT NULL,
+    scim_managed  boolean NOT NULL,
+    created       text COLLATE "C" NOT NULL,
+    updated       text COLLATE "C" NOT NULL
+);
+
+CREATE TABLE scim_tokens (
+    id        text COLLATE "C" PRIMARY KEY,
+    tenant    text COLLATE "C" NOT NULL,
+    hash      text COLLATE "C" NOT NULL,
+    label     text NOT NULL,
+    hint      text NOT NULL,
+    created   text COLLATE "C" NOT NULL,
+    last_used text COLLATE "C",
+    revoked   text COLLATE "C"
+);
+CREATE UNIQUE INDEX scim_tokens_hash ON scim_tokens (hash);
+CREATE INDEX scim_tokens_tenant ON scim_tokens (tenant, created, id);
