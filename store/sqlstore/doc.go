@@ -52,6 +52,10 @@
 //     scim_groups, 500 per query; excludedAttributes=members
 //     ([store.Query].Members, GetGroup's [store.WithoutMembers]) never
 //     touches this table.
+//   - scim_connections and scim_tokens (migration 0004): the
+//     [connection.Store] returned by [Store.Connections], one row per
+//     tenant's connection and per Secret Token, tokens kept as the hex
+//     SHA-256 hash of the secret under a unique index.
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version
 // = $v): a stale version is [store.ErrPreconditionFailed], which the
