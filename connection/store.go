@@ -15,8 +15,8 @@ func HashSecret(secret string) Hash { return sha256.Sum256([]byte(secret)) }
 
 // Use is a token's last use, as [Store.TouchTokens] records it.
 type Use struct {
-	ID string
-	At time.Time
+	ID string    // the token's ID
+	At time.Time // when it authenticated a request
 }
 
 // Store keeps connections and tokens. Every method takes the request's
