@@ -17,8 +17,8 @@ import (
 
 // BenchmarkPatchAddMember measures Entra's member-add PATCH through the
 // handler on groups of 100 and 100,000 members: with the memory store's
-// membership fast path the cost must not grow with the group (DESIGN.md
-// bar: within 2x).
+// membership fast path the cost must not grow with the group (within 2x;
+// docs/benchmarks.md).
 func BenchmarkPatchAddMember(b *testing.B) {
 	for _, size := range []int{100, 100_000} {
 		b.Run(fmt.Sprintf("members=%d", size), func(b *testing.B) {

@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io/fs"
 	"net/http"
@@ -162,15 +163,20 @@ func TestIdPKnowledgeIsInTheRepository(t *testing.T) {
 func TestEndpointNamesMatchCaseInsensitively(t *testing.T) {
 	h := newHarness(t, nil)
 	h.do("POST", "/scim/v2/users", bjensen).expect(t, http.StatusCreated)
-	for _, p := range []string{
-		"/scim/v2/users?filter=userName+eq+%22bjensen@example.com%22",
-		"/scim/v2/USERS/id-1",
-		"/scim/v2/groups",
-		"/scim/v2/serviceproviderconfig",
-		"/scim/v2/resourcetypes",
-		"/scim/v2/schemas",
+	// Each spelling answers what the canonical path answers.
+	for p, canonical := range map[string]string{
+		"/scim/v2/users?filter=userName+eq+%22bjensen@example.com%22": "/scim/v2/Users?filter=userName+eq+%22bjensen@example.com%22",
+		"/scim/v2/USERS/id-1":            "/scim/v2/Users/id-1",
+		"/scim/v2/groups":                "/scim/v2/Groups",
+		"/scim/v2/serviceproviderconfig": "/scim/v2/ServiceProviderConfig",
+		"/scim/v2/resourcetypes":         "/scim/v2/ResourceTypes",
+		"/scim/v2/schemas":               "/scim/v2/Schemas",
 	} {
-		h.do("GET", p, "").expect(t, http.StatusOK)
+		got := h.do("GET", p, "").expect(t, http.StatusOK)
+		want := h.do("GET", canonical, "").expect(t, http.StatusOK)
+		if !bytes.Equal(got.body, want.body) {
+			t.Errorf("GET %s answered\n%s\nbut %s answers\n%s", p, got.body, canonical, want.body)
+		}
 	}
 	res := h.do("GET", "/scim/v2/users?filter=userName+eq+%22BJENSEN@example.com%22", "").expect(t, http.StatusOK)
 	if m := res.json(t); m["totalResults"] != 1.0 {

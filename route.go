@@ -33,11 +33,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, authError(err))
 		return
 	}
-	if ctx != nil {
-		r = r.WithContext(ctx)
+	if ctx == nil {
+		ctx = r.Context()
 	}
 	if s.cfg.AllowDuplicateGroupNames {
-		r = r.WithContext(store.WithDuplicateGroupNames(r.Context()))
+		ctx = store.WithDuplicateGroupNames(ctx)
+	}
+	if ctx != r.Context() {
+		r = r.WithContext(ctx) // one copy of the request, not one per value
 	}
 	s.route(w, r)
 }

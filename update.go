@@ -14,8 +14,8 @@ import (
 // write changed the version read.
 const maxWriteRetries = 20
 
-// update is the read-modify-write behind PUT and PATCH (DESIGN.md decision
-// 3): read the resource, let modify derive the new one (nil for no
+// update is the read-modify-write behind PUT and PATCH (docs/ARCHITECTURE.md,
+// "PATCH"): read the resource, let modify derive the new one (nil for no
 // change, which writes nothing), and write it conditioned on the version
 // read. When a concurrent write wins, the whole cycle is retried, up to
 // maxWriteRetries times with jittered backoff; when the client named the

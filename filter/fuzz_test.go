@@ -104,7 +104,7 @@ func normNumbers(e Expr) {
 }
 
 // FuzzDifferential checks that for every input both parsers accept, the
-// ASTs agree (DESIGN.md decision 1).
+// ASTs agree: filter-parser is the oracle (docs/ARCHITECTURE.md).
 func FuzzDifferential(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in string) {
