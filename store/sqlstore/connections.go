@@ -15,9 +15,12 @@ import (
 // tables scim_connections and scim_tokens (migration 0004). Tokens are
 // kept as the hex SHA-256 hash of the secret and found through a unique
 // index on it; uniqueness of token IDs and hashes is the database's, so
-// replicas sharing the database are safe. Like the Store's, its errors
-// wrap store.ErrUnavailable when the database cannot answer, and its
-// calls join the transaction of [Store.InTx].
+// replicas sharing the database are safe. A token whose revoked column
+// is not NULL is revoked, whatever the column holds: an UPDATE written by
+// hand, such as SET revoked = now(), revokes too, and a value that is not
+// a time reads back as revoked at the Unix epoch. Like the Store's, its
+// errors wrap store.ErrUnavailable when the database cannot answer, and
+// its calls join the transaction of [Store.InTx].
 type Connections struct{ s *Store }
 
 // Connections returns the connection store on s's database.
@@ -178,6 +181,32 @@ func scanToken(scan func(dest ...any) error) (connection.Token, error) {
 		return t, fmt.Errorf("sqlstore: token %q: stored hash is not hex SHA-256", t.ID)
 	}
 	copy(t.Hash[:], b)
-	t.Created, t.LastUsed, t.Revoked = parseTime(created), parseTime(lastUsed), parseTime(revoked)
+	t.Created, t.LastUsed, t.Revoked = parseTime(created), parseTime(lastUsed), parseRevoked(revoked)
 	return t, nil
+}
+
+// revokedAtUnknownTime is the Revoked of a token whose revoked column
+// holds a value that is not a time: the token is revoked all the same.
+var revokedAtUnknownTime = time.Unix(0, 0).UTC()
+
+// revokedLayouts are the text forms of a time that parseRevoked reads:
+// the store's layout, RFC 3339, PostgreSQL's timestamptz cast to text
+// (now() assigned to the column) and SQLite's CURRENT_TIMESTAMP. When
+// parsing, Go accepts fractional seconds after the seconds of each.
+var revokedLayouts = []string{timeLayout, time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05Z07", "2006-01-02 15:04:05"}
+
+// parseRevoked reads the revoked column and fails closed: any non-NULL
+// value revokes the token, so that a hand-written UPDATE (an operator
+// revoking tokens with SQL during an incident) can never leave a token
+// live because its time is not in the store's layout.
+func parseRevoked(v sql.NullString) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	for _, layout := range revokedLayouts {
+		if t, err := time.Parse(layout, v.String); err == nil && !t.IsZero() {
+			return t.UTC()
+		}
+	}
+	return revokedAtUnknownTime
 }
