@@ -292,6 +292,11 @@ func testTenantIsolation(t *testing.T, st store.Store, m *connection.Manager, mt
 	// Uniqueness is per tenant: A takes B's userName and group name.
 	aShared, _ := a.create("/Users", `{`+userSchema+`,"userName":"shared@example.com","externalId":"ext-b"}`)
 	aEng, _ := a.create("/Groups", `{`+groupSchema+`,"displayName":"Engineering","members":[{"value":"`+aShared+`"}]}`)
+	// Renames to B's group names go through too, by a PATCH of attributes
+	// only and by PUT.
+	a.do("PATCH", "/Groups/"+aEng, `{`+patchSchema+`,"Operations":[{"op":"replace","path":"displayName","value":"Everyone"}]}`).expect(t, http.StatusNoContent)
+	a.do("PUT", "/Groups/"+aEng, `{`+groupSchema+`,"displayName":"Engineering","members":[{"value":"`+aShared+`"}]}`).expect(t, http.StatusOK)
+	a.do("PATCH", "/Groups/"+aEng, `{`+patchSchema+`,"Operations":[{"op":"replace","path":"displayName","value":"Everyone"}]}`).expect(t, http.StatusNoContent)
 
 	// A's token on B's ids: the answer for an id nobody has.
 	ids := map[string]string{"{user}": bUser, "{group}": bGroup, "{nested}": bNested}
@@ -301,6 +306,7 @@ func testTenantIsolation(t *testing.T, st store.Store, m *connection.Manager, mt
 		hdr                      []string
 	}{
 		{"GET user", "GET", "/Users/{user}", "", nil},
+		{"HEAD user", "HEAD", "/Users/{user}", "", nil},
 		{"GET user If-None-Match", "GET", "/Users/{user}", "", []string{"If-None-Match: {user-etag}"}},
 		{"GET user attributes", "GET", "/Users/{user}?attributes=userName", "", nil},
 		{"PUT user", "PUT", "/Users/{user}", `{` + userSchema + `,"userName":"hijacked@example.com"}`, nil},
@@ -417,7 +423,8 @@ func testTenantIsolation(t *testing.T, st store.Store, m *connection.Manager, mt
 		{"groups.value eq B's group", "GET", "/Users?filter=" + q(`groups.value eq "`+bGroup+`"`), "", nil, false},
 		{"groups.value eq A's group", "GET", "/Users?filter=" + q(`groups.value eq "`+aGroup+`"`), "", []string{aUser}, false},
 		{"group id eq B's group", "GET", "/Groups?filter=" + q(`id eq "`+bGroup+`"`), "", nil, false},
-		{"group displayName eq", "GET", "/Groups?filter=" + q(`displayName eq "Engineering"`), "", []string{aEng}, false},
+		{"group displayName eq B's name", "GET", "/Groups?filter=" + q(`displayName eq "Engineering"`), "", nil, false},
+		{"group displayName eq B's other name", "GET", "/Groups?filter=" + q(`displayName eq "Everyone"`), "", []string{aEng}, false},
 		{"group externalId eq", "GET", "/Groups?filter=" + q(`externalId eq "ext-b"`), "", nil, false},
 		{"members.value eq B's user", "GET", "/Groups?filter=" + q(`members.value eq "`+bUser+`"`), "", nil, false},
 		{"members.value eq B's group", "GET", "/Groups?filter=" + q(`members.value eq "`+bGroup+`"`), "", nil, false},
