@@ -185,6 +185,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Log
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	noteError(w, err) // for Config.Observe (observe.go)
 	writeError(w, r, err, s.log, s.retryAfter)
 }
 

@@ -15,7 +15,7 @@ func (s *Server) decodeGroup(w http.ResponseWriter, r *http.Request) (*resource.
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := s.reg.DecodeGroupWith(body, resource.DecodeOptions{Disable: s.quirksOff(r.Context())})
+	g, err := s.reg.DecodeGroupWith(body, s.decodeOptions(r.Context()))
 	if err != nil {
 		return nil, nil, err
 	}

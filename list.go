@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -29,14 +28,14 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rt *resource.Res
 // the filter is parsed with Config.FilterLimits and validated with the
 // tolerances that are not off, sortBy must name an attribute of rt, and
 // attributes/excludedAttributes make the projection returned.
-func (s *Server) buildQuery(p listRequest, pg store.Page, rt *resource.ResourceType, off quirk.Set) (store.Query, *resource.Projection, error) {
+func (s *Server) buildQuery(p listRequest, pg store.Page, rt *resource.ResourceType, fo filter.Options) (store.Query, *resource.Projection, error) {
 	q := store.Query{ResourceType: rt, Page: pg}
 	if p.filter != "" {
 		e, err := s.cfg.FilterLimits.Parse(p.filter)
 		if err != nil {
 			return q, nil, err
 		}
-		if err := (filter.Options{Disable: off}).Validate(e, rt); err != nil {
+		if err := fo.Validate(e, rt); err != nil {
 			return q, nil, err
 		}
 		q.Filter = e
@@ -86,16 +85,16 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, off := r.Context(), s.quirksOff(r.Context())
+	ctx, fo := r.Context(), s.filterOptions(r.Context())
 	var uq, gq store.Query
 	var uproj, gproj *resource.Projection
 	var uerr, gerr error
 	if users {
-		uq, uproj, uerr = s.buildQuery(p, pg, s.reg.User, off)
+		uq, uproj, uerr = s.buildQuery(p, pg, s.reg.User, fo)
 		users = uerr == nil
 	}
 	if groups {
-		gq, gproj, gerr = s.buildQuery(p, pg, s.reg.Group, off)
+		gq, gproj, gerr = s.buildQuery(p, pg, s.reg.Group, fo)
 		groups = gerr == nil
 	}
 	if !users && !groups {

@@ -12,7 +12,7 @@ import (
 // patchOptions returns the options of one PATCH request: the server's
 // limits and the request's tolerances.
 func (s *Server) patchOptions(r *http.Request) patch.Options {
-	return patch.Options{MaxOperations: s.cfg.MaxPatchOperations, Disable: s.quirksOff(r.Context()), Limits: s.cfg.FilterLimits}
+	return patch.Options{MaxOperations: s.cfg.MaxPatchOperations, Disable: s.quirksOff(r.Context()), Limits: s.cfg.FilterLimits, Fired: firedSet(r.Context())}
 }
 
 // patch answers PATCH /Users/{id} and /Groups/{id} (RFC 7644 §3.5.2). The

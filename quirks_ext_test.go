@@ -97,6 +97,16 @@ func TestQuirksPerRequest(t *testing.T) {
 			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"replace","value":{"meta":{"resourceType":"Person"},"title":"T"}}]}`, on: 200, off: 400, offScimType: "mutability"}}},
 		{"IdempotentRemove", quirk.IdempotentRemove, []quirkRequest{
 			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"remove","path":"emails[value eq \"absent@b.c\"]"}]}`, on: 200, off: 400, offScimType: "noTarget"}}},
+		{"UnknownAttributes", quirk.UnknownAttributes, []quirkRequest{
+			{where: "decoding", method: "POST", path: "/scim/v2/Users", body: `{"userName":"new-{{n}}","favouriteColour":"red"}`, on: 201, off: 400, offScimType: "invalidSyntax"},
+			{where: "decoding", method: "POST", path: "/scim/v2/Users", body: `{"userName":"new-{{n}}","name":{"givenName":"A","nick":"x"}}`, on: 201, off: 400, offScimType: "invalidSyntax"},
+			{where: "decoding", method: "PUT", path: user, body: `{"userName":"bjensen@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"shoeSize":9}}`, on: 200, off: 400, offScimType: "invalidSyntax"},
+			{where: "decoding", method: "POST", path: "/scim/v2/Groups", body: `{"displayName":"G{{n}}","members":[{"value":"id-1","label":"x"}]}`, on: 201, off: 400, offScimType: "invalidSyntax"},
+			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"add","value":{"favouriteColour":"red"}}]}`, on: 200, off: 400, offScimType: "invalidSyntax"},
+			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"add","path":"name","value":{"nick":"x"}}]}`, on: 200, off: 400, offScimType: "invalidSyntax"},
+			{where: "PATCH", method: "PATCH", path: group, body: patchOp + `[{"op":"add","path":"members","value":[{"value":"id-1","label":"x"}]}]}`, on: 204, off: 400, offScimType: "invalidSyntax"},
+			// A path naming an undefined attribute is invalidPath either way.
+			{where: "PATCH", method: "PATCH", path: user, body: patchOp + `[{"op":"add","path":"favouriteColour","value":"red"}]}`, on: 400, off: 400, offScimType: "invalidPath"}}},
 	}
 	covered := quirk.Set(0)
 	for _, tc := range cases {

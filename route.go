@@ -19,6 +19,10 @@ import (
 // (RFC 7644 §3.12) and endpoint names match case-insensitively ("/users"
 // from IdPs that lower-case them).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o := s.observe(w, r) // nil unless Config.Observe or DEBUG logging wants it
+	if o != nil {
+		w = o
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -26,6 +30,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			s.log.ErrorContext(r.Context(), "scim: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 			s.writeError(w, r, NewError(http.StatusInternalServerError, "", "internal server error"))
+		}
+		if o != nil {
+			s.done(o, r)
 		}
 	}()
 	ctx, err := s.cfg.Authenticate(r)
@@ -38,6 +45,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.cfg.AllowDuplicateGroupNames {
 		ctx = store.WithDuplicateGroupNames(ctx)
+	}
+	if o != nil {
+		ctx = o.bind(ctx)
 	}
 	if ctx != r.Context() {
 		r = r.WithContext(ctx) // one copy of the request, not one per value

@@ -115,6 +115,20 @@ type Config struct {
 	// with store.WithDuplicateGroupNames on every request.
 	AllowDuplicateGroupNames bool
 
+	// Observe, when set, is called once after every request the handler
+	// answered, successes and failures alike (401s, 404s, a recovered
+	// panic answered 500), with what the request was and how it was
+	// answered: tenant, connection, endpoint, id, status, scimType and
+	// detail, latency, and the tolerances that changed how it was read
+	// (see Observation; never the token or a body). ctx is the
+	// authenticated request's context, or the request's before
+	// authentication; it may be cancelled already. Observe runs on the
+	// request's goroutine before ServeHTTP returns: keep it fast (hand off
+	// to a channel or a batching writer for anything slow). nil costs
+	// nothing on the request path. The tolerances that fired are also
+	// logged at DEBUG on Logger, Observe or not.
+	Observe func(ctx context.Context, o Observation)
+
 	// DocumentationURI is advertised in /ServiceProviderConfig.
 	DocumentationURI string
 

@@ -12,7 +12,7 @@ func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*resource.U
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.reg.DecodeUserWith(body, resource.DecodeOptions{Disable: s.quirksOff(r.Context())})
+	u, err := s.reg.DecodeUserWith(body, s.decodeOptions(r.Context()))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -27,11 +27,11 @@ const (
 	// on, the server's default.
 	Generic Profile = "generic"
 	// Strict reads requests as RFC 7643 and RFC 7644 are written: every
-	// tolerance of package quirk off. The SCIM interoperability profile
-	// draft asks for more that is not built yet: refusing attributes the
-	// schema does not define (they are kept today), and the tolerances
-	// that have no quirk constant (attribute names in any case, unknown
-	// schema URNs, unquoted filter values) stay on.
+	// tolerance of package quirk off, including quirk.UnknownAttributes,
+	// so that an attribute the schemas do not define is refused
+	// (invalidSyntax), as the SCIM interoperability profile draft expects.
+	// The tolerances that have no quirk constant (attribute names in any
+	// case, unknown schema URNs, unquoted filter values) stay on.
 	Strict Profile = "strict"
 )
 

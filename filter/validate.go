@@ -29,11 +29,15 @@ type Options struct {
 	// apply to filters: quirk.BoolStrings. With it off, a string compared
 	// with a boolean attribute is invalidFilter.
 	Disable quirk.Set
+	// Fired, when not nil, receives each tolerance that changed how the
+	// filter was read (quirk.BoolStrings for a "True" turned into true);
+	// a filter that RFC 7644 reads the same way adds nothing.
+	Fired *quirk.Set
 }
 
 // Validate is the package-level [Validate] with the tolerances of o.
 func (o Options) Validate(e Expr, rt *resource.ResourceType) error {
-	if err := validateWith(e, rt, nil, false, quirk.All&^o.Disable); err != nil {
+	if err := validateWith(e, rt, nil, false, quirk.All&^o.Disable, o.Fired); err != nil {
 		return err
 	}
 	return nil
@@ -42,11 +46,12 @@ func (o Options) Validate(e Expr, rt *resource.ResourceType) error {
 // validate checks e; with namesOnly it checks only that attributes exist
 // and can be filtered on, which is what Match refuses.
 func validate(e Expr, rt *resource.ResourceType, parent *resource.Attribute, namesOnly bool) *Error {
-	return validateWith(e, rt, parent, namesOnly, quirk.All)
+	return validateWith(e, rt, parent, namesOnly, quirk.All, nil)
 }
 
-// validateWith is validate with the tolerances q.
-func validateWith(e Expr, rt *resource.ResourceType, parent *resource.Attribute, namesOnly bool, q quirk.Set) *Error {
+// validateWith is validate with the tolerances q, recording those that
+// fire in fired (which may be nil).
+func validateWith(e Expr, rt *resource.ResourceType, parent *resource.Attribute, namesOnly bool, q quirk.Set, fired *quirk.Set) *Error {
 	switch e := e.(type) {
 	case *Compare:
 		var a *resource.Attribute
@@ -74,17 +79,17 @@ func validateWith(e Expr, rt *resource.ResourceType, parent *resource.Attribute,
 				return schemaErr("%q is complex: compare one of its sub-attributes", e.Path.String())
 			}
 		}
-		return checkOp(e, a, q)
+		return checkOp(e, a, q, fired)
 	case *Logical:
 		if e.Op != And && e.Op != Or {
 			return schemaErr("invalid logical operator %d", e.Op)
 		}
-		if err := validateWith(e.Left, rt, parent, namesOnly, q); err != nil {
+		if err := validateWith(e.Left, rt, parent, namesOnly, q, fired); err != nil {
 			return err
 		}
-		return validateWith(e.Right, rt, parent, namesOnly, q)
+		return validateWith(e.Right, rt, parent, namesOnly, q, fired)
 	case *Not:
-		return validateWith(e.X, rt, parent, namesOnly, q)
+		return validateWith(e.X, rt, parent, namesOnly, q, fired)
 	case *ValuePath:
 		if parent != nil {
 			return schemaErr("a value filter cannot contain another value filter")
@@ -99,7 +104,7 @@ func validateWith(e Expr, rt *resource.ResourceType, parent *resource.Attribute,
 		if t.attr.Type != resource.TypeComplex {
 			return schemaErr("value filter on %q, which is not complex", e.Path.String())
 		}
-		return validateWith(e.Filter, rt, t.attr, namesOnly, q)
+		return validateWith(e.Filter, rt, t.attr, namesOnly, q, fired)
 	case nil:
 		return schemaErr("empty filter")
 	}
@@ -121,7 +126,7 @@ func subAttr(parent *resource.Attribute, p AttrPath) (*resource.Attribute, *Erro
 	return sa, nil
 }
 
-func checkOp(c *Compare, a *resource.Attribute, q quirk.Set) *Error {
+func checkOp(c *Compare, a *resource.Attribute, q quirk.Set, fired *quirk.Set) *Error {
 	if c.Op < Eq || c.Op > Pr {
 		return schemaErr("invalid comparison operator %d", c.Op)
 	}
@@ -149,6 +154,7 @@ func checkOp(c *Compare, a *resource.Attribute, q quirk.Set) *Error {
 			// becomes the literal here, once, so that Match and every
 			// store's translation see true.
 			c.Value = Value{Kind: Bool, Bool: b}
+			fired.Add(quirk.BoolStrings)
 		}
 		if c.Value.Kind != Bool {
 			return schemaErr("%q is boolean: compare it with true or false", name)

@@ -181,11 +181,15 @@ func (a *applier) applyKey(kind, key string, jv *jsonparse.Value) *Error {
 		s, at, _ := resource.Resolve(a.rt, "", key, "")
 		if s == nil {
 			// Attributes no schema defines are kept as sent, as in a POST
-			// (resource.User.Extra).
+			// (resource.User.Extra), under quirk.UnknownAttributes
+			// (docs/idp-compatibility.md#unknown-attributes).
+			if err := a.unknown(key); err != nil {
+				return err
+			}
 			a.setExtra(kind, key, val)
 			return nil
 		}
-		if a.opts.on(quirk.ReadOnlyValues) && s == a.rt.Schema && (at.Name == "meta" || at.Name == "groups") {
+		if s == a.rt.Schema && (at.Name == "meta" || at.Name == "groups") && a.opts.use(quirk.ReadOnlyValues) {
 			// Okta PUT-style values and Entra's meta (docs/idp-compatibility.md#read-only-attributes): server-owned.
 			return nil
 		}
@@ -202,7 +206,18 @@ func (a *applier) applyKey(kind, key string, jv *jsonparse.Value) *Error {
 	if e != nil {
 		return e
 	}
+	a.opts.Fired.Add(quirk.PathlessPaths)
 	return a.applyTarget(kind, t, jv, val, true)
+}
+
+// unknown refuses an attribute that no schema of the resource defines
+// (path names it in the value), unless quirk.UnknownAttributes is on,
+// which keeps it as a POST would and is recorded as fired.
+func (a *applier) unknown(path string) *Error {
+	if a.opts.use(quirk.UnknownAttributes) {
+		return nil
+	}
+	return errf(invalidSyntax, "attribute "+strconv.Quote(path)+" is not defined by the schemas of the resource")
 }
 
 func (a *applier) setExtra(kind, key string, val any) {
@@ -255,7 +270,7 @@ func (a *applier) applyTarget(kind string, t target, jv *jsonparse.Value, val an
 		if t.sub != nil {
 			return a.removeSub(c, at, t.sub)
 		}
-		if at.MultiValued && hasVal && val != nil && a.opts.on(quirk.RemoveByValue) {
+		if at.MultiValued && hasVal && val != nil && a.opts.use(quirk.RemoveByValue) {
 			return a.removeValues(c, at, val)
 		}
 		delete(c, at.Name)
@@ -321,6 +336,9 @@ func (a *applier) applyExtension(kind string, s *resource.Schema, jv *jsonparse.
 		v := toAny(&m.Val)
 		at := s.Attr(m.Key)
 		if at == nil {
+			if err := a.unknown(s.ID + ":" + m.Key); err != nil {
+				return err
+			}
 			c := a.container(s, true)
 			if v == nil {
 				delete(c, m.Key)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 
+	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -38,7 +39,9 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 	if err != nil {
 		return false, err
 	}
-	nu, err := reg.DecodeUserWith(data, resource.DecodeOptions{Disable: opts.Disable})
+	do, fired := opts.resultDecoding()
+	nu, err := reg.DecodeUserWith(data, do)
+	opts.addResultFired(fired)
 	if err != nil {
 		return false, fromResource(err)
 	}
@@ -75,8 +78,9 @@ func ApplyGroup(reg *resource.Registry, g *resource.Group, ops []Op, opts Option
 	if len(ops) == 0 {
 		return false, nil
 	}
-	if add, remove, rename, ok := Members(g.ID, ops, opts); ok {
-		return applyMembers(reg, g, add, remove, rename)
+	var idem []string
+	if add, remove, rename, ok := members(g.ID, reads(ops, opts), opts, &idem); ok {
+		return applyMembers(reg, g, add, remove, rename, idem, opts.Fired)
 	}
 	return applyGroupTree(reg, g, ops, opts)
 }
@@ -96,7 +100,9 @@ func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Op
 	if err != nil {
 		return false, err
 	}
-	ng, err := reg.DecodeGroupWith(data, resource.DecodeOptions{Disable: opts.Disable})
+	do, fired := opts.resultDecoding()
+	ng, err := reg.DecodeGroupWith(data, do)
+	opts.addResultFired(fired)
 	if err != nil {
 		return false, fromResource(err)
 	}
@@ -114,6 +120,28 @@ func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Op
 	}
 	*g = *ng
 	return true, nil
+}
+
+// resultDecoding returns the options that decode a patched resource: the
+// request's tolerances, except that attributes no schema defines are kept
+// (the resource may hold some from before; the applier has refused those
+// the request sent, under quirk.UnknownAttributes off) and are not
+// recorded as fired. What else fires here is the request's doing: the
+// tree of the stored resource reads the same with every tolerance off.
+func (o Options) resultDecoding() (resource.DecodeOptions, *quirk.Set) {
+	do := resource.DecodeOptions{Disable: o.Disable &^ quirk.UnknownAttributes}
+	if o.Fired != nil {
+		do.Fired = new(quirk.Set)
+	}
+	return do, do.Fired
+}
+
+// addResultFired adds what fired while decoding the patched resource to
+// o.Fired, without quirk.UnknownAttributes (see resultDecoding).
+func (o Options) addResultFired(fired *quirk.Set) {
+	if fired != nil {
+		o.Fired.Add(*fired &^ quirk.UnknownAttributes)
+	}
 }
 
 // fromResource turns a decoding or validation error of the resource

@@ -78,6 +78,13 @@
 //     (Okta "SCIM 2.0 Protocol Reference").
 //   - [quirk.IdempotentRemove]: removing an absent value succeeds. Okta and
 //     Entra membership updates.
+//   - [quirk.UnknownAttributes]: a key of a value that no schema defines
+//     (a path-less "favouriteColour", a sub-attribute "emails[].label", an
+//     unknown key of an extension object) is kept or ignored as a POST
+//     would; off, it is invalidSyntax. A path naming one is invalidPath
+//     either way.
+//
+// [Options].Fired records the normalisations that applied to a request.
 //
 // Handled without a switch, because RFC 7643 §2.5 already allows them:
 // "$ref": null (Entra) is an unassigned sub-attribute; Okta's

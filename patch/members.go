@@ -34,7 +34,7 @@ import (
 // compared exactly, as a store compares them. [PlanGroup] gives the same
 // answer together with the rest of a handler's analysis.
 func Members(groupID string, ops []Op, opts Options) (add []resource.Member, remove []string, rename *string, ok bool) {
-	return members(groupID, reads(ops, opts), opts)
+	return members(groupID, reads(ops, opts), opts, nil)
 }
 
 // GroupPlan is what a handler needs to know about a group PATCH before it
@@ -67,6 +67,9 @@ type GroupPlan struct {
 	ops     []Op
 	reads   []*opRead
 	opts    Options
+	// idem lists the ids removed through a value filter that only the
+	// group's members can tell present or absent (see members).
+	idem []string
 }
 
 // PlanGroup reads ops, a PATCH request for the group groupID, once for
@@ -74,7 +77,7 @@ type GroupPlan struct {
 func PlanGroup(groupID string, ops []Op, opts Options) *GroupPlan {
 	rs := reads(ops, opts)
 	p := &GroupPlan{groupID: groupID, ops: ops, reads: rs, opts: opts}
-	p.Add, p.Remove, p.Rename, p.MembersOnly = members(groupID, rs, opts)
+	p.Add, p.Remove, p.Rename, p.MembersOnly = members(groupID, rs, opts, &p.idem)
 	p.TouchesMembers = touchesMembers(rs)
 	p.Sent = sentMembers(rs)
 	return p
@@ -90,19 +93,24 @@ func (p *GroupPlan) Apply(reg *resource.Registry, g *resource.Group) (changed bo
 		return false, nil
 	}
 	if p.MembersOnly && g.ID == p.groupID {
-		return applyMembers(reg, g, p.Add, p.Remove, p.Rename)
+		return applyMembers(reg, g, p.Add, p.Remove, p.Rename, p.idem, p.opts.Fired)
 	}
 	if g.ID != p.groupID {
 		// Okta's rename is recognised by the group's id.
-		if add, remove, rename, ok := members(g.ID, p.reads, p.opts); ok {
-			return applyMembers(reg, g, add, remove, rename)
+		var idem []string
+		if add, remove, rename, ok := members(g.ID, p.reads, p.opts, &idem); ok {
+			return applyMembers(reg, g, add, remove, rename, idem, p.opts.Fired)
 		}
 	}
 	return applyGroupTree(reg, g, p.ops, p.opts)
 }
 
-// members is Members over read operations.
-func members(groupID string, rs []*opRead, opts Options) (add []resource.Member, remove []string, rename *string, ok bool) {
+// members is Members over read operations. A remove through a value
+// filter of a member that an earlier operation removed is recorded as
+// quirk.IdempotentRemove fired; when idem is not nil, it receives the ids
+// removed through a value filter that no earlier operation added or
+// removed, whose presence only the group can tell (applyMembers).
+func members(groupID string, rs []*opRead, opts Options, idem *[]string) (add []resource.Member, remove []string, rename *string, ok bool) {
 	for _, r := range rs {
 		if r.opErr != nil || r.valErr != nil {
 			return nil, nil, nil, false
@@ -138,6 +146,12 @@ func members(groupID string, rs []*opRead, opts Options) (add []resource.Member,
 			if !ok || kind != OpRemove || !opts.on(quirk.IdempotentRemove) {
 				return nil, nil, nil, false
 			}
+			switch {
+			case slices.Contains(remove, id):
+				opts.Fired.Add(quirk.IdempotentRemove) // absent now, whatever the group held
+			case idem != nil && !slices.ContainsFunc(add, func(m resource.Member) bool { return m.Value == id }):
+				*idem = append(*idem, id)
+			}
 			add, remove = netRemove(add, remove, id)
 		case kind == OpAdd:
 			ms, ok := memberList(r, opts)
@@ -152,6 +166,7 @@ func members(groupID string, rs []*opRead, opts Options) (add []resource.Member,
 			if !ok {
 				return nil, nil, nil, false
 			}
+			opts.Fired.Add(quirk.RemoveByValue)
 			for _, m := range ms {
 				add, remove = netRemove(add, remove, m.Value)
 			}
@@ -336,7 +351,7 @@ func memberList(r *opRead, opts Options) ([]resource.Member, bool) {
 	v := toAny(&r.val)
 	arr, isArr := v.([]any)
 	if !isArr {
-		if _, isObj := v.(map[string]any); !isObj || !opts.on(quirk.LoneObject) {
+		if _, isObj := v.(map[string]any); !isObj || !opts.use(quirk.LoneObject) {
 			return nil, false
 		}
 		arr = []any{v}
@@ -373,6 +388,12 @@ func memberList(r *opRead, opts Options) ([]resource.Member, bool) {
 				default:
 					return nil, false
 				}
+			default:
+				// A sub-attribute members do not define: refused by the
+				// general path unless quirk.UnknownAttributes is on.
+				if !opts.use(quirk.UnknownAttributes) {
+					return nil, false
+				}
 			}
 		}
 		if strings.TrimSpace(m.Value) == "" {
@@ -383,8 +404,21 @@ func memberList(r *opRead, opts Options) ([]resource.Member, bool) {
 	return out, true
 }
 
-// applyMembers applies the result of Members to g.
-func applyMembers(reg *resource.Registry, g *resource.Group, add []resource.Member, remove []string, rename *string) (bool, error) {
+// applyMembers applies the result of Members to g. An id of idem that g
+// does not have records quirk.IdempotentRemove in fired: the request
+// removed an absent member.
+func applyMembers(reg *resource.Registry, g *resource.Group, add []resource.Member, remove []string, rename *string, idem []string, fired *quirk.Set) (bool, error) {
+	if fired != nil && len(idem) > 0 {
+		have := make(map[string]bool, len(g.Members))
+		for _, m := range g.Members {
+			have[m.Value] = true
+		}
+		for _, id := range idem {
+			if !have[id] {
+				fired.Add(quirk.IdempotentRemove)
+			}
+		}
+	}
 	members := g.Members
 	changed := false
 	if len(remove) > 0 {

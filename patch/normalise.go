@@ -9,8 +9,15 @@ import (
 	"github.com/scimkit/scim/resource"
 )
 
-// boolString reads "True"/"False" under quirk.BoolStrings.
-func (a *applier) boolString(s string) (bool, bool) { return a.opts.quirks().Bool(s) }
+// boolString reads "True"/"False" under quirk.BoolStrings, recording it
+// as fired when it applies.
+func (a *applier) boolString(s string) (bool, bool) {
+	b, ok := a.opts.quirks().Bool(s)
+	if ok {
+		a.opts.Fired.Add(quirk.BoolStrings)
+	}
+	return b, ok
+}
 
 // norm normalises the value v of attribute at: nil for unassigned, []any
 // for a multi-valued attribute, map[string]any with canonical names for a
@@ -20,20 +27,18 @@ func (a *applier) norm(at *resource.Attribute, v any) (any, *Error) {
 		return nil, nil
 	}
 	if !at.MultiValued {
-		if arr, ok := v.([]any); ok && at.Type == resource.TypeComplex && a.opts.on(quirk.UnwrapArray) {
+		if arr, ok := v.([]any); ok && at.Type == resource.TypeComplex && len(arr) <= 1 && a.opts.use(quirk.UnwrapArray) {
 			// Entra's "manager":[{...}] (docs/idp-compatibility.md#entra-manager-array).
-			switch len(arr) {
-			case 0:
+			if len(arr) == 0 {
 				return nil, nil
-			case 1:
-				v = arr[0]
 			}
+			v = arr[0]
 		}
 		return a.normElem(at, v)
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		if !a.opts.on(quirk.LoneObject) {
+		if !a.opts.use(quirk.LoneObject) {
 			return nil, errf(invalidValue, "attribute "+strconv.Quote(at.Name)+" is multi-valued: its value must be an array")
 		}
 		arr = []any{v} // Entra, docs/idp-compatibility.md#entra-lone-object
@@ -61,12 +66,18 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 		switch x := v.(type) {
 		case map[string]any:
 			if at.MultiValued && at.Name == "roles" && a.opts.on(quirk.RoleStrings) {
-				x = unpackRole(x)
+				var unpacked bool
+				if x, unpacked = unpackRole(x); unpacked {
+					a.opts.Fired.Add(quirk.RoleStrings)
+				}
 			}
 			out := make(map[string]any, len(x))
 			for k, sv := range x {
 				sa := at.Sub(k)
 				if sa == nil {
+					if err := a.unknown(at.Name + "." + k); err != nil {
+						return nil, err
+					}
 					if sv != nil {
 						out[k] = sv
 					}
@@ -85,7 +96,7 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 			}
 			return out, nil
 		case string:
-			if at.Name == "manager" && at.Sub("value") != nil && a.opts.on(quirk.ManagerString) {
+			if at.Name == "manager" && at.Sub("value") != nil && a.opts.use(quirk.ManagerString) {
 				// Entra (docs/idp-compatibility.md#entra-manager-string): the manager's id, "" to clear.
 				if x == "" {
 					return nil, nil
@@ -108,8 +119,9 @@ func (a *applier) normElem(at *resource.Attribute, v any) (any, *Error) {
 }
 
 // unpackRole turns Entra's {"value":"{\"id\":..,\"value\":..,\"displayName\":..}"}
-// into {"value":..,"display":..} (docs/idp-compatibility.md#entra-role-strings); other roles are returned as they are.
-func unpackRole(m map[string]any) map[string]any {
+// into {"value":..,"display":..} (docs/idp-compatibility.md#entra-role-strings); other roles are returned as they are,
+// with unpacked false.
+func unpackRole(m map[string]any) (_ map[string]any, unpacked bool) {
 	var s string
 	var key string
 	for k, v := range m {
@@ -119,12 +131,12 @@ func unpackRole(m map[string]any) map[string]any {
 		}
 	}
 	if t := strings.TrimSpace(s); !strings.HasPrefix(t, "{") {
-		return m
+		return m, false
 	}
 	inner, err := decodeAny([]byte(s))
 	obj, ok := inner.(map[string]any)
 	if err != nil || !ok {
-		return m
+		return m, false
 	}
 	out := make(map[string]any, len(m)+1)
 	for k, v := range m {
@@ -155,5 +167,5 @@ func unpackRole(m map[string]any) map[string]any {
 	if d := str("displayName"); d != "" {
 		out["display"] = d
 	}
-	return out
+	return out, true
 }

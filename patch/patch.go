@@ -119,9 +119,24 @@ type Options struct {
 	// Limits bound the parsing of paths and of the value filters in them
 	// (the server's filter limits); the zero value means filter's defaults.
 	Limits filter.Limits
+	// Fired, when not nil, receives each tolerance that changed how the
+	// request was read or applied ("Replace" read as replace, a remove of
+	// an absent value that succeeded); a request that RFC 7644 reads the
+	// same way adds nothing. The set is added to, not cleared, and a
+	// retried read-modify-write may add to it again. Whether a member
+	// removed through members[value eq "id"] was absent is known only
+	// where the operations are applied to the group (ApplyGroup,
+	// GroupPlan.Apply): a handler that gives the net removal of Members to
+	// a store's membership fast path cannot record quirk.IdempotentRemove
+	// for it.
+	Fired *quirk.Set
 }
 
 func (o Options) on(q quirk.Set) bool { return o.Disable&q == 0 }
+
+// use reports whether the tolerance q is on and records it as fired: call
+// it only where the tolerant reading differs from the strict one.
+func (o Options) use(q quirk.Set) bool { return o.quirks().Use(q, o.Fired) }
 
 // quirks returns the tolerances that are on.
 func (o Options) quirks() quirk.Set { return quirk.All &^ o.Disable }
@@ -233,7 +248,7 @@ func keyIs(opts Options, key, want string) bool {
 	if key == want {
 		return true
 	}
-	return opts.on(quirk.KeyCase) && strings.EqualFold(key, want)
+	return strings.EqualFold(key, want) && opts.use(quirk.KeyCase)
 }
 
 // ParseRequest decodes a PatchOp request body (RFC 7644 §3.5.2). Failures
@@ -287,7 +302,7 @@ func ParseRequest(body []byte, opts Options) ([]Op, error) {
 		return nil, errf(invalidValue, "the request has "+strconv.Itoa(len(raws))+
 			" operations, more than the limit of "+strconv.Itoa(opts.maxOps()))
 	}
-	if len(raws) == 0 && !opts.on(quirk.EmptyOperations) {
+	if len(raws) == 0 && !opts.use(quirk.EmptyOperations) {
 		return nil, errf(invalidSyntax, `"Operations" must hold one or more operations (RFC 7644 §3.5.2)`)
 	}
 	ops := make([]Op, 0, len(raws))
@@ -307,7 +322,7 @@ func ParseRequest(body []byte, opts Options) ([]Op, error) {
 // lists PatchOpSchema.
 func checkSchemas(v *jsonparse.Value, opts Options) error {
 	if v == nil || v.Kind == jsonparse.Null {
-		if opts.on(quirk.MissingSchemas) {
+		if opts.use(quirk.MissingSchemas) {
 			return nil
 		}
 		return errf(invalidSyntax, `the PATCH body must list "`+PatchOpSchema+`" in schemas (RFC 7644 §3.5.2)`)
@@ -382,7 +397,7 @@ func parseOp(v *jsonparse.Value, opts Options) (Op, *Error) {
 // "remove", or any case under quirk.OpCase (Entra, docs/idp-compatibility.md#op-case).
 func opName(s string, opts Options) (string, *Error) {
 	for _, n := range [...]string{OpAdd, OpReplace, OpRemove} {
-		if s == n || (opts.on(quirk.OpCase) && strings.EqualFold(s, n)) {
+		if s == n || (strings.EqualFold(s, n) && opts.use(quirk.OpCase)) {
 			return n, nil
 		}
 	}

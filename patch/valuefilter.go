@@ -31,7 +31,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 	matched := a.matches(t, st, elems)
 	if kind == OpRemove {
 		if len(matched) == 0 {
-			if a.opts.on(quirk.IdempotentRemove) {
+			if a.opts.use(quirk.IdempotentRemove) {
 				return nil
 			}
 			return errf(noTarget, "the value filter "+strconv.Quote(t.filter.String())+" matches no value of "+strconv.Quote(at.Name))
@@ -74,7 +74,7 @@ func (a *applier) applyFiltered(kind string, t target, val any) *Error {
 	created := false
 	if len(matched) == 0 {
 		seed, ok := a.seed(at, t.filter)
-		if !ok || !a.opts.on(quirk.CreateOnNoMatch) {
+		if !ok || !a.opts.use(quirk.CreateOnNoMatch) {
 			return errf(noTarget, "the value filter "+strconv.Quote(t.filter.String())+" matches no value of "+strconv.Quote(at.Name)+" (RFC 7644 §3.5.2.3)")
 		}
 		// Entra (docs/idp-compatibility.md#entra-create-on-no-match): create the value the filter describes; later

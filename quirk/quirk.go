@@ -13,6 +13,12 @@
 // that turning a tolerance off turns it off in decoding, PATCH and
 // filters alike.
 //
+// Each of the three option types also has a Fired *Set: the package adds
+// a tolerance to it ([Set.Use], [Set.Add]) where the tolerance changed how
+// the request was read, so that the handler can report which ones a
+// request needed (scim.Observation.Quirks) by their stable names
+// ([Set.Names]).
+//
 // Tolerances that have no constant are always on; docs/idp-compatibility.md
 // says for each why it cannot misread a valid request.
 //
@@ -20,7 +26,10 @@
 // module, so that every package can depend on it.
 package quirk
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Set is a set of tolerances, one bit each.
 type Set uint32
@@ -112,12 +121,111 @@ const (
 	// Entra. Off, RFC 7644 §3.12 applies: noTarget. See
 	// docs/idp-compatibility.md#idempotent-members.
 	IdempotentRemove
+
+	// UnknownAttributes accepts attributes and sub-attributes that the
+	// resource's schemas do not define, in POST and PUT bodies and in PATCH
+	// values: a top-level one is kept as sent (resource.User.Extra), one
+	// inside a custom extension is kept in it, and one inside a core or
+	// enterprise complex attribute is ignored. Off, such an attribute is
+	// invalidSyntax naming it, as the SCIM interoperability profile draft
+	// expects of a strict server; a PATCH path naming one is invalidPath
+	// either way. New constants go after this one, so that the bits of a
+	// stored Set keep their meaning. See
+	// docs/idp-compatibility.md#unknown-attributes.
+	UnknownAttributes
 )
 
 // All is every tolerance: the library's default, which every IdP needs.
 const All = OpCase | KeyCase | MissingSchemas | EmptyOperations | BoolStrings | PathlessPaths |
 	RemoveByValue | CreateOnNoMatch | ManagerString | UnwrapArray | LoneObject | RoleStrings |
-	ReadOnlyValues | IdempotentRemove
+	ReadOnlyValues | IdempotentRemove | UnknownAttributes
+
+// names are the short names of the tolerances, in bit order: each is the
+// anchor of its entry in docs/idp-compatibility.md, and never changes.
+var names = [...]string{
+	"op-case",                  // OpCase
+	"patchop-key-case",         // KeyCase
+	"patchop-schemas",          // MissingSchemas
+	"empty-operations",         // EmptyOperations
+	"entra-bool-strings",       // BoolStrings
+	"entra-pathless-paths",     // PathlessPaths
+	"remove-by-value",          // RemoveByValue
+	"entra-create-on-no-match", // CreateOnNoMatch
+	"entra-manager-string",     // ManagerString
+	"entra-manager-array",      // UnwrapArray
+	"entra-lone-object",        // LoneObject
+	"entra-role-strings",       // RoleStrings
+	"read-only-attributes",     // ReadOnlyValues
+	"idempotent-members",       // IdempotentRemove
+	"unknown-attributes",       // UnknownAttributes
+}
+
+// Names returns the short names of the tolerances of s, in the order of
+// their constants: the anchors of docs/idp-compatibility.md ("op-case",
+// "entra-bool-strings"), stable across releases, for logs and metrics
+// labels. Bits that name no tolerance are left out; the empty set gives
+// nil.
+func (s Set) Names() []string {
+	s &= All
+	if s == 0 {
+		return nil
+	}
+	out := make([]string, 0, bits(s))
+	for i, n := range names {
+		if s&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// String returns the names of s joined by "|" ("op-case|entra-bool-strings"),
+// "none" for the empty set; bits that name no tolerance are appended in
+// hexadecimal.
+func (s Set) String() string {
+	if s == 0 {
+		return "none"
+	}
+	str := strings.Join(s.Names(), "|")
+	if rest := s &^ All; rest != 0 {
+		if str != "" {
+			str += "|"
+		}
+		str += "0x" + strconv.FormatUint(uint64(rest), 16)
+	}
+	return str
+}
+
+// bits counts the tolerances of s.
+func bits(s Set) int {
+	n := 0
+	for ; s != 0; s &= s - 1 {
+		n++
+	}
+	return n
+}
+
+// Add adds q to the set s points to; a nil s adds nothing. The packages
+// that apply tolerances call it, through their options' Fired field, at
+// the point where a tolerant reading differs from the strict one, so that
+// the set holds the tolerances that changed how a request was read. It is
+// not synchronised: one set belongs to one request.
+func (s *Set) Add(q Set) {
+	if s != nil {
+		*s |= q
+	}
+}
+
+// Use reports whether s holds every tolerance of q and, when it does,
+// records q in fired (which may be nil): the one call at a point where a
+// tolerance changes the reading of a request.
+func (s Set) Use(q Set, fired *Set) bool {
+	if !s.Has(q) {
+		return false
+	}
+	fired.Add(q)
+	return true
+}
 
 // Has reports whether s holds every tolerance of q.
 func (s Set) Has(q Set) bool { return s&q == q }

@@ -45,7 +45,12 @@ import (
 //     accepted even when schemas does not list it (Entra omits custom
 //     extension URNs from schemas, docs/idp-compatibility.md#entra-extension-keys), and so are keys of the form
 //     "<extension URN>:<attribute>".
-//   - Attributes no schema defines are kept in Extra, as sent.
+//   - Attributes no schema defines are kept in Extra, as sent, and so are
+//     unknown keys inside a custom extension; unknown sub-attributes of
+//     core and enterprise attributes are ignored. With
+//     quirk.UnknownAttributes off (the strict profile) each is
+//     invalidSyntax naming it (docs/idp-compatibility.md#unknown-attributes).
+//   - DecodeOptions.Fired records each tolerance that applied.
 
 // DecodeUser decodes a User request body: attribute names and schema URNs
 // case-insensitively, null as unassigned, "True"/"False" strings for
@@ -62,30 +67,55 @@ func (r *Registry) DecodeUser(data []byte) (*User, error) { return r.decodeUser(
 type DecodeOptions struct {
 	// Disable turns off the listed tolerances (package quirk) where they
 	// apply to request bodies: quirk.BoolStrings ("True"/"False" for
-	// booleans), quirk.ManagerString, quirk.UnwrapArray and
-	// quirk.LoneObject. The others are PATCH tolerances, and read-only
-	// attributes in a body are ignored whatever the set, as RFC 7644
-	// §3.3 and §3.5.1 require.
+	// booleans), quirk.ManagerString, quirk.UnwrapArray, quirk.LoneObject
+	// and quirk.UnknownAttributes. The others are PATCH tolerances, and
+	// read-only attributes in a body are ignored whatever the set, as RFC
+	// 7644 §3.3 and §3.5.1 require.
 	Disable quirk.Set
+
+	// Fired, when not nil, receives each tolerance that changed how the
+	// body was read (a "True" read as true, a lone object read as an
+	// array, an unknown attribute kept or ignored); a body that RFC 7643
+	// reads the same way adds nothing. The set is added to, not cleared.
+	Fired *quirk.Set
 }
 
 // DecodeUserWith decodes a User request body like DecodeUser, with the
 // tolerances of opts.
 func (r *Registry) DecodeUserWith(data []byte, opts DecodeOptions) (*User, error) {
-	return r.decodeUserWith(data, dec{q: quirk.All &^ opts.Disable})
+	return r.decodeUserWith(data, dec{q: tol{on: quirk.All &^ opts.Disable, fired: opts.Fired}})
 }
 
 // DecodeGroupWith decodes a Group request body like DecodeGroup, with the
 // tolerances of opts.
 func (r *Registry) DecodeGroupWith(data []byte, opts DecodeOptions) (*Group, error) {
-	return r.decodeGroupWith(data, dec{q: quirk.All &^ opts.Disable})
+	return r.decodeGroupWith(data, dec{q: tol{on: quirk.All &^ opts.Disable, fired: opts.Fired}})
 }
 
 // dec is how a body is decoded: whether read-only attributes are kept,
 // and the tolerances that are on.
 type dec struct {
 	keepRO bool
-	q      quirk.Set
+	q      tol
+}
+
+// tol is the tolerances of one decoding: those that are on, and the set
+// that records those that fire (nil when nobody asked).
+type tol struct {
+	on    quirk.Set
+	fired *quirk.Set
+}
+
+// use reports whether the tolerance q is on and records it as fired: call
+// it only where the tolerant reading differs from the strict one.
+func (t tol) use(q quirk.Set) bool { return t.on.Use(q, t.fired) }
+
+// bool is quirk.Set.Bool, recording quirk.BoolStrings when it applies.
+func (t tol) bool(s string) (v, ok bool) {
+	if v, ok = t.on.Bool(s); ok {
+		t.fired.Add(quirk.BoolStrings)
+	}
+	return v, ok
 }
 
 // DecodeGroup decodes a Group request body like DecodeUser; id and meta are
@@ -99,6 +129,51 @@ func invalid(path, msg string) *Error {
 
 func wrongType(path, want string, v *jvalue) *Error {
 	return invalid(path, "must be "+want+", not "+v.Kind.String())
+}
+
+// undefined is the error for an attribute that no schema of the resource
+// defines, when quirk.UnknownAttributes is off: invalidSyntax, the body
+// "did not conform to the request schema" (RFC 7644 §3.12).
+func undefined(path string) *Error {
+	return &Error{ScimType: ScimTypeInvalidSyntax, Detail: "attribute " + strconv.Quote(path) + " is not defined by the schemas of the resource"}
+}
+
+// unknownAttr reports whether the attribute at path, which no schema
+// defines, may be read as today (kept or ignored, under
+// quirk.UnknownAttributes, which is then recorded as fired), or returns
+// the error refusing it.
+func unknownAttr(path string, q tol) error {
+	if q.use(quirk.UnknownAttributes) {
+		return nil
+	}
+	return undefined(path)
+}
+
+// checkSubs checks the keys of v, a value of the complex attribute a (an
+// object, or an array or lone object of them), against a's
+// sub-attributes: each key that names none goes through unknownAttr. The
+// decoders of core and enterprise attributes then ignore such keys.
+func checkSubs(a *Attribute, v *jvalue, path string, q tol) error {
+	if a == nil || a.Type != TypeComplex {
+		return nil
+	}
+	switch v.Kind {
+	case jObject:
+		for i := range v.Mems {
+			if a.Sub(v.Mems[i].Key) == nil {
+				if err := unknownAttr(path+"."+v.Mems[i].Key, q); err != nil {
+					return err
+				}
+			}
+		}
+	case jArray:
+		for i := range v.Elems {
+			if err := checkSubs(a, &v.Elems[i], path, q); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // parseObject parses a request body that must be a JSON object.
@@ -116,7 +191,7 @@ func parseObject(data []byte) (jvalue, error) {
 // checkSchemas checks the schemas attribute: when present it must list the
 // core schema of the resource type, and it holds at most MaxValues URNs,
 // like every other multi-valued attribute.
-func checkSchemas(body *jvalue, core string, q quirk.Set) error {
+func checkSchemas(body *jvalue, core string, q tol) error {
 	v := body.Get("schemas")
 	if v == nil || v.Kind == jNull {
 		return nil
@@ -152,7 +227,7 @@ func decStr(v *jvalue, path string) (string, error) {
 
 // decBool accepts JSON booleans and, for Entra, the strings "true" and
 // "false" in any case under quirk.BoolStrings (docs/idp-compatibility.md#entra-bool-strings).
-func decBool(v *jvalue, path string, q quirk.Set) (*bool, error) {
+func decBool(v *jvalue, path string, q tol) (*bool, error) {
 	t, f := true, false
 	switch v.Kind {
 	case jNull:
@@ -162,7 +237,7 @@ func decBool(v *jvalue, path string, q quirk.Set) (*bool, error) {
 	case jFalse:
 		return &f, nil
 	case jString:
-		if b, ok := q.Bool(v.Str); ok {
+		if b, ok := q.bool(v.Str); ok {
 			return &b, nil
 		}
 	}
@@ -173,7 +248,7 @@ func decBool(v *jvalue, path string, q quirk.Set) (*bool, error) {
 // lone non-array value wrapped under quirk.LoneObject (Entra,
 // docs/idp-compatibility.md#entra-lone-object), null elements dropped. max
 // < 0 means no limit.
-func decMulti(v *jvalue, path string, max int, q quirk.Set) ([]jvalue, error) {
+func decMulti(v *jvalue, path string, max int, q tol) ([]jvalue, error) {
 	switch v.Kind {
 	case jNull:
 		return nil, nil
@@ -183,7 +258,7 @@ func decMulti(v *jvalue, path string, max int, q quirk.Set) ([]jvalue, error) {
 		}
 		return v.Elems, nil
 	}
-	if !q.Has(quirk.LoneObject) {
+	if !q.use(quirk.LoneObject) {
 		return nil, wrongType(path, "an array", v)
 	}
 	return []jvalue{*v}, nil
@@ -192,22 +267,20 @@ func decMulti(v *jvalue, path string, max int, q quirk.Set) ([]jvalue, error) {
 // decComplex returns the object of a singular complex attribute, or nil
 // when unassigned; under quirk.UnwrapArray a one-element array is unwrapped
 // and [] is unassigned (docs/idp-compatibility.md#entra-manager-array).
-func decComplex(v *jvalue, path string, q quirk.Set) (*jvalue, error) {
+func decComplex(v *jvalue, path string, q tol) (*jvalue, error) {
 	switch v.Kind {
 	case jNull:
 		return nil, nil
 	case jObject:
 		return v, nil
 	case jArray:
-		if !q.Has(quirk.UnwrapArray) {
+		if len(v.Elems) > 1 || !q.use(quirk.UnwrapArray) {
 			break
 		}
 		if len(v.Elems) == 0 {
 			return nil, nil
 		}
-		if len(v.Elems) == 1 {
-			return decComplex(&v.Elems[0], path, q)
-		}
+		return decComplex(&v.Elems[0], path, q)
 	}
 	return nil, wrongType(path, "an object", v)
 }
@@ -223,7 +296,7 @@ func subStr(obj *jvalue, name, path string) (string, error) {
 
 // subBool decodes the boolean sub-attribute name of obj: nil when
 // unassigned, false kept (RFC 7643 §2.5).
-func subBool(obj *jvalue, name, path string, q quirk.Set) (*bool, error) {
+func subBool(obj *jvalue, name, path string, q tol) (*bool, error) {
 	v := obj.Get(name)
 	if v == nil {
 		return nil, nil
@@ -245,7 +318,7 @@ func strs(obj *jvalue, path string, names []string, dst ...*string) error {
 
 func elemPath(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
-func decName(v *jvalue, path string, q quirk.Set) (*Name, error) {
+func decName(v *jvalue, path string, q tol) (*Name, error) {
 	obj, err := decComplex(v, path, q)
 	if obj == nil || err != nil {
 		return nil, err
@@ -265,7 +338,7 @@ func decName(v *jvalue, path string, q quirk.Set) (*Name, error) {
 // -1 for no limit): null elements are skipped, an element that is not an
 // object is invalidValue, each object is decoded by elem, and an element
 // with no assigned sub-attribute (the zero T) is dropped.
-func decObjects[T comparable](v *jvalue, path string, max int, q quirk.Set, elem func(obj *jvalue, path string) (T, error)) ([]T, error) {
+func decObjects[T comparable](v *jvalue, path string, max int, q tol, elem func(obj *jvalue, path string) (T, error)) ([]T, error) {
 	elems, err := decMulti(v, path, max, q)
 	if err != nil {
 		return nil, err
@@ -293,7 +366,7 @@ func decObjects[T comparable](v *jvalue, path string, max int, q quirk.Set, elem
 
 // decMultiValues decodes emails, phoneNumbers, ims, photos, entitlements,
 // roles or x509Certificates.
-func decMultiValues(v *jvalue, path string, binary bool, q quirk.Set) ([]MultiValue, error) {
+func decMultiValues(v *jvalue, path string, binary bool, q tol) ([]MultiValue, error) {
 	return decObjects(v, path, MaxValues, q, func(obj *jvalue, p string) (m MultiValue, err error) {
 		if err = strs(obj, p, []string{"value", "display", "type"}, &m.Value, &m.Display, &m.Type); err != nil {
 			return m, err
@@ -316,7 +389,7 @@ func isBase64(s string) bool {
 	return err == nil
 }
 
-func decAddresses(v *jvalue, path string, q quirk.Set) ([]Address, error) {
+func decAddresses(v *jvalue, path string, q tol) ([]Address, error) {
 	return decObjects(v, path, MaxValues, q, func(obj *jvalue, p string) (a Address, err error) {
 		if err = strs(obj, p, []string{"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type"},
 			&a.Formatted, &a.StreetAddress, &a.Locality, &a.Region, &a.PostalCode, &a.Country, &a.Type); err != nil {
@@ -327,7 +400,7 @@ func decAddresses(v *jvalue, path string, q quirk.Set) ([]Address, error) {
 	})
 }
 
-func decGroupRefs(v *jvalue, path string, q quirk.Set) ([]GroupRef, error) {
+func decGroupRefs(v *jvalue, path string, q tol) ([]GroupRef, error) {
 	return decObjects(v, path, -1, q, func(obj *jvalue, p string) (g GroupRef, err error) {
 		err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &g.Value, &g.Ref, &g.Display, &g.Type)
 		return g, err
@@ -336,7 +409,7 @@ func decGroupRefs(v *jvalue, path string, q quirk.Set) ([]GroupRef, error) {
 
 // decMembers decodes Group.members. "$ref": null is unassigned (Entra,
 // docs/idp-compatibility.md#entra-null-ref); type is canonicalised to "User" or "Group".
-func decMembers(v *jvalue, path string, q quirk.Set) ([]Member, error) {
+func decMembers(v *jvalue, path string, q tol) ([]Member, error) {
 	return decObjects(v, path, -1, q, func(obj *jvalue, p string) (m Member, err error) {
 		if err = strs(obj, p, []string{"value", "$ref", "display", "type"}, &m.Value, &m.Ref, &m.Display, &m.Type); err != nil {
 			return m, err
@@ -359,14 +432,14 @@ func decMembers(v *jvalue, path string, q quirk.Set) ([]Member, error) {
 // under quirk.UnwrapArray a one-element array or [] for none (Entra,
 // docs/idp-compatibility.md#entra-manager-string). displayName is read-only and kept only when
 // keepRO is set.
-func decManager(v *jvalue, path string, keepRO bool, q quirk.Set) (*Manager, error) {
-	if v.Kind == jString && q.Has(quirk.ManagerString) {
+func decManager(v *jvalue, path string, keepRO bool, q tol) (*Manager, error) {
+	if v.Kind == jString && q.use(quirk.ManagerString) {
 		if v.Str == "" {
 			return nil, nil
 		}
 		return &Manager{Value: v.Str}, nil
 	}
-	if v.Kind == jArray && len(v.Elems) == 1 && v.Elems[0].Kind == jString && q.Has(quirk.UnwrapArray) {
+	if v.Kind == jArray && len(v.Elems) == 1 && v.Elems[0].Kind == jString && q.use(quirk.UnwrapArray) {
 		return decManager(&v.Elems[0], path, keepRO, q)
 	}
 	obj, err := decComplex(v, path, q)
@@ -389,7 +462,7 @@ func decManager(v *jvalue, path string, keepRO bool, q quirk.Set) (*Manager, err
 }
 
 // setEnterprise decodes the enterprise attribute a (canonical name) into e.
-func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool, q quirk.Set) error {
+func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool, q tol) error {
 	path := EnterpriseUserSchema + ":" + a
 	var err error
 	switch a {
@@ -411,7 +484,7 @@ func setEnterprise(e *EnterpriseUser, a string, v *jvalue, keepRO bool, q quirk.
 
 // decMeta decodes meta, used only when read-only attributes are kept
 // (UnmarshalJSON). The weak ETag form of version is unwrapped.
-func decMeta(v *jvalue, path string, q quirk.Set) (Meta, error) {
+func decMeta(v *jvalue, path string, q tol) (Meta, error) {
 	var m Meta
 	obj, err := decComplex(v, path, q)
 	if obj == nil || err != nil {
@@ -492,7 +565,7 @@ func (x *extParts) build(d dec) (map[string]json.RawMessage, error) {
 
 // addExtension records the value v of a top-level key that names the
 // extension s (attr == "") or its attribute attr.
-func (x *extParts) addExtension(s *Schema, attr string, v *jvalue, q quirk.Set) error {
+func (x *extParts) addExtension(s *Schema, attr string, v *jvalue, q tol) error {
 	if attr != "" {
 		x.add(s, jmember{Key: attr, Val: *v})
 		return nil
@@ -527,7 +600,7 @@ func setExtra(extra *map[string]json.RawMessage, key string, v *jvalue) {
 }
 
 func (r *Registry) decodeUser(data []byte, keepRO bool) (*User, error) {
-	return r.decodeUserWith(data, dec{keepRO: keepRO, q: quirk.All})
+	return r.decodeUserWith(data, dec{keepRO: keepRO, q: tol{on: quirk.All}})
 }
 
 func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
@@ -549,6 +622,11 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 			continue
 		}
 		if c := canonicalName(r.User.Schema, key); c != "" {
+			if a := r.User.Schema.Attr(c); a != nil && a.Mutability != ReadOnly {
+				if err := checkSubs(a, v, c, d.q); err != nil {
+					return nil, err
+				}
+			}
 			if err := u.set(c, v, d); err != nil {
 				return nil, err
 			}
@@ -559,8 +637,14 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 		case s == nil && keepRO && listedExtension(&body, UserSchema, key):
 			setListedExtension(&listed, &u.Extra, key, v)
 		case s == nil:
+			if err := unknownAttr(key, d.q); err != nil {
+				return nil, err
+			}
 			setExtra(&u.Extra, key, v)
 		case s.ID == EnterpriseUserSchema && attr != "":
+			if err := checkSubs(s.Attr(attr), v, s.ID+":"+attr, d.q); err != nil {
+				return nil, err
+			}
 			if err := setEnterprise(&ent, attr, v, keepRO, d.q); err != nil {
 				return nil, err
 			}
@@ -574,10 +658,18 @@ func (r *Registry) decodeUserWith(data []byte, d dec) (*User, error) {
 				continue
 			}
 			for j := range obj.Mems {
-				if a := s.Attr(obj.Mems[j].Key); a != nil {
-					if err := setEnterprise(&ent, a.Name, &obj.Mems[j].Val, keepRO, d.q); err != nil {
+				a := s.Attr(obj.Mems[j].Key)
+				if a == nil {
+					if err := unknownAttr(s.ID+":"+obj.Mems[j].Key, d.q); err != nil {
 						return nil, err
 					}
+					continue
+				}
+				if err := checkSubs(a, &obj.Mems[j].Val, s.ID+":"+a.Name, d.q); err != nil {
+					return nil, err
+				}
+				if err := setEnterprise(&ent, a.Name, &obj.Mems[j].Val, keepRO, d.q); err != nil {
+					return nil, err
 				}
 			}
 		default:
@@ -660,7 +752,7 @@ func (u *User) set(c string, v *jvalue, d dec) error {
 }
 
 func (r *Registry) decodeGroup(data []byte, keepRO bool) (*Group, error) {
-	return r.decodeGroupWith(data, dec{keepRO: keepRO, q: quirk.All})
+	return r.decodeGroupWith(data, dec{keepRO: keepRO, q: tol{on: quirk.All}})
 }
 
 func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
@@ -694,13 +786,15 @@ func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
 		case "displayName":
 			g.DisplayName, err = decStr(v, "displayName")
 		case "members":
-			g.Members, err = decMembers(v, "members", d.q)
+			if err = checkSubs(r.Group.Schema.Attr("members"), v, "members", d.q); err == nil {
+				g.Members, err = decMembers(v, "members", d.q)
+			}
 		default:
 			if s, attr := extensionKey(r.Group, key); s != nil {
 				err = exts.addExtension(s, attr, v, d.q)
 			} else if keepRO && listedExtension(&body, GroupSchema, key) {
 				setListedExtension(&listed, &g.Extra, key, v)
-			} else {
+			} else if err = unknownAttr(key, d.q); err == nil {
 				setExtra(&g.Extra, key, v)
 			}
 		}
@@ -722,7 +816,7 @@ func (r *Registry) decodeGroupWith(data []byte, d dec) (*Group, error) {
 // read-only attributes dropped unless keepRO. It returns nil when nothing
 // is assigned.
 func normalizeObject(attrs []*Attribute, mems []jmember, path string, keepRO bool) (json.RawMessage, error) {
-	return normObject(attrs, mems, path, dec{keepRO: keepRO, q: quirk.All})
+	return normObject(attrs, mems, path, dec{keepRO: keepRO, q: tol{on: quirk.All}})
 }
 
 // normObject is normalizeObject with the tolerances of d.
@@ -741,6 +835,9 @@ func normObject(attrs []*Attribute, mems []jmember, path string, d dec) (json.Ra
 			}
 		}
 		if idx < 0 {
+			if err := unknownAttr(path+":"+m.Key, d.q); err != nil {
+				return nil, err
+			}
 			// Unknown keys are kept as sent, last one wins.
 			for k := range unknown {
 				if unknown[k].Key == m.Key {
@@ -842,7 +939,7 @@ func normalizeValue(a *Attribute, v *jvalue, path string, d dec) ([]byte, error)
 }
 
 // normalizeSimple checks a singular non-complex value against a's type.
-func normalizeSimple(a *Attribute, v *jvalue, path string, q quirk.Set) ([]byte, error) {
+func normalizeSimple(a *Attribute, v *jvalue, path string, q tol) ([]byte, error) {
 	if v.Kind == jNull {
 		return nil, nil
 	}
