@@ -15,7 +15,7 @@
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
 // The groups of cases are Users, Groups, Membership, Tenants, Query,
-// PatchMembers, MemberReferences, ReplaceGroupAttributes, RoundTrip (an
+// PatchMembers, MemberReferences, ReplaceGroupAttributes, Archive, RoundTrip (an
 // unassigned active and members' display read back as written) and Identity
 // (userName and group displayName uniqueness under filter.Fold, also from
 // 16 goroutines at once, and its agreement with eq, sw and co lookups for
