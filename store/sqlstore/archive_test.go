@@ -2,11 +2,13 @@ package sqlstore_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/connection"
+	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/scimtest"
 	"github.com/scimkit/scim/store"
 )
@@ -44,6 +46,38 @@ func TestDeletePolicyDeactivate(t *testing.T) {
 							u.UserName, u.ExternalID, u.Active, got.Archived, gone.UserName, gone.ExternalID, at)
 					}
 				})
+			}
+		})
+	}
+}
+
+// BenchmarkCreateUser measures CreateUser, which checks in its
+// transaction that the id is no archived user's, with 1,000 users
+// archived in the tenant.
+func BenchmarkCreateUser(b *testing.B) {
+	for _, d := range dialects {
+		b.Run(d.name, func(b *testing.B) {
+			if d.name == "Postgres" {
+				postgresDSN(b)
+			}
+			s := d.new(b)
+			ctx := store.WithTenant(b.Context(), "tenant-a")
+			for i := range 1000 {
+				id := fmt.Sprintf("gone%04d", i)
+				if _, err := s.CreateUser(ctx, &resource.User{ID: id, UserName: id}); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.ArchiveUser(ctx, id, "", time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			i := 0
+			for b.Loop() {
+				i++
+				id := fmt.Sprintf("u%07d", i)
+				if _, err := s.CreateUser(ctx, &resource.User{ID: id, UserName: id + "@example.com"}); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
