@@ -3,7 +3,9 @@ package scim
 import (
 	"net/http"
 
+	"github.com/scimkit/scim/connection"
 	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
 )
 
 // decodeUser reads the user of a POST or PUT and its response's projection.
@@ -97,11 +99,13 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 	s.respondUser(w, r, http.StatusOK, res, p)
 }
 
-// DELETE /Users/{id} and /Groups/{id} (RFC 7644 §3.6).
+// DELETE /Users/{id} and /Groups/{id} (RFC 7644 §3.6). A user is deleted,
+// or, when the request's connection has the DELETE policy
+// connection.Deactivate, archived (deleteUser); a group is always deleted.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id string) {
 	var err error
 	if isUser {
-		err = notFound(s.cfg.Store.DeleteUser(r.Context(), id, ifMatchVersion(r)), "User", id)
+		err = notFound(s.deleteUser(r, id), "User", id)
 	} else {
 		err = notFound(s.cfg.Store.DeleteGroup(r.Context(), id, ifMatchVersion(r)), "Group", id)
 	}
@@ -110,6 +114,28 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id 
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// errCannotArchive answers a DELETE under connection.Deactivate when the
+// store has no store.UserArchiver: nothing is deleted, and the 501 is
+// logged at ERROR, since the vendor's configuration is at fault.
+var errCannotArchive = &Error{Status: http.StatusNotImplemented,
+	Detail: `the store cannot keep deleted users (no store.UserArchiver); the connection's DELETE policy must be "delete"`}
+
+// deleteUser removes user id as the connection's DELETE policy says:
+// DeleteUser, or under connection.Deactivate ArchiveUser at the request's
+// time, which the identity provider cannot tell from a delete (see
+// store.UserArchiver).
+func (s *Server) deleteUser(r *http.Request, id string) error {
+	ctx := r.Context()
+	if c, ok := connection.FromContext(ctx); ok && c.DeletePolicy == connection.Deactivate {
+		a, ok := s.cfg.Store.(store.UserArchiver)
+		if !ok {
+			return errCannotArchive
+		}
+		return a.ArchiveUser(ctx, id, ifMatchVersion(r), s.cfg.Clock().UTC())
+	}
+	return s.cfg.Store.DeleteUser(ctx, id, ifMatchVersion(r))
 }
 
 func userVersion(u *resource.User) string { return u.Meta.Version }

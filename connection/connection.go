@@ -65,15 +65,25 @@ var (
 )
 
 // DeletePolicy is what a SCIM DELETE of a user means for a connection.
-// The library stores the policy; the app's store applies it.
+// The handler applies it to DELETE /Users/{id} (the request's connection
+// is in its context, [FromContext]); DELETE /Groups/{id} deletes the
+// group under every policy.
 type DeletePolicy string
 
 // Delete policies.
 const (
-	// Delete removes the user (RFC 7644 §3.6): the default.
+	// Delete removes the user (RFC 7644 §3.6), with store.Users'
+	// DeleteUser: the default.
 	Delete DeletePolicy = "delete"
 	// Deactivate keeps the user's record, deactivated and hidden from
-	// SCIM, for vendors that must keep records.
+	// SCIM, for vendors that must keep records: the handler calls the
+	// store's store.UserArchiver.ArchiveUser. The identity provider sees
+	// exactly a delete (204, then 404; the user in no filter, list or
+	// group; its userName and externalId free, so it can create the user
+	// again), while the app reads the record, active false, with when it
+	// was archived, through GetArchivedUser and ListArchivedUsers. A store
+	// without store.UserArchiver cannot keep records: the DELETE is then
+	// answered 501, logged at ERROR, and changes nothing.
 	Deactivate DeletePolicy = "deactivate"
 )
 

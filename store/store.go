@@ -45,12 +45,24 @@
 // Config.AllowDuplicateGroupNames), both accept any name; a group written
 // that way still holds its name against later writes without it.
 //
+// # Archived users
+//
+// A connection whose DELETE policy is "deactivate" (connection.Deactivate)
+// keeps the record of a user the identity provider deletes, through the
+// optional [UserArchiver]. To SCIM an archived user is deleted, exactly as
+// by DeleteUser: GetUser answers ErrNotFound, no list, query or member
+// resolution finds it, it is a member of no group, and its userName and
+// externalId are free, so the identity provider can create a user with
+// the same userName again. To the app it is kept, deactivated, with when
+// it was archived, through GetArchivedUser and ListArchivedUsers.
+//
 // [storetest.Run] checks a store against this contract.
 package store
 
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
@@ -331,4 +343,55 @@ const (
 // chunks, and GetUser and GetGroup per id as the last resort.
 type MemberResolver interface {
 	ResolveMembers(ctx context.Context, ids []string) (map[string]MemberType, error)
+}
+
+// UserArchiver is an optional interface for a store that can keep the
+// record of a deleted user (see "Archived users" above). The handler
+// calls ArchiveUser for DELETE /Users/{id} when the request's connection
+// has the DELETE policy connection.Deactivate, and answers 501 without
+// changing anything when the store does not implement UserArchiver.
+// Groups are never archived: DELETE /Groups/{id} is always DeleteGroup.
+type UserArchiver interface {
+	// ArchiveUser removes the user id of the tenant from SCIM and keeps
+	// its record, in one atomic step: afterwards every method of
+	// [Users], [Groups] and the fast paths behaves as after
+	// DeleteUser(ctx, id, version). The user leaves every group (each
+	// gets a new version and Meta.LastModified, as for DeleteUser), its
+	// userName and externalId no longer conflict with anything, and its
+	// id stays taken: CreateUser with it returns ErrConflict, so an id
+	// names one record for ever. ArchiveUser must return ErrNotFound if
+	// the tenant has no such user (an archived one included) and
+	// ErrPreconditionFailed if version is not "" and differs from the
+	// stored version, and then change nothing. Of two concurrent
+	// ArchiveUser or DeleteUser calls for one user, one succeeds and the
+	// other returns ErrNotFound.
+	//
+	// The record kept is the user as last stored, without Groups, with
+	// Active set to false, Meta.LastModified set to at and a new
+	// Meta.Version; at, the time of the DELETE (the handler's
+	// Config.Clock), is also the record's Archived time.
+	ArchiveUser(ctx context.Context, id, version string, at time.Time) error
+
+	// GetArchivedUser returns the archived user id of the tenant, or
+	// ErrNotFound if the tenant has no archived user with that id.
+	GetArchivedUser(ctx context.Context, id string) (ArchivedUser, error)
+
+	// ListArchivedUsers returns a page of the tenant's archived users in
+	// a stable order, and the total.
+	ListArchivedUsers(ctx context.Context, p Page) (ArchivedUserList, error)
+}
+
+// ArchivedUser is the record [UserArchiver] keeps of a user removed from
+// SCIM.
+type ArchivedUser struct {
+	// User is the user as archived: Active false, Groups empty.
+	User *resource.User
+	// Archived is when the user was archived.
+	Archived time.Time
+}
+
+// ArchivedUserList is one page of archived users and their total number.
+type ArchivedUserList struct {
+	Resources    []ArchivedUser
+	TotalResults int
 }

@@ -47,6 +47,24 @@ type Account struct {
 	// numbers, addresses, locale, ...), so that what the identity provider
 	// wrote is what it reads back. Only the SCIM adapter interprets it.
 	SCIMExtra json.RawMessage
+	// SCIMRemovedAt is when the identity provider deleted the account
+	// under the connection's DELETE policy "deactivate" (ArchiveAccount),
+	// zero while SCIM sees it. A removed account is kept, disabled, as the
+	// app's record: SCIM no longer sees it, its email no longer holds the
+	// login (another account may take it), and UpdateAccount and
+	// DeleteAccount answer ErrNoRows for it.
+	SCIMRemovedAt time.Time
+}
+
+// Status is the account's state as the app's pages show it.
+func (a *Account) Status() string {
+	switch {
+	case !a.SCIMRemovedAt.IsZero():
+		return "deactivated (removed by SCIM)"
+	case a.Disabled:
+		return "disabled"
+	}
+	return "active"
 }
 
 // DisplayName is the name the app's UI shows for a.
@@ -70,7 +88,7 @@ func emailKey(s string) string { return filter.Fold(s) }
 
 // accountCols are the columns scanAccount reads, in order.
 const accountCols = `tenant_id, id, email, given_name, family_name, full_name, job_title, department,
-	manager_id, disabled, created_at, updated_at, version, scim_external_id, scim_extra, scim_active`
+	manager_id, disabled, created_at, updated_at, version, scim_external_id, scim_extra, scim_active, scim_removed_at`
 
 // scanAccount reads one row of accountCols.
 func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
@@ -78,7 +96,8 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var extra string
 	var active sql.NullBool
 	err := row.Scan(&a.TenantID, &a.ID, &a.Email, &a.GivenName, &a.FamilyName, &a.FullName, &a.JobTitle, &a.Department,
-		&a.ManagerID, &a.Disabled, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Version, &a.SCIMExternalID, &extra, &active)
+		&a.ManagerID, &a.Disabled, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Version, &a.SCIMExternalID, &extra, &active,
+		nullTimeCol{&a.SCIMRemovedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNoRows
 	}
@@ -162,14 +181,14 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
 		family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
 		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?
-		WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
+		WHERE tenant_id = ? AND id = ? AND `+scimVisible+` AND (? = 0 OR version = ?)
 		RETURNING created_at, version`),
 		a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
 		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive),
 		a.TenantID, a.ID, expectedVersion, expectedVersion)
 	err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, db.versionErr(ctx, db.sql, "accounts", a.TenantID, a.ID)
+		return Account{}, db.accountVersionErr(ctx, db.sql, a.TenantID, a.ID)
 	}
 	if err != nil {
 		return Account{}, insertErr(err)
@@ -182,9 +201,90 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 // works as in UpdateAccount.
 func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string, expectedVersion int64) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if err := db.deleteRow(ctx, tx, "accounts", tenantID, id, expectedVersion); err != nil {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM accounts WHERE tenant_id = ? AND id = ? AND `+scimVisible+`
+			AND (? = 0 OR version = ?)`), tenantID, id, expectedVersion, expectedVersion)
+		if err := db.checkAccountWritten(ctx, tx, res, err, tenantID, id); err != nil {
 			return err
 		}
 		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id})
 	})
+}
+
+// scimVisible is the condition on accounts of the accounts SCIM sees: not
+// removed by ArchiveAccount.
+const scimVisible = `scim_removed_at IS NULL`
+
+// removedKey is the email_folded of an account SCIM removed: it holds the
+// unique (tenant_id, email_folded) index for the account alone (ids are
+// unique per tenant), and it is no login's key, since filter.Fold keys
+// have no ASCII capitals. The account's email then belongs to no login,
+// and the identity provider can create an account with it again.
+func removedKey(id string) string { return "SCIM-REMOVED " + id }
+
+// ArchiveAccount removes the account from SCIM and keeps it, in one
+// transaction: the account is disabled, its scim_active set to false,
+// SCIMRemovedAt and UpdatedAt set to at, its email released (removedKey)
+// and its Version incremented, and it leaves every team, each of which
+// gets a new version. expectedVersion works as in UpdateAccount; an
+// account removed already is ErrNoRows, so of two replicas removing one
+// account at once one succeeds.
+func (db *DB) ArchiveAccount(ctx context.Context, tenantID, id string, expectedVersion int64, at time.Time) error {
+	at = db.stamp(at)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET disabled = TRUE, scim_active = FALSE, email_folded = ?,
+			scim_removed_at = ?, updated_at = ?, version = version + 1
+			WHERE tenant_id = ? AND id = ? AND `+scimVisible+` AND (? = 0 OR version = ?)`),
+			removedKey(id), db.timeArg(at), db.timeArg(at), tenantID, id, expectedVersion, expectedVersion)
+		if err := db.checkAccountWritten(ctx, tx, res, err, tenantID, id); err != nil {
+			return err
+		}
+		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id})
+	})
+}
+
+// RemovedAccounts returns up to limit accounts of the tenant that SCIM
+// removed (ArchiveAccount), from offset in creation order, and their
+// number.
+func (db *DB) RemovedAccounts(ctx context.Context, tenantID string, offset, limit int) ([]Account, int, error) {
+	return db.FindAccounts(ctx, tenantID, `scim_removed_at IS NOT NULL`, nil, offset, limit)
+}
+
+// checkAccountWritten explains a conditioned write of the account (the
+// result res and error err of its statement) that touched no row.
+func (db *DB) checkAccountWritten(ctx context.Context, q querier, res sql.Result, err error, tenantID, id string) error {
+	if err != nil {
+		return insertErr(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return db.accountVersionErr(ctx, q, tenantID, id)
+	}
+	return nil
+}
+
+// accountVersionErr is versionErr for accounts: ErrNoRows if the account
+// is gone or removed by SCIM, else ErrStaleVersion.
+func (db *DB) accountVersionErr(ctx context.Context, q querier, tenantID, id string) error {
+	var removed bool
+	err := q.QueryRowContext(ctx, db.q(`SELECT scim_removed_at IS NOT NULL FROM accounts WHERE tenant_id = ? AND id = ?`), tenantID, id).Scan(&removed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows), err == nil && removed:
+		return ErrNoRows
+	case err != nil:
+		return err
+	}
+	return ErrStaleVersion
+}
+
+// nullTimeCol scans a nullable timestamp column: NULL is the zero time.
+type nullTimeCol struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (c nullTimeCol) Scan(src any) error {
+	if src == nil {
+		*c.t = time.Time{}
+		return nil
+	}
+	return timeCol(c).Scan(src)
 }

@@ -202,7 +202,7 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 <table border="1" cellpadding="4">
 <tr><th>Name</th><th>Email (login)</th><th>Title</th><th>Department</th><th>Manager</th><th>Status</th></tr>
 {{$names := .Names}}
-{{range .Accounts}}<tr><td>{{.DisplayName}}</td><td>{{.Email}}</td><td>{{.JobTitle}}</td><td>{{.Department}}</td><td>{{index $names .ManagerID}}</td><td>{{if .Disabled}}disabled{{else}}active{{end}}</td></tr>
+{{range .Accounts}}<tr><td>{{.DisplayName}}</td><td>{{.Email}}</td><td>{{.JobTitle}}</td><td>{{.Department}}</td><td>{{index $names .ManagerID}}</td><td>{{.Status}}</td></tr>
 {{else}}<tr><td colspan="6">no accounts yet</td></tr>
 {{end}}</table>
 <h3>Teams</h3>

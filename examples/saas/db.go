@@ -249,6 +249,9 @@ func (db *DB) createTables(ctx context.Context) error {
 				return fmt.Errorf("db: adding %s.%s: %w", c.table, c.column, err)
 			}
 		}
+		if err := db.addRemovedColumn(ctx, tx); err != nil {
+			return err
+		}
 		return db.migrateFoldKeys(ctx, tx)
 	})
 }
@@ -591,4 +594,24 @@ func prefixed(p, cols string) string {
 		fields[i] = p + strings.TrimSpace(f)
 	}
 	return strings.Join(fields, ", ")
+}
+
+// ---- Accounts removed by SCIM (the DELETE policy "deactivate") ----
+//
+// accounts.scim_removed_at is when the identity provider deleted the
+// account under the connection's DELETE policy "deactivate"
+// (ArchiveAccount in accounts.go), NULL while SCIM sees the account. It is
+// not in the schema above: addRemovedColumn adds it when a database is
+// opened, new or created by an earlier release alike.
+
+// addRemovedColumn adds accounts.scim_removed_at if it is missing.
+func (db *DB) addRemovedColumn(ctx context.Context, tx *sql.Tx) error {
+	ts := "TEXT"
+	if db.dialect == postgresDialect {
+		ts = "TIMESTAMPTZ"
+	}
+	if err := db.addColumn(ctx, tx, "accounts", "scim_removed_at", ts, ""); err != nil {
+		return fmt.Errorf("db: adding accounts.scim_removed_at: %w", err)
+	}
+	return nil
 }

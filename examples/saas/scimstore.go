@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resource"
@@ -84,6 +85,7 @@ var (
 	_ store.GroupMemberPatcher      = (*SCIMStore)(nil)
 	_ store.GroupAttributesReplacer = (*SCIMStore)(nil)
 	_ store.MemberResolver          = (*SCIMStore)(nil)
+	_ store.UserArchiver            = (*SCIMStore)(nil)
 )
 
 // NewSCIMStore returns the adapter over db.
@@ -288,6 +290,9 @@ func (s *SCIMStore) GetUser(ctx context.Context, id string) (*resource.User, err
 	if err != nil {
 		return nil, dbErr(err)
 	}
+	if !a.SCIMRemovedAt.IsZero() {
+		return nil, fmt.Errorf("%w: account %q was removed by SCIM", store.ErrNotFound, id)
+	}
 	return s.user(ctx, &a)
 }
 
@@ -327,9 +332,64 @@ func (s *SCIMStore) DeleteUser(ctx context.Context, id, version string) error {
 	return dbErr(s.db.DeleteAccount(ctx, store.TenantFrom(ctx), id, want))
 }
 
+// ArchiveUser implements the optional store.UserArchiver, which the
+// library calls for a DELETE under the connection's DELETE policy
+// "deactivate": the account stays in the accounts table, disabled, with
+// active false, and is detached from SCIM (ArchiveAccount): SCIM's reads
+// no longer see it, its email no longer holds the login, it leaves its
+// teams, and the app's home page shows it "deactivated (removed by
+// SCIM)". Its id stays its own: the accounts primary key refuses a create
+// with it.
+func (s *SCIMStore) ArchiveUser(ctx context.Context, id, version string, at time.Time) error {
+	want, err := expectedVersion(version)
+	if err != nil {
+		return err
+	}
+	return dbErr(s.db.ArchiveAccount(ctx, store.TenantFrom(ctx), id, want, at))
+}
+
+// archived is the SCIM view of an account SCIM removed.
+func archived(a *Account) (store.ArchivedUser, error) {
+	u, err := userFromAccount(a, nil)
+	if err != nil {
+		return store.ArchivedUser{}, err
+	}
+	return store.ArchivedUser{User: u, Archived: a.SCIMRemovedAt}, nil
+}
+
+// GetArchivedUser implements store.UserArchiver.
+func (s *SCIMStore) GetArchivedUser(ctx context.Context, id string) (store.ArchivedUser, error) {
+	a, err := s.db.AccountByID(ctx, store.TenantFrom(ctx), id)
+	if err != nil {
+		return store.ArchivedUser{}, dbErr(err)
+	}
+	if a.SCIMRemovedAt.IsZero() {
+		return store.ArchivedUser{}, fmt.Errorf("%w: account %q was not removed by SCIM", store.ErrNotFound, id)
+	}
+	return archived(&a)
+}
+
+// ListArchivedUsers implements store.UserArchiver, in account creation
+// order.
+func (s *SCIMStore) ListArchivedUsers(ctx context.Context, p store.Page) (store.ArchivedUserList, error) {
+	rows, total, err := s.db.RemovedAccounts(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count)
+	if err != nil {
+		return store.ArchivedUserList{}, dbErr(err)
+	}
+	out := store.ArchivedUserList{TotalResults: total, Resources: make([]store.ArchivedUser, 0, len(rows))}
+	for i := range rows {
+		a, err := archived(&rows[i])
+		if err != nil {
+			return store.ArchivedUserList{}, err
+		}
+		out.Resources = append(out.Resources, a)
+	}
+	return out, nil
+}
+
 // ListUsers implements store.Users, in account creation order.
 func (s *SCIMStore) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
-	rows, total, err := s.db.Accounts(ctx, store.TenantFrom(ctx), max(p.StartIndex, 1)-1, p.Count)
+	rows, total, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), scimVisible, nil, max(p.StartIndex, 1)-1, p.Count)
 	if err != nil {
 		return store.UserList{}, dbErr(err)
 	}
@@ -419,6 +479,11 @@ func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLi
 	where, args, err := s.where(q, resource.DefaultRegistry().User, userColumns, userFolded)
 	if err != nil {
 		return store.UserList{}, err
+	}
+	if where == "" {
+		where = scimVisible
+	} else {
+		where = scimVisible + " AND (" + where + ")"
 	}
 	rows, total, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count)
 	if err != nil {

@@ -196,8 +196,9 @@ type MemberKind struct {
 const kindsChunk = 500
 
 // MemberKinds returns what each of ids names in the tenant: an account, a
-// team or both; IDs naming nothing are absent. It reads the accounts and
-// teams primary keys, one query per 500 distinct IDs.
+// team or both; IDs naming nothing (an account removed by SCIM included)
+// are absent. It reads the accounts and teams primary keys, one query per
+// 500 distinct IDs.
 func (db *DB) MemberKinds(ctx context.Context, tenantID string, ids []string) (map[string]MemberKind, error) {
 	return db.memberKinds(ctx, db.sql, tenantID, ids)
 }
@@ -222,7 +223,7 @@ func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids [
 		}
 		rows, err := queryRows(ctx, q, func(sc interface{ Scan(...any) error }) (f found, err error) {
 			return f, sc.Scan(&f.id, &f.team)
-		}, db.q(`SELECT id, FALSE FROM accounts WHERE tenant_id = ? AND id IN (`+marks+`)
+		}, db.q(`SELECT id, FALSE FROM accounts WHERE tenant_id = ? AND `+scimVisible+` AND id IN (`+marks+`)
 			UNION ALL SELECT id, TRUE FROM teams WHERE tenant_id = ? AND id IN (`+marks+`)`), args...)
 		if err != nil {
 			return nil, err

@@ -1,7 +1,9 @@
 // Package memory is the reference in-memory implementation of the
 // [store.Store] contract, with every optional fast path: [store.UserQuerier],
 // [store.GroupQuerier], [store.GroupMemberPatcher],
-// [store.GroupAttributesReplacer] and [store.MemberResolver].
+// [store.GroupAttributesReplacer] and [store.MemberResolver], and
+// [store.UserArchiver], which moves a user from the tenant's live indexes
+// to an archive that no SCIM read consults.
 //
 // It is meant for tests, demos and small deployments that can lose their
 // directory on restart. It is safe for concurrent use, keeps every tenant

@@ -80,6 +80,11 @@ type tenant struct {
 	// memberOf maps a member value (a user or group id) to the groups that
 	// have it as a member: the reverse index behind User.Groups.
 	memberOf map[string]map[*groupRec]struct{}
+
+	// archived are the users ArchiveUser removed from SCIM, by id and in
+	// archive order; no SCIM read consults them.
+	archived     map[string]*archivedRec
+	archivedList []*archivedRec
 }
 
 func newTenant() *tenant {
@@ -91,6 +96,7 @@ func newTenant() *tenant {
 		groupByName:  make(map[string]map[*groupRec]struct{}),
 		groupByExtID: make(map[string]map[*groupRec]struct{}),
 		memberOf:     make(map[string]map[*groupRec]struct{}),
+		archived:     make(map[string]*archivedRec),
 	}
 }
 

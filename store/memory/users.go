@@ -80,7 +80,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 		return nil, err
 	}
 	defer t.mu.Unlock()
-	if t.userByName[fold(u.UserName)] != nil {
+	if t.userByName[fold(u.UserName)] != nil || t.archived[u.ID] != nil {
 		return nil, store.ErrConflict
 	}
 	stored := u.Clone()

@@ -56,6 +56,14 @@
 //     [connection.Store] returned by [Store.Connections], one row per
 //     tenant's connection and per Secret Token, tokens kept as the hex
 //     SHA-256 hash of the secret under a unique index.
+//   - scim_archived_users (migration 0005): the users [Store.ArchiveUser]
+//     removed from SCIM under a connection's DELETE policy "deactivate",
+//     primary key (tenant, id), ordered by (tenant, archived, id). The
+//     row moves here from scim_users, with active false, in the
+//     transaction that drops its memberships, so no read of the other
+//     tables needs a condition and the userName index no longer holds its
+//     name; CreateUser refuses an archived id. [Store.GetArchivedUser] and
+//     [Store.ListArchivedUsers] read it for the app.
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version
 // = $v): a stale version is [store.ErrPreconditionFailed], which the

@@ -63,6 +63,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 		if err != nil {
 			return fmt.Errorf("sqlstore: create user: %w", mapErr(err))
 		}
+		if err := s.archivedIDTaken(ctx, q, u.ID); err != nil {
+			return err
+		}
 		out, err = s.GetUser(ctx, u.ID)
 		return err
 	})

@@ -15,12 +15,19 @@
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
 // The groups of cases are Users, Groups, Membership, Tenants, Query,
-// PatchMembers, MemberReferences, ReplaceGroupAttributes, RoundTrip (an
+// PatchMembers, MemberReferences, ReplaceGroupAttributes, Archive, RoundTrip (an
 // unassigned active and members' display read back as written) and Identity
 // (userName and group displayName uniqueness under filter.Fold, also from
 // 16 goroutines at once, and its agreement with eq, sw and co lookups for
 // the Kelvin sign, long s, final sigma, dotted and dotless i, ß and ẞ, Ǆ,
-// ǅ and ǆ, NFC and NFD spellings). The optional fast paths a store
+// ǅ and ǆ, NFC and NFD spellings). Archive runs when the store implements
+// store.UserArchiver: an archived user is gone from every SCIM read and
+// write (get, list, id, userName and externalId queries, member
+// resolution, its groups, which get new versions), its userName and
+// externalId can be created again while its id stays taken, the record
+// reads back with active false and its archive time, versions and
+// tenants are honoured, and of 16 concurrent archives and deletes of one
+// user exactly one succeeds. The optional fast paths a store
 // implements (discovered by type assertion, as the handler discovers them)
 // are checked against the generic path the handler would otherwise take:
 // QueryUsers and QueryGroups against ListUsers or ListGroups,

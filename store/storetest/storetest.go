@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ReplaceGroupAttributes", attributeCases},
 		{"Identity", identityCases},
 		{"RoundTrip", roundTripCases},
+		{"Archive", archiveCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
