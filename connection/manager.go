@@ -56,6 +56,7 @@ type Manager struct {
 
 	mu        sync.Mutex
 	pending   map[string]time.Time // token ID -> last use not yet written
+	inflight  map[string]time.Time // the uses a flush is writing now
 	lastFlush time.Time
 	flushing  bool
 
@@ -281,6 +282,7 @@ func (m *Manager) flush(ctx context.Context) error {
 	m.mu.Lock()
 	pending := m.pending
 	m.pending = map[string]time.Time{}
+	m.inflight = pending // listed by Tokens until written
 	m.lastFlush = m.now()
 	m.mu.Unlock()
 	var err error
@@ -294,6 +296,7 @@ func (m *Manager) flush(ctx context.Context) error {
 		}
 	}
 	m.mu.Lock()
+	m.inflight = nil
 	if err != nil {
 		for id, at := range pending {
 			if at.After(m.pending[id]) {
@@ -307,7 +310,8 @@ func (m *Manager) flush(ctx context.Context) error {
 }
 
 // Tokens returns the tenant's tokens, revoked ones included, oldest
-// first, with LastUsed including the uses not yet flushed.
+// first, with LastUsed including the uses not yet flushed (and those a
+// flush is writing now, which a read of the store may not see yet).
 func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
 	ts, err := m.store.Tokens(ctx, tenant)
 	if err != nil {
@@ -317,8 +321,10 @@ func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
 	defer m.mu.Unlock()
 	for i := range ts {
 		ts[i].Hash = Hash{}
-		if at, ok := m.pending[ts[i].ID]; ok && at.After(ts[i].LastUsed) {
-			ts[i].LastUsed = at.UTC()
+		for _, uses := range []map[string]time.Time{m.pending, m.inflight} {
+			if at, ok := uses[ts[i].ID]; ok && at.After(ts[i].LastUsed) {
+				ts[i].LastUsed = at.UTC()
+			}
 		}
 	}
 	return ts, nil

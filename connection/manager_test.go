@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scimkit/scim/connection"
 )
@@ -50,5 +51,45 @@ func TestVerifySkipsTheStoreForImpossibleSecrets(t *testing.T) {
 	}
 	if n := st.lookups.Load(); n != 2 {
 		t.Errorf("%d lookups for two well-formed secrets, want 2", n)
+	}
+}
+
+// slowTouchStore holds TouchTokens until released.
+type slowTouchStore struct {
+	*connection.MemoryStore
+	started, release chan struct{}
+}
+
+func (s *slowTouchStore) TouchTokens(ctx context.Context, uses []connection.Use) error {
+	close(s.started)
+	<-s.release
+	return s.MemoryStore.TouchTokens(ctx, uses)
+}
+
+// TestTokensListsUsesBeingFlushed: while the background flush writes a
+// use, Tokens still reports it (the use is neither pending nor stored).
+func TestTokensListsUsesBeingFlushed(t *testing.T) {
+	ctx := context.Background()
+	st := &slowTouchStore{MemoryStore: connection.NewMemoryStore(), started: make(chan struct{}), release: make(chan struct{})}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := connection.NewManager(st, connection.Options{Now: func() time.Time { return now }})
+	if _, err := m.Save(ctx, connection.Connection{Tenant: "t", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := m.Issue(ctx, "t", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Verify(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	<-st.started // the background flush is writing the use
+	ts, err := m.Tokens(ctx, "t")
+	close(st.release)
+	if err != nil || len(ts) != 1 || !ts[0].LastUsed.Equal(now) {
+		t.Errorf("Tokens during the flush = %+v, %v; want LastUsed %v", ts, err, now)
+	}
+	if err := m.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
