@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,11 +57,9 @@ func TestDeletePolicyDeactivate(t *testing.T) {
 				t.Errorf("GetArchivedUser: %+v, %v", arch, err)
 			}
 
-			resp, err := http.Get(ts.URL + "/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := readAll(t, resp)
+			admin := newBrowser(t, ts)
+			admin.signIn("")
+			body := admin.get("/").body
 			if strings.Count(body, gone.UserName) != 2 || !strings.Contains(body, "deactivated (removed by SCIM)") {
 				t.Errorf("the home page does not show the removed account next to the new one:\n%s", body)
 			}

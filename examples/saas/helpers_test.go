@@ -34,10 +34,11 @@ func testServer(t *testing.T) (*App, *httptest.Server) {
 func startApp(t *testing.T, store, token string) (*App, *httptest.Server) {
 	t.Helper()
 	app, h, err := newApp(t.Context(), Config{
-		Store:  store,
-		Token:  token,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Clock:  func() time.Time { return testNow },
+		Store:    store,
+		Token:    token,
+		AdminKey: testAdminKey,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock:    func() time.Time { return testNow },
 	})
 	if err != nil {
 		t.Fatalf("newApp(%s): %v", store, err)
