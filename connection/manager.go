@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 )
@@ -17,9 +16,15 @@ import (
 // SecretPrefix starts every Secret Token the Manager issues.
 const SecretPrefix = "scim_"
 
-// secretLen is the length of an issued secret: the prefix and 32 random
-// bytes in unpadded base64url.
-var secretLen = len(SecretPrefix) + base64.RawURLEncoding.EncodedLen(32)
+// MaxSecretLen bounds the length of a secret: [Manager.Import] refuses a
+// longer one and [Manager.Verify] refuses it without a store call. An
+// issued secret has 48 characters.
+const MaxSecretLen = 256
+
+// hintMinLen is the shortest secret whose last four characters are its
+// Hint: a shorter, imported secret gets no hint, which would give away
+// too much of it.
+const hintMinLen = 16
 
 // DefaultTouchInterval is how stale a token's stored LastUsed may get
 // before a use is written back (Options.TouchInterval).
@@ -51,6 +56,7 @@ type Manager struct {
 
 	mu        sync.Mutex
 	pending   map[string]time.Time // token ID -> last use not yet written
+	inflight  map[string]time.Time // the uses a flush is writing now
 	lastFlush time.Time
 	flushing  bool
 
@@ -143,7 +149,62 @@ func (m *Manager) Issue(ctx context.Context, tenant, label string) (secret strin
 	return secret, t, nil
 }
 
-// Verify returns the connection and token of a secret. It returns an
+// Import makes secret, a Secret Token created outside the Manager (a
+// scripted test tenant's fixed token, a token of the app's earlier
+// storage), a live token of the tenant's connection, labelled label, and
+// returns it. Only its hash is stored, as for an issued token, and
+// [Manager.Verify] accepts it from then on. The tenant must have a
+// connection (else an error wrapping [ErrNotFound]). A secret that is
+// empty, longer than [MaxSecretLen] or has a character other than
+// visible ASCII (which an Authorization header carries unchanged) is an
+// error wrapping [ErrInvalid]; a secret that is already a token's, of
+// any tenant, is [ErrConflict]. The Hint is the last four characters of a
+// secret of at least 16, and empty for a shorter one.
+func (m *Manager) Import(ctx context.Context, tenant, label, secret string) (Token, error) {
+	if !wellFormed(secret) {
+		return Token{}, fmt.Errorf("%w: a secret must be 1 to %d characters of visible ASCII", ErrInvalid, MaxSecretLen)
+	}
+	if _, err := m.store.Connection(ctx, tenant); err != nil {
+		return Token{}, err
+	}
+	var b [12]byte
+	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
+		return Token{}, fmt.Errorf("connection: import token: %w", err)
+	}
+	t := Token{
+		ID:      hex.EncodeToString(b[:]),
+		Tenant:  tenant,
+		Label:   label,
+		Created: m.now().UTC(),
+		Hash:    HashSecret(secret),
+	}
+	if len(secret) >= hintMinLen {
+		t.Hint = secret[len(secret)-4:]
+	}
+	if err := m.store.CreateToken(ctx, t); err != nil {
+		return Token{}, err
+	}
+	t.Hash = Hash{}
+	return t, nil
+}
+
+// wellFormed reports whether secret can be a token: 1 to MaxSecretLen
+// characters of visible ASCII (0x21 to 0x7E).
+func wellFormed(secret string) bool {
+	if secret == "" || len(secret) > MaxSecretLen {
+		return false
+	}
+	for i := 0; i < len(secret); i++ {
+		if secret[i] < 0x21 || secret[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify returns the connection and token of a secret, issued or
+// imported. A secret that no token can have (empty, over [MaxSecretLen],
+// not visible ASCII) is refused without a store call. It returns an
 // error wrapping [ErrUnknownToken] when the secret names no live token
 // (unknown, revoked, or its connection is gone; [ErrRevoked] for a
 // revoked one), [ErrDisabled] (which
@@ -152,8 +213,10 @@ func (m *Manager) Issue(ctx context.Context, tenant, label string) (secret strin
 // store.ErrUnavailable, when the lookup failed. The errors never contain
 // the secret. A successful verification records the token's use.
 func (m *Manager) Verify(ctx context.Context, secret string) (Connection, Token, error) {
-	if len(secret) != secretLen || !strings.HasPrefix(secret, SecretPrefix) {
-		return Connection{}, Token{}, fmt.Errorf("%w: not a token this library issued", ErrUnknownToken)
+	if !wellFormed(secret) {
+		// No token has this secret (Import and Issue make none): the
+		// store is not asked.
+		return Connection{}, Token{}, fmt.Errorf("%w: not a well-formed token", ErrUnknownToken)
 	}
 	h := HashSecret(secret)
 	c, t, err := m.store.LookupToken(ctx, h)
@@ -219,6 +282,7 @@ func (m *Manager) flush(ctx context.Context) error {
 	m.mu.Lock()
 	pending := m.pending
 	m.pending = map[string]time.Time{}
+	m.inflight = pending // listed by Tokens until written
 	m.lastFlush = m.now()
 	m.mu.Unlock()
 	var err error
@@ -232,6 +296,7 @@ func (m *Manager) flush(ctx context.Context) error {
 		}
 	}
 	m.mu.Lock()
+	m.inflight = nil
 	if err != nil {
 		for id, at := range pending {
 			if at.After(m.pending[id]) {
@@ -245,7 +310,8 @@ func (m *Manager) flush(ctx context.Context) error {
 }
 
 // Tokens returns the tenant's tokens, revoked ones included, oldest
-// first, with LastUsed including the uses not yet flushed.
+// first, with LastUsed including the uses not yet flushed (and those a
+// flush is writing now, which a read of the store may not see yet).
 func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
 	ts, err := m.store.Tokens(ctx, tenant)
 	if err != nil {
@@ -255,8 +321,10 @@ func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
 	defer m.mu.Unlock()
 	for i := range ts {
 		ts[i].Hash = Hash{}
-		if at, ok := m.pending[ts[i].ID]; ok && at.After(ts[i].LastUsed) {
-			ts[i].LastUsed = at.UTC()
+		for _, uses := range []map[string]time.Time{m.pending, m.inflight} {
+			if at, ok := uses[ts[i].ID]; ok && at.After(ts[i].LastUsed) {
+				ts[i].LastUsed = at.UTC()
+			}
 		}
 	}
 	return ts, nil

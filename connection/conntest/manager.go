@@ -2,6 +2,7 @@ package conntest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -103,6 +104,41 @@ var managerCases = []testCase{
 		_, _, err := m.Issue(ctx, "nobody", "t")
 		wantErr(t, "Issue(nobody)", err, connection.ErrNotFound)
 	}},
+	{"Import_verifies_a_secret_made_elsewhere", func(t *testing.T, s connection.Store) {
+		m, _ := newManager(t, s)
+		for _, secret := range []string{"demo-token", "tok1", "a-migrated-secret-of-another-shape", strings.Repeat("x", connection.MaxSecretLen)} {
+			tok, err := m.Import(ctx, "tenant-a", "scripted", secret)
+			noErr(t, "Import", err)
+			if tok.Tenant != "tenant-a" || tok.Label != "scripted" || tok.ID == "" || !tok.Created.Equal(t0) || tok.Hash != (connection.Hash{}) {
+				t.Errorf("Import(%.20q) = %+v, want tenant-a, label scripted, an ID, created now and no hash", secret, tok)
+			}
+			if len(secret) < 16 && tok.Hint != "" {
+				t.Errorf("Import(%q): hint %q reveals too much of a short secret, want none", secret, tok.Hint)
+			}
+			if len(secret) >= 16 && tok.Hint != secret[len(secret)-4:] {
+				t.Errorf("Import(%.20q): hint %q, want the last 4 characters", secret, tok.Hint)
+			}
+			c, got, err := m.Verify(ctx, secret)
+			if err != nil || c.Tenant != "tenant-a" || got.ID != tok.ID {
+				t.Errorf("Verify(imported %.20q) = %+v, %+v, %v; want the imported token", secret, c, got, err)
+			}
+		}
+		noErr(t, "Revoke", m.Revoke(ctx, "tenant-a", mustToken(t, m, "tok1").ID))
+		if _, _, err := m.Verify(ctx, "tok1"); !errors.Is(err, connection.ErrRevoked) {
+			t.Errorf("Verify(revoked imported token) = %v, want ErrRevoked", err)
+		}
+		_, err := m.Import(ctx, "tenant-a", "again", "demo-token")
+		wantErr(t, "Import of a secret that is already a token", err, connection.ErrConflict)
+		for _, bad := range []string{"", strings.Repeat("x", connection.MaxSecretLen+1), "has space", "tab\there", "nul\x00"} {
+			_, err := m.Import(ctx, "tenant-a", "bad", bad)
+			wantErr(t, fmt.Sprintf("Import(%.20q)", bad), err, connection.ErrInvalid)
+		}
+		_, err = m.Import(ctx, "nobody", "t", "secret-of-nobody")
+		wantErr(t, "Import for a tenant without connection", err, connection.ErrNotFound)
+		if _, _, err := m.Verify(ctx, strings.Repeat("x", connection.MaxSecretLen+1)); !errors.Is(err, connection.ErrUnknownToken) {
+			t.Errorf("Verify(over-long secret) = %v, want ErrUnknownToken", err)
+		}
+	}},
 	{"Last_use_written_in_batches", func(t *testing.T, s connection.Store) {
 		m, clk := newManager(t, s)
 		secret, tok, err := m.Issue(ctx, "tenant-a", "t")
@@ -142,4 +178,12 @@ var managerCases = []testCase{
 			t.Errorf("stored LastUsed after the interval = %v, want %v", stored[0].LastUsed, want)
 		}
 	}},
+}
+
+// mustToken returns the tenant-a token the secret verifies as.
+func mustToken(t *testing.T, m *connection.Manager, secret string) connection.Token {
+	t.Helper()
+	_, tok, err := m.Verify(ctx, secret)
+	noErr(t, "Verify", err)
+	return tok
 }

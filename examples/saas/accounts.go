@@ -139,10 +139,10 @@ func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
 	a.CreatedAt, a.UpdatedAt, a.Version = db.created(a.CreatedAt, a.UpdatedAt)
 	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
 		family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
-		scim_external_id, scim_extra, scim_active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		scim_external_id, scim_extra, scim_active, display_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
 		a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
-		a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive))
+		a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a))
 	if err != nil {
 		return Account{}, insertErr(err)
 	}
@@ -161,11 +161,11 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 	a.UpdatedAt = db.stamp(a.UpdatedAt)
 	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
 		family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
-		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?
+		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?, display_folded = ?
 		WHERE tenant_id = ? AND id = ? AND (? = 0 OR version = ?)
 		RETURNING created_at, version`),
 		a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
-		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive),
+		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a),
 		a.TenantID, a.ID, expectedVersion, expectedVersion)
 	err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -4,15 +4,16 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/connection"
 )
 
 // Config configures the app.
@@ -20,13 +21,26 @@ type Config struct {
 	// Store names the database (see OpenDB): "sqlite:PATH", "memory" or
 	// "postgres://...". "" means "memory".
 	Store string
-	// DemoTenant is the tenant created at startup; its ID is what the SCIM
-	// handler's context carries.
+	// DemoTenant is the tenant created at startup (Acme Corp, "acme",
+	// when its ID is ""), with an enabled SCIM connection (profile
+	// generic) when it has none.
 	DemoTenant Tenant
-	// Token is the demo tenant's Secret Token. "" keeps the token the
-	// database has for the tenant, or makes a random one if it has none; a
-	// token different from the stored one replaces it.
+	// Token is a Secret Token of the demo tenant, made live (labelled
+	// "scripted") if it is not yet. "" keeps the tokens the tenant has,
+	// or issues a random one if it has none.
 	Token string
+	// Tenants are more tenants to create at startup, each named by its
+	// ID, with an enabled SCIM connection when it has none and its Token
+	// live, labelled "scripted" (the -tenant ID=TOKEN flag).
+	Tenants []ScriptedTenant
+	// AdminKey is the key of the admin sign-in link /login?key=KEY. ""
+	// means a random one (App.AdminKey).
+	AdminKey string
+	// BaseURL is the app's public URL (https://host, no path), when it
+	// is served behind a TLS proxy or a tunnel: the settings page's
+	// Tenant URL and the SCIM responses' locations are built from it.
+	// "" means from each request's Host.
+	BaseURL string
 	// Logger receives the app's and the SCIM handler's logs; nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -34,21 +48,50 @@ type Config struct {
 	Clock func() time.Time
 }
 
-// App is the running application: its database and the SCIM server.
-type App struct {
-	DB   *DB
-	SCIM *scim.Server
-	// Token is the demo tenant's Secret Token when this start set it (the
-	// tenant is new, or Config.Token was given), and "" when the tenant
-	// kept the token of an earlier start: the database has only its hash.
-	Token string
+// ScriptedTenant is a tenant made at startup with a fixed Secret Token,
+// for black-box test suites (see Config.Tenants).
+type ScriptedTenant struct {
+	ID, Token string
+}
 
-	log *slog.Logger
+// App is the running application: its database, the tenants' SCIM
+// connections and the SCIM server.
+type App struct {
+	DB    *DB
+	SCIM  *scim.Server
+	Conns *connection.Manager
+	// Token is the demo tenant's Secret Token when this start set it (the
+	// tenant had no token and one was issued, or Config.Token was given),
+	// and "" when the tenant kept the tokens of an earlier start: the
+	// database has only their hashes.
+	Token string
+	// AdminKey is the key of the admin sign-in link.
+	AdminKey string
+
+	demo      Tenant
+	baseURL   string
+	log       *slog.Logger
+	sessions  *sessions
+	connStore connection.Store
+}
+
+// AddTenant creates the tenant st.ID, named st.ID, with an enabled SCIM
+// connection if it has none and st.Token a live Secret Token labelled
+// "scripted" (see Config.Tenants).
+func (a *App) AddTenant(ctx context.Context, st ScriptedTenant) error {
+	if st.ID == "" || st.Token == "" {
+		return fmt.Errorf("tenant %q: want ID=TOKEN, both non-empty", st.ID)
+	}
+	if _, err := setUpTenant(ctx, a.DB, a.connStore, a.Conns, Tenant{ID: st.ID, Name: st.ID}, st.Token, false); err != nil {
+		return fmt.Errorf("tenant %q: %w", st.ID, err)
+	}
+	return nil
 }
 
 // newApp opens the database and builds the app; it returns it with its
-// root handler: the app's own routes and the SCIM 2.0 endpoint at
-// /scim/v2. Close the app to close the database.
+// root handler: the app's own pages and the SCIM 2.0 endpoint at
+// /scim/v2. Close the app to record the tokens' last use and close the
+// database.
 func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -59,97 +102,143 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 	if cfg.Store == "" {
 		cfg.Store = "memory"
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.AdminKey == "" {
+		cfg.AdminKey = randomKey()
+	}
+	baseURL := strings.TrimSuffix(cfg.BaseURL, "/")
+	if baseURL != "" {
+		if u, err := url.Parse(baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return nil, nil, fmt.Errorf("base URL %q: want http(s)://host[:port], without a path", cfg.BaseURL)
+		}
+	}
 	db, err := OpenDB(ctx, cfg.Store, cfg.Clock)
 	if err != nil {
 		return nil, nil, err
 	}
-	token, err := setUpTenant(ctx, db, cfg.DemoTenant, cfg.Token)
+	cstore := NewConnectionStore(db)
+	conns := connection.NewManager(cstore, connection.Options{Now: cfg.Clock})
+	token, err := setUpTenant(ctx, db, cstore, conns, cfg.DemoTenant, cfg.Token, true)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
 
-	srv, err := scim.New(scim.Config{
+	scfg := scim.Config{
 		Store: NewSCIMStore(db),
-		// One Secret Token per tenant: the token the tenant's admin pastes
-		// into the identity provider tells the handler whose directory a
-		// request writes to. The tenants table keeps only the token's
-		// SHA-256 hash, looked up through an index; a real app would keep
-		// several per tenant, so that an admin can rotate them.
-		Authenticate: scim.BearerTokens(func(ctx context.Context, token string) (string, bool, error) {
-			t, err := db.TenantByTokenHash(ctx, tokenHash(token))
-			switch {
-			case errors.Is(err, ErrNoRows):
-				return "", false, nil // no such token: 401
-			case err != nil:
-				// The database failed (down, busy): 503 with Retry-After,
-				// never 401, which would make Entra quarantine the job.
-				return "", false, err
-			}
-			return t.ID, true, nil
-		}),
-		Logger: cfg.Logger,
-		Clock:  cfg.Clock,
-	})
+		// The Secret Token the tenant's admin pastes into the identity
+		// provider names the tenant's connection: ConnectionAuth verifies
+		// it (scim_tokens keeps only its SHA-256, found through a unique
+		// index), refuses a revoked token or a disabled connection with
+		// 401, answers a database failure with 503 (never 401, which
+		// would make Entra quarantine the job), and applies the
+		// connection's IdP profile to the request.
+		Authenticate: scim.ConnectionAuth(conns, scim.ConnectionAuthOptions{Logger: cfg.Logger}),
+		Logger:       cfg.Logger,
+		Clock:        cfg.Clock,
+	}
+	if baseURL != "" {
+		scfg.BaseURL = func(*http.Request) string { return baseURL + "/scim/v2" }
+	}
+	srv, err := scim.New(scfg)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	app := &App{DB: db, SCIM: srv, Token: token, log: cfg.Logger}
+	app := &App{DB: db, SCIM: srv, Conns: conns, Token: token, AdminKey: cfg.AdminKey,
+		demo: cfg.DemoTenant, baseURL: baseURL, log: cfg.Logger, sessions: newSessions(cfg.Clock), connStore: cstore}
+	for _, st := range cfg.Tenants {
+		if err := app.AddTenant(ctx, st); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", app.home)
+	app.routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	// The SCIM handler serves paths relative to where it is mounted.
+	// The SCIM handler serves paths relative to where it is mounted. Its
+	// requests carry a bearer token, not a cookie, so they need no CSRF
+	// protection; every other POST goes through app.protect.
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", srv))
 	return app, app.logRequests(mux), nil
 }
 
-// Close closes the app's database.
-func (a *App) Close() error { return a.DB.Close() }
-
-// tokenHash is the form in which the tenants table keeps a Secret Token:
-// its SHA-256 (scim.HashToken), in hex.
-func tokenHash(token string) string {
-	h := scim.HashToken(token)
-	return hex.EncodeToString(h[:])
+// Close writes the tokens' last uses the connection Manager holds and
+// closes the app's database.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := a.Conns.Flush(ctx)
+	return errors.Join(err, a.DB.Close())
 }
 
-// setUpTenant creates or renames the tenant and settles its Secret Token:
-// token if not "", else the stored one, else a new random one. It returns
-// the token if this call stored it, and "" if the tenant keeps the token
-// of an earlier start, which only the identity provider knows now.
-func setUpTenant(ctx context.Context, db *DB, t Tenant, token string) (string, error) {
+// setUpTenant creates or renames the tenant, gives it an enabled SCIM
+// connection with the generic profile if it has none (an existing one is
+// kept as its admin left it), and settles its Secret Token: token, if not
+// "", is made a live token labelled "scripted" unless it is one already;
+// with token "" and issue, a tenant without tokens gets a random one. It
+// returns the token if this call set it or token was given, and "" if
+// the tenant keeps the tokens of an earlier start, which only the
+// identity provider knows now. Other tokens are never revoked: rotation
+// is the settings page's.
+func setUpTenant(ctx context.Context, db *DB, cs connection.Store, m *connection.Manager, t Tenant, token string, issue bool) (string, error) {
 	if err := db.CreateTenant(ctx, t.ID, t.Name); err != nil {
 		return "", err
 	}
-	stored, err := db.TenantByID(ctx, t.ID)
-	if err != nil {
+	if _, err := m.Connection(ctx, t.ID); errors.Is(err, connection.ErrNotFound) {
+		if _, err := m.Save(ctx, connection.Connection{Tenant: t.ID, Enabled: true, Profile: connection.Generic}); err != nil {
+			return "", err
+		}
+	} else if err != nil {
 		return "", err
 	}
-	switch {
-	case token == "" && stored.SCIMTokenHash != "":
-		return "", nil
-	case token == "":
-		// First start: a random token, stored only if no other replica
-		// starting at the same time stored one first.
-		token = newToken()
-		err := db.SetTenantTokenHashIf(ctx, t.ID, "", tokenHash(token))
-		if errors.Is(err, ErrStaleVersion) {
-			return "", nil
-		}
-		return token, err
-	case tokenHash(token) == stored.SCIMTokenHash:
-		return token, nil
+	if token != "" {
+		return token, importToken(ctx, cs, m, t.ID, token)
 	}
-	return token, db.SetTenantTokenHashIf(ctx, t.ID, stored.SCIMTokenHash, tokenHash(token))
+	if !issue {
+		return "", nil
+	}
+	tokens, err := m.Tokens(ctx, t.ID)
+	if err != nil || len(tokens) > 0 {
+		return "", err
+	}
+	// First start: a random token. Two replicas starting at once on an
+	// empty database may each issue one; both are live and listed on
+	// the settings page.
+	secret, _, err := m.Issue(ctx, t.ID, "demo")
+	return secret, err
 }
 
-// newToken returns a random Secret Token: 32 bytes, base64url.
-func newToken() string {
+// importToken makes secret a live token of the tenant labelled
+// "scripted", unless it is one already. A secret that is a revoked token,
+// or another tenant's, is an error: it cannot be made live for this one.
+// It looks the token up in the store, not with Verify, so that a
+// restart does not count as a use of the token.
+func importToken(ctx context.Context, cs connection.Store, m *connection.Manager, tenant, secret string) error {
+	_, err := m.Import(ctx, tenant, "scripted", secret)
+	if !errors.Is(err, connection.ErrConflict) {
+		return err
+	}
+	_, tok, err := cs.LookupToken(ctx, connection.HashSecret(secret))
+	switch {
+	case err != nil:
+		return err
+	case tok.Tenant != tenant:
+		return errors.New("the Secret Token given is another tenant's")
+	case !tok.Live():
+		return errors.New("the Secret Token given was revoked; choose another")
+	}
+	return nil
+}
+
+// randomKey returns 32 random bytes in base64url, for the admin key.
+func randomKey() string {
 	var b [32]byte
 	rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
@@ -179,72 +268,4 @@ func (a *App) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", rec.status),
 			slog.Duration("took", time.Since(start)))
 	})
-}
-
-// homeData is what the home page shows.
-type homeData struct {
-	Tenants []tenantView
-}
-
-type tenantView struct {
-	Tenant
-	Accounts []Account
-	Teams    []Team
-	Names    map[string]string // account id -> display name
-}
-
-var homePage = template.Must(template.New("home").Parse(`<!doctype html>
-<title>SaaS example</title>
-<h1>Accounts by tenant</h1>
-<p>Provision them with SCIM 2.0 at <code>/scim/v2</code>.</p>
-{{range .Tenants}}
-<h2>{{.Name}} <small>({{.ID}})</small></h2>
-<table border="1" cellpadding="4">
-<tr><th>Name</th><th>Email (login)</th><th>Title</th><th>Department</th><th>Manager</th><th>Status</th></tr>
-{{$names := .Names}}
-{{range .Accounts}}<tr><td>{{.DisplayName}}</td><td>{{.Email}}</td><td>{{.JobTitle}}</td><td>{{.Department}}</td><td>{{index $names .ManagerID}}</td><td>{{if .Disabled}}disabled{{else}}active{{end}}</td></tr>
-{{else}}<tr><td colspan="6">no accounts yet</td></tr>
-{{end}}</table>
-<h3>Teams</h3>
-<ul>{{range .Teams}}<li>{{.Name}}: {{len .Members}} members</li>{{else}}<li>no teams yet</li>{{end}}</ul>
-{{end}}
-`))
-
-// home is the app's own page: every tenant's accounts and teams, read
-// from the app's tables, which SCIM writes to.
-func (a *App) home(w http.ResponseWriter, r *http.Request) {
-	data, err := a.homeData(r.Context())
-	if err != nil {
-		a.log.ErrorContext(r.Context(), "reading the home page's data", slog.Any("err", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := homePage.Execute(w, data); err != nil {
-		a.log.ErrorContext(r.Context(), "rendering home page", slog.Any("err", err))
-	}
-}
-
-// homeData reads what the home page shows: the first 1000 accounts and
-// teams of each tenant.
-func (a *App) homeData(ctx context.Context) (homeData, error) {
-	var data homeData
-	tenants, err := a.DB.Tenants(ctx)
-	if err != nil {
-		return data, err
-	}
-	for _, t := range tenants {
-		v := tenantView{Tenant: t, Names: map[string]string{}}
-		if v.Accounts, _, err = a.DB.Accounts(ctx, t.ID, 0, 1000); err != nil {
-			return data, err
-		}
-		if v.Teams, _, err = a.DB.Teams(ctx, t.ID, 0, 1000, true); err != nil {
-			return data, err
-		}
-		for _, acc := range v.Accounts {
-			v.Names[acc.ID] = acc.DisplayName()
-		}
-		data.Tenants = append(data.Tenants, v)
-	}
-	return data, nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -31,7 +34,7 @@ import (
 //
 // The tables:
 //
-//	tenants       id, name, scim_token_hash (hex SHA-256 of the Secret Token)
+//	tenants       id, name
 //	accounts      (tenant_id, id) unique; unique (tenant_id, email_folded),
 //	              the login ignoring case; indexes (tenant_id, lower(email))
 //	              and (tenant_id, scim_external_id) for lookups
@@ -42,6 +45,14 @@ import (
 //	team_members  (tenant_id, team_id, member_is_team, member_id) unique,
 //	              ON DELETE CASCADE from teams; index on the member;
 //	              display, the name the identity provider gave the member
+//
+// and, in their own block below, the SCIM connections and their Secret
+// Tokens (connections.go implements connection.Store over them):
+//
+//	scim_connections  tenant_id unique; enabled, profile, delete_policy,
+//	                  scim_managed, created_at, updated_at
+//	scim_tokens       id unique, hash unique (hex SHA-256 of the secret);
+//	                  index (tenant_id, created_at, id) for the token list
 //
 // Every table has a seq column, an auto-increment key that lists rows in
 // insertion order (created_at can tie, and can be set by the caller).
@@ -157,10 +168,8 @@ const schema = `
 CREATE TABLE IF NOT EXISTS tenants (
 	seq SEQ,
 	id TEXT NOT NULL UNIQUE,
-	name TEXT NOT NULL,
-	scim_token_hash TEXT NOT NULL
+	name TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS tenants_scim_token_hash ON tenants (scim_token_hash);
 CREATE TABLE IF NOT EXISTS accounts (
 	seq SEQ,
 	tenant_id TEXT NOT NULL,
@@ -249,7 +258,13 @@ func (db *DB) createTables(ctx context.Context) error {
 				return fmt.Errorf("db: adding %s.%s: %w", c.table, c.column, err)
 			}
 		}
-		return db.migrateFoldKeys(ctx, tx)
+		if err := db.migrateFoldKeys(ctx, tx); err != nil {
+			return err
+		}
+		if err := db.createConnectionTables(ctx, tx, seq, ts); err != nil {
+			return err
+		}
+		return db.createShareIndexes(ctx, tx)
 	})
 }
 
@@ -591,4 +606,161 @@ func prefixed(p, cols string) string {
 		fields[i] = p + strings.TrimSpace(f)
 	}
 	return strings.Join(fields, ", ")
+}
+
+// ---- SCIM connections and Secret Tokens (connections.go) ----
+
+// connectionSchema holds the SCIM connections and their Secret Tokens;
+// SEQ, TIME are replaced as in schema. Token times are fixed-width text
+// on SQLite (connTimeArg), so that they compare and sort as instants.
+const connectionSchema = `
+CREATE TABLE IF NOT EXISTS scim_connections (
+	seq SEQ,
+	tenant_id TEXT NOT NULL UNIQUE,
+	enabled BOOLEAN NOT NULL,
+	profile TEXT NOT NULL,
+	delete_policy TEXT NOT NULL,
+	scim_managed BOOLEAN NOT NULL,
+	created_at TIME NOT NULL,
+	updated_at TIME NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scim_tokens (
+	seq SEQ,
+	id TEXT NOT NULL UNIQUE,
+	tenant_id TEXT NOT NULL,
+	label TEXT NOT NULL,
+	hint TEXT NOT NULL,
+	hash TEXT NOT NULL UNIQUE,
+	created_at TIME NOT NULL,
+	last_used TIME,
+	revoked_at TIME
+);
+CREATE INDEX IF NOT EXISTS scim_tokens_tenant ON scim_tokens (tenant_id, created_at, id)
+`
+
+// createConnectionTables creates the connection tables, in createTables'
+// transaction, and moves the Secret Tokens of a database of the release
+// before them (one per tenant, as a hex SHA-256 in
+// tenants.scim_token_hash) into scim_tokens: each becomes a live token
+// labelled "migrated" (without a hint: the secret was never stored) of
+// an enabled connection with the generic profile, which the identity
+// provider keeps using unchanged. The column and its index are dropped,
+// so this runs once.
+func (db *DB) createConnectionTables(ctx context.Context, tx *sql.Tx, seq, ts string) error {
+	ddl := strings.NewReplacer("SEQ", seq, "TIME", ts).Replace(connectionSchema)
+	for _, stmt := range strings.Split(ddl, ";") {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("db: creating connection tables: %w", err)
+		}
+	}
+	if has, err := db.hasColumn(ctx, tx, "tenants", "scim_token_hash"); err != nil || !has {
+		return err
+	}
+	type old struct{ tenant, hash string }
+	olds, err := queryRows(ctx, tx, func(sc interface{ Scan(...any) error }) (o old, err error) {
+		return o, sc.Scan(&o.tenant, &o.hash)
+	}, `SELECT id, scim_token_hash FROM tenants WHERE scim_token_hash <> '' ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("db: migrating tokens: %w", err)
+	}
+	now := db.now().UTC()
+	for _, o := range olds {
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO scim_connections (tenant_id, enabled, profile, delete_policy,
+			scim_managed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id) DO NOTHING`),
+			o.tenant, true, "generic", "delete", false, db.connTimeArg(now), db.connTimeArg(now)); err != nil {
+			return fmt.Errorf("db: migrating tokens: %w", err)
+		}
+		id := make([]byte, 12)
+		rand.Read(id)
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO scim_tokens (id, tenant_id, label, hint, hash, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`), hex.EncodeToString(id), o.tenant, "migrated", "", o.hash, db.connTimeArg(now)); err != nil {
+			return fmt.Errorf("db: migrating tokens: %w", err)
+		}
+	}
+	for _, stmt := range []string{`DROP INDEX IF EXISTS tenants_scim_token_hash`, `ALTER TABLE tenants DROP COLUMN scim_token_hash`} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("db: migrating tokens: %w", err)
+		}
+	}
+	return nil
+}
+
+// connTimeArg is t as the connection tables keep it: timestamptz on
+// PostgreSQL; on SQLite, UTC text with exactly six fractional digits, so
+// that text order is time order (RFC 3339 with trimmed zeros is not).
+func (db *DB) connTimeArg(t time.Time) any {
+	if db.dialect == postgresDialect {
+		return t.UTC().Truncate(time.Microsecond)
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
+
+// ---- The share typeahead's keys and indexes (share.go) ----
+
+// createShareIndexes adds accounts.display_folded, filter.Fold of the
+// account's display name (InsertAccount and UpdateAccount write it),
+// filling it for the accounts there are when it is new, and the indexes
+// of the typeahead's prefix ranges: (tenant_id, key) for each folded
+// column, COLLATE "C" on PostgreSQL (see share.go). On SQLite the
+// existing (tenant_id, email_folded) and (tenant_id, name_folded)
+// indexes serve, being in BINARY order already.
+func (db *DB) createShareIndexes(ctx context.Context, tx *sql.Tx) error {
+	has, err := db.hasColumn(ctx, tx, "accounts", "display_folded")
+	if err != nil {
+		return err
+	}
+	if !has {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE accounts ADD COLUMN display_folded TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("db: adding accounts.display_folded: %w", err)
+		}
+		accounts, err := queryRows(ctx, tx, func(sc interface{ Scan(...any) error }) (a Account, err error) {
+			return a, sc.Scan(&a.TenantID, &a.ID, &a.FullName, &a.GivenName, &a.FamilyName, &a.Email)
+		}, `SELECT tenant_id, id, full_name, given_name, family_name, email FROM accounts`)
+		if err != nil {
+			return fmt.Errorf("db: filling accounts.display_folded: %w", err)
+		}
+		for _, a := range accounts {
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET display_folded = ? WHERE tenant_id = ? AND id = ?`),
+				displayKey(&a), a.TenantID, a.ID); err != nil {
+				return fmt.Errorf("db: filling accounts.display_folded: %w", err)
+			}
+		}
+	}
+	c := db.collateC()
+	stmts := []string{`CREATE INDEX IF NOT EXISTS accounts_share_name ON accounts (tenant_id, display_folded` + c + `)`}
+	if db.dialect == postgresDialect {
+		stmts = append(stmts,
+			`CREATE INDEX IF NOT EXISTS accounts_share_email ON accounts (tenant_id, email_folded`+c+`)`,
+			`CREATE INDEX IF NOT EXISTS teams_share_name ON teams (tenant_id, name_folded`+c+`)`)
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("db: creating the share indexes: %w", err)
+		}
+	}
+	return nil
+}
+
+// displayKey is the display_folded column of a: filter.Fold of the name
+// the app shows for it, cut to its first maxKeyBytes bytes (at a rune
+// boundary): a display name has no length limit, and a btree index entry
+// has one (PostgreSQL's is about 2,700 bytes). The typeahead's query is
+// shorter than the cut key, so a prefix of the key is a prefix of the
+// name.
+func displayKey(a *Account) string { return cutKey(emailKey(a.DisplayName())) }
+
+// maxKeyBytes is the length of display_folded; see displayKey.
+const maxKeyBytes = 256
+
+// cutKey returns the first maxKeyBytes bytes of k, or fewer to end at a
+// rune boundary: at least maxKeyBytes-3.
+func cutKey(k string) string {
+	if len(k) <= maxKeyBytes {
+		return k
+	}
+	k = k[:maxKeyBytes]
+	for i := 0; i < utf8.UTFMax && !utf8.ValidString(k); i++ {
+		k = k[:len(k)-1]
+	}
+	return k
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // saasPeer is the whole app on the database spec, as a scimtest.Peer:
-// each NewTenant adds a tenant row with a Secret Token of its own.
+// each NewTenant adds a tenant with a SCIM connection and a Secret
+// Token of its own.
 func saasPeer(f *testing.F, name, spec string) scimtest.Peer {
 	f.Helper()
 	app, h, err := newApp(context.Background(), Config{Store: spec, Token: testToken, Logger: slog.New(slog.DiscardHandler)})
@@ -25,10 +26,7 @@ func saasPeer(f *testing.F, name, spec string) scimtest.Peer {
 	return scimtest.Peer{Name: name, Handler: h, Prefix: "/scim/v2", NewTenant: func() (string, error) {
 		id := "hostile-" + strconv.FormatInt(n.Add(1), 10)
 		token := "token-" + id
-		if err := app.DB.CreateTenant(context.Background(), id, id); err != nil {
-			return "", err
-		}
-		return token, app.DB.SetTenantTokenHashIf(context.Background(), id, "", tokenHash(token))
+		return token, app.AddTenant(context.Background(), ScriptedTenant{ID: id, Token: token})
 	}}
 }
 

@@ -149,31 +149,39 @@ func TestOktaListUsers(t *testing.T) {
 }
 
 // TestAppRoutes checks the app's own routes next to the SCIM endpoint.
+// The home page shows the signed-in admin's workspace, and nothing of
+// any workspace without a session.
 func TestAppRoutes(t *testing.T) {
 	app, ts := testServer(t)
 	if _, err := app.DB.InsertAccount(t.Context(), Account{ID: "a1", TenantID: "acme", Email: "ada@example.com", FullName: "Ada <Lovelace>", Department: "R&D"}); err != nil {
 		t.Fatal(err)
 	}
+	b := newBrowser(t, ts)
+	b.key = app.AdminKey
 	tests := []struct {
 		path, ctype string
+		signedIn    bool
 		contains    []string
 	}{
-		{"/healthz", "text/plain", []string{"ok"}},
-		{"/", "text/html", []string{"Acme Corp", "ada@example.com", "Ada &lt;Lovelace&gt;", "R&amp;D", "active"}},
+		{"/healthz", "text/plain", false, []string{"ok"}},
+		{"/", "text/html", false, []string{"Open the sign-in link the server printed at startup"}},
+		{"/", "text/html", true, []string{"Acme Corp", "ada@example.com", "Ada &lt;Lovelace&gt;", "R&amp;D", "active"}},
 	}
 	for _, tc := range tests {
-		resp, err := http.Get(ts.URL + tc.path)
-		if err != nil {
-			t.Fatal(err)
+		if tc.signedIn {
+			b.signIn("")
 		}
-		body := readAll(t, resp)
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) {
-			t.Errorf("GET %s: %d %s", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		p := b.get(tc.path)
+		if p.status != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), tc.ctype) {
+			t.Errorf("GET %s: %d %s", tc.path, p.status, p.header.Get("Content-Type"))
 		}
 		for _, s := range tc.contains {
-			if !strings.Contains(body, s) {
-				t.Errorf("GET %s: body lacks %q:\n%s", tc.path, s, body)
+			if !strings.Contains(p.body, s) {
+				t.Errorf("GET %s: body lacks %q:\n%s", tc.path, s, p.body)
 			}
+		}
+		if !tc.signedIn && strings.Contains(p.body, "ada@example.com") {
+			t.Errorf("GET %s without a session shows a workspace's account", tc.path)
 		}
 	}
 	// An unknown path under /scim/v2 is a SCIM 404, not the mux's text one.

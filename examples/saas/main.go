@@ -15,9 +15,26 @@
 //     "userName eq" and "externalId eq" lookups IdPs send use indexes;
 //     member PATCHes go to its PatchMembers, which adds or removes the
 //     members concerned without reading the team's member list.
+//   - connections.go: the tenants' SCIM connections and Secret Tokens in
+//     the app's own tables (scim_connections, scim_tokens), a
+//     connection.Store that passes the library's contract kit
+//     (conntest.Run); a token of the release before them (one per tenant,
+//     tenants.scim_token_hash) is migrated into a live token labelled
+//     "migrated".
 //   - app.go: mounting the SCIM handler at /scim/v2 next to the app's own
-//     routes on a stdlib http.ServeMux, with one Secret Token per tenant,
-//     kept in the tenants table as a SHA-256 hash.
+//     pages on a stdlib http.ServeMux, authenticated by
+//     scim.ConnectionAuth over a connection.Manager: each request's token
+//     names its tenant's connection, whose IdP profile applies.
+//   - admin.go, pages.go, templates/: the admin sign-in (a link printed at
+//     startup, server-side sessions, http.CrossOriginProtection on every
+//     form) and the pages: the SCIM settings page /settings/scim (enable
+//     SCIM, the Tenant URL, the IdP profile, generate and revoke Secret
+//     Tokens, the DELETE policy, SCIM-managed mode), the provisioned
+//     /users and /groups, where SCIM-managed mode refuses the app's own
+//     add and delete.
+//   - share.go: what the app does with what SCIM provisions, a share
+//     dialog (/share) with a typeahead over the workspace's active users
+//     and its groups, a prefix match answered from indexes.
 //   - main.go: startup, flags, structured logs, the HTTP server's timeouts
 //     (slow clients are disconnected) and graceful shutdown.
 //
@@ -27,17 +44,32 @@
 //
 // It keeps its data in the SQLite file saas.db in the working directory,
 // created on first start; no database server is needed. On first start it
-// creates a demo tenant and prints the Tenant URL and the Secret Token to
-// paste into the identity provider's provisioning settings. Later starts
-// reuse the tenant and its token (only its hash is stored, so it is not
-// printed again); -token sets a new one. Flags (or environment variables):
+// creates a demo tenant (Acme Corp, "acme") with an enabled SCIM
+// connection and prints the Tenant URL and the Secret Token to paste into
+// the identity provider's provisioning settings. Later starts keep the
+// tokens (only their hashes are stored, so they are not printed again).
+// Every start prints an admin sign-in link, Admin sign-in:
+// http://ADDR/login?key=KEY, which opens the demo tenant's SCIM settings
+// page (add &tenant=ID for another workspace); generate, list and revoke
+// tokens there. Flags (or environment variables):
 //
-//	-addr  SAAS_ADDR   listen address (default 127.0.0.1:8080)
-//	-store SAAS_STORE  sqlite:PATH (default sqlite:saas.db), memory (an
-//	                   in-memory SQLite database, lost on exit) or
-//	                   postgres://user:pass@host/db (PostgreSQL)
-//	-token SAAS_TOKEN  the demo tenant's Secret Token (default: the stored
-//	                   one, or a random one on first start)
+//	-addr      SAAS_ADDR       listen address (default 127.0.0.1:8080)
+//	-store     SAAS_STORE      sqlite:PATH (default sqlite:saas.db), memory
+//	                           (an in-memory SQLite database, lost on exit)
+//	                           or postgres://user:pass@host/db (PostgreSQL)
+//	-token     SAAS_TOKEN      a Secret Token of the demo tenant, made live
+//	                           (labelled "scripted") if it is not; other
+//	                           tokens stay live until revoked (default: the
+//	                           stored ones, or a random one on first start)
+//	-tenant    SAAS_TENANTS    ID=TOKEN, repeatable (the variable holds
+//	                           them space-separated): a tenant ID, named ID,
+//	                           with an enabled SCIM connection and TOKEN as
+//	                           a live Secret Token, for black-box suites
+//	-admin-key SAAS_ADMIN_KEY  the key of the sign-in link (default: random
+//	                           32 bytes, base64url, new at each start)
+//	-base-url  SAAS_BASE_URL   the app's public URL behind a TLS proxy or a
+//	                           tunnel (https://host): the Tenant URL shown
+//	                           and SCIM's locations use it
 //
 // Try it with curl:
 //
@@ -55,6 +87,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -80,7 +113,18 @@ func run(args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("saas", flag.ContinueOnError)
 	addr := fs.String("addr", envOr("SAAS_ADDR", "127.0.0.1:8080"), "listen address (env SAAS_ADDR)")
 	storeSpec := fs.String("store", envOr("SAAS_STORE", "sqlite:saas.db"), "database: sqlite:PATH, memory or postgres://... (env SAAS_STORE)")
-	token := fs.String("token", envOr("SAAS_TOKEN", ""), "Secret Token of the demo tenant; the stored one, or random on first start, if empty (env SAAS_TOKEN)")
+	token := fs.String("token", envOr("SAAS_TOKEN", ""), "a Secret Token of the demo tenant, made live if it is not; if empty, the stored ones, or a random one on first start (env SAAS_TOKEN)")
+	adminKey := fs.String("admin-key", envOr("SAAS_ADMIN_KEY", ""), "key of the admin sign-in link /login?key=KEY; random at each start if empty (env SAAS_ADMIN_KEY)")
+	baseURL := fs.String("base-url", envOr("SAAS_BASE_URL", ""), "public URL of the app behind a TLS proxy or tunnel, e.g. https://saas.example.com (env SAAS_BASE_URL)")
+	var tenants tenantFlags
+	if v := os.Getenv("SAAS_TENANTS"); v != "" {
+		for _, f := range strings.Fields(v) {
+			if err := tenants.Set(f); err != nil {
+				return fmt.Errorf("SAAS_TENANTS: %w", err)
+			}
+		}
+	}
+	fs.Var(&tenants, "tenant", "ID=TOKEN: a tenant ID with an enabled SCIM connection and TOKEN as a Secret Token; repeatable (env SAAS_TENANTS, space-separated)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,7 +132,8 @@ func run(args []string, log *slog.Logger) error {
 	demo := Tenant{ID: "acme", Name: "Acme Corp"}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app, handler, err := newApp(ctx, Config{Store: *storeSpec, DemoTenant: demo, Token: *token, Logger: log})
+	app, handler, err := newApp(ctx, Config{Store: *storeSpec, DemoTenant: demo, Token: *token, Tenants: tenants,
+		AdminKey: *adminKey, BaseURL: *baseURL, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -97,12 +142,20 @@ func run(args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tenantURL := "http://" + ln.Addr().String() + "/scim/v2"
+	appURL := "http://" + ln.Addr().String()
+	if *baseURL != "" {
+		appURL = strings.TrimSuffix(*baseURL, "/")
+	}
+	tenantURL := appURL + "/scim/v2"
 	secret := app.Token
 	if secret == "" {
-		secret = "(unchanged: printed when it was set; start with -token to set a new one)"
+		secret = "(unchanged: printed when it was made; generate another on the settings page)"
 	}
 	fmt.Printf("SCIM 2.0 provisioning for tenant %q\n  Tenant URL:   %s\n  Secret Token: %s\n", demo.Name, tenantURL, secret)
+	for _, t := range tenants {
+		fmt.Printf("  Tenant %q: the Secret Token given with -tenant\n", t.ID)
+	}
+	fmt.Printf("Admin sign-in: %s/login?key=%s\n", appURL, url.QueryEscape(app.AdminKey))
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("tenant_url", tenantURL),
 		slog.String("store", storeName(*storeSpec)))
 
@@ -124,6 +177,28 @@ func run(args []string, log *slog.Logger) error {
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// tenantFlags are the -tenant ID=TOKEN flags.
+type tenantFlags []ScriptedTenant
+
+// String implements flag.Value.
+func (f *tenantFlags) String() string {
+	ids := make([]string, len(*f))
+	for i, t := range *f {
+		ids[i] = t.ID + "=…"
+	}
+	return strings.Join(ids, " ")
+}
+
+// Set implements flag.Value: one ID=TOKEN.
+func (f *tenantFlags) Set(v string) error {
+	id, token, ok := strings.Cut(v, "=")
+	if !ok || id == "" || token == "" {
+		return fmt.Errorf("-tenant %q: want ID=TOKEN", v)
+	}
+	*f = append(*f, ScriptedTenant{ID: id, Token: token})
 	return nil
 }
 
