@@ -103,7 +103,7 @@ func setSCIMEnabled(t *testing.T, tab context.Context, on bool) {
 func generateToken(t *testing.T, tab context.Context, label string) string {
 	t.Helper()
 	labelField := chromedp.CSS(`#generate-token input[name="label"]`)
-	do(t, tab, "typing the token's label", chromedp.SetValue(labelField, ""), chromedp.SendKeys(labelField, label))
+	do(t, tab, "typing the token's label", chromedp.SendKeys(labelField, label))
 	resp := load(t, tab, "generating a token", chromedp.Click(button(formXPath("generate-token"), "Generate token")))
 	if resp.Status != http.StatusOK {
 		t.Fatalf("Generate token: status %d, want 200 (the page itself, not a redirect)", resp.Status)
@@ -131,8 +131,8 @@ func hasHeading(t *testing.T, tab context.Context, h string) bool {
 		fmt.Sprintf(`[...document.querySelectorAll("h1,h2,h3,h4,h5,h6")].some(h => h.innerText.trim() === %q)`, h))
 }
 
-// tokenRow is a row of the token table.
-type tokenRow struct {
+// tokenEntry is a row of the token table.
+type tokenEntry struct {
 	ID string `json:"id"`
 	// Cells: label, hint, created, last used, status, the Revoke form.
 	Cells []string `json:"cells"`
@@ -140,22 +140,22 @@ type tokenRow struct {
 	Revoke bool `json:"revoke"`
 }
 
-func (r tokenRow) label() string    { return r.cell(0) }
-func (r tokenRow) hint() string     { return r.cell(1) }
-func (r tokenRow) lastUsed() string { return r.cell(3) }
-func (r tokenRow) status() string   { return r.cell(4) }
+func (r tokenEntry) label() string    { return r.cell(0) }
+func (r tokenEntry) hint() string     { return r.cell(1) }
+func (r tokenEntry) lastUsed() string { return r.cell(3) }
+func (r tokenEntry) status() string   { return r.cell(4) }
 
-func (r tokenRow) cell(i int) string {
+func (r tokenEntry) cell(i int) string {
 	if i < len(r.Cells) {
 		return r.Cells[i]
 	}
 	return ""
 }
 
-// tokenRows reads the token table of the settings page.
-func tokenRows(t *testing.T, tab context.Context) []tokenRow {
+// settingsTokens reads the token table of the settings page.
+func settingsTokens(t *testing.T, tab context.Context) []tokenEntry {
 	t.Helper()
-	return eval[[]tokenRow](t, tab, "reading the token table", `[...document.querySelectorAll('#tokens tr[data-token-id]')].map(tr => ({
+	return eval[[]tokenEntry](t, tab, "reading the token table", `[...document.querySelectorAll('#tokens tr[data-token-id]')].map(tr => ({
 		id: tr.dataset.tokenId,
 		cells: [...tr.cells].map(c => c.innerText.trim()),
 		revoke: [...tr.querySelectorAll('button, input[type=submit]')].some(b => (b.innerText || b.value).trim() === 'Revoke'),
@@ -166,7 +166,7 @@ func tokenRows(t *testing.T, tab context.Context) []tokenRow {
 func hintOf(secret string) string { return "…" + secret[len(secret)-4:] }
 
 // rowOf returns the row of the token table whose hint is secret's.
-func rowOf(t *testing.T, rows []tokenRow, secret string) tokenRow {
+func rowOf(t *testing.T, rows []tokenEntry, secret string) tokenEntry {
 	t.Helper()
 	for _, r := range rows {
 		if r.hint() == hintOf(secret) {
@@ -174,7 +174,7 @@ func rowOf(t *testing.T, rows []tokenRow, secret string) tokenRow {
 		}
 	}
 	t.Fatalf("no row with the hint %q in the token table %+v", hintOf(secret), rows)
-	return tokenRow{}
+	return tokenEntry{}
 }
 
 // tableRows reads the cells of the rows of the table with the id that have
@@ -290,8 +290,8 @@ func wantSCIMStatus(t *testing.T, s *saas, token, what string, want int) {
 // workspace and a page without a session are refused; logging out ends the
 // session. The settings page shows what the contract names.
 func TestBrowserSignIn(t *testing.T) {
-	s := startAdminApp(t)
 	tab := newTab(t)
+	s := startAdminApp(t)
 
 	// No session: every admin page sends the browser to the sign-in page.
 	for _, p := range []string{"/settings/scim", "/users", "/groups", "/share"} {
@@ -308,12 +308,12 @@ func TestBrowserSignIn(t *testing.T) {
 		t.Errorf("wrong key: the page does not say %q:\n%s", "Sign-in link is invalid", body)
 	}
 	open(t, tab, s.URL+"/login?key="+url.QueryEscape(browserAdminKey)+"&tenant=no-such-workspace", http.StatusNotFound)
-	if c := sessionCookie(t, tab); c != nil {
+	if c := browserSession(t, tab); c != nil {
 		t.Errorf("refused sign-ins set a session cookie %+v", c)
 	}
 
 	signIn(t, tab, s)
-	c := sessionCookie(t, tab)
+	c := browserSession(t, tab)
 	if c == nil {
 		t.Fatal("no saas_session cookie after signing in")
 	}
@@ -382,8 +382,8 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 }
 
-// sessionCookie is the tab's saas_session cookie, or nil.
-func sessionCookie(t *testing.T, tab context.Context) *network.Cookie {
+// browserSession is the tab's saas_session cookie, or nil.
+func browserSession(t *testing.T, tab context.Context) *network.Cookie {
 	t.Helper()
 	for _, c := range cookies(t, tab) {
 		if c.Name == "saas_session" {
@@ -425,8 +425,8 @@ func sortItems(items []shareItem) {
 // with JavaScript (the typeahead) and without (the GET form). Only the
 // workspace's active users and its groups are offered.
 func TestBrowserProvisioning(t *testing.T) {
-	s := startAdminApp(t, "-tenant", "globex=browser-test-globex-token")
 	tab := newTab(t)
+	s := startAdminApp(t, "-tenant", "globex=browser-test-globex-token")
 	signIn(t, tab, s)
 
 	// Disable: the demo token gets 401. Enable: 200 again.
@@ -437,7 +437,7 @@ func TestBrowserProvisioning(t *testing.T) {
 	wantSCIMStatus(t, s, browserDemoToken, "demo token, SCIM enabled again", http.StatusOK)
 
 	token := generateToken(t, tab, "Entra ID")
-	row := rowOf(t, tokenRows(t, tab), token)
+	row := rowOf(t, settingsTokens(t, tab), token)
 	if row.label() != "Entra ID" || row.lastUsed() != "never" || row.status() != "live" || !row.Revoke {
 		t.Errorf("the new token's row %+v, want label Entra ID, last used never, live, with a Revoke button", row)
 	}
@@ -534,8 +534,8 @@ func TestBrowserProvisioning(t *testing.T) {
 // TestBrowserTokenRotation: a second token works next to the first; after
 // "Revoke" on the first, the first gets 401 and the second 200.
 func TestBrowserTokenRotation(t *testing.T) {
-	s := startAdminApp(t)
 	tab := newTab(t)
+	s := startAdminApp(t)
 	signIn(t, tab, s)
 
 	first := generateToken(t, tab, "Entra ID")
@@ -547,7 +547,7 @@ func TestBrowserTokenRotation(t *testing.T) {
 	wantSCIMStatus(t, s, first, "first token, second issued", http.StatusOK)
 	wantSCIMStatus(t, s, second, "second token", http.StatusOK)
 
-	rows := tokenRows(t, tab)
+	rows := settingsTokens(t, tab)
 	r1, r2 := rowOf(t, rows, first), rowOf(t, rows, second)
 	if r1.status() != "live" || r2.status() != "live" || !r1.Revoke || !r2.Revoke || r1.ID == r2.ID {
 		t.Fatalf("before revoking: rows %+v and %+v, want both live with Revoke buttons", r1, r2)
@@ -567,7 +567,7 @@ func TestBrowserTokenRotation(t *testing.T) {
 	wantSCIMStatus(t, s, first, "first token, revoked", http.StatusUnauthorized)
 	wantSCIMStatus(t, s, second, "second token, first revoked", http.StatusOK)
 
-	rows = tokenRows(t, tab)
+	rows = settingsTokens(t, tab)
 	r1, r2 = rowOf(t, rows, first), rowOf(t, rows, second)
 	if !strings.HasPrefix(r1.status(), "revoked ") || r1.Revoke {
 		t.Errorf("revoked token's row %+v, want status \"revoked <time>\" and no Revoke button", r1)
@@ -581,8 +581,8 @@ func TestBrowserTokenRotation(t *testing.T) {
 // user" and "Delete" work; with it on, both are refused with 409 and the
 // message, and nothing changes, while SCIM still provisions.
 func TestBrowserSCIMManaged(t *testing.T) {
-	s := startAdminApp(t)
 	tab := newTab(t)
+	s := startAdminApp(t)
 	signIn(t, tab, s)
 	alice := person{"alice.archer@acme.example", "Alice", "Archer", true}
 	createUser(t, s, browserDemoToken, alice)
@@ -657,10 +657,10 @@ func TestBrowserSCIMManaged(t *testing.T) {
 // change nothing. A scripted POST with a foreign Origin header is refused
 // the same way.
 func TestBrowserCrossOriginPost(t *testing.T) {
-	s := startAdminApp(t)
 	tab := newTab(t)
+	s := startAdminApp(t)
 	signIn(t, tab, s)
-	before := tokenRows(t, tab)
+	before := settingsTokens(t, tab)
 
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -682,13 +682,13 @@ func TestBrowserCrossOriginPost(t *testing.T) {
 	if got := text(t, tab, "#scim-status"); got != "SCIM is enabled" {
 		t.Errorf("after the cross-origin POSTs: %q, want SCIM still enabled", got)
 	}
-	after := tokenRows(t, tab)
+	after := settingsTokens(t, tab)
 	if len(after) != len(before) {
 		t.Errorf("after the cross-origin POSTs the token table is %+v, was %+v", after, before)
 	}
 	wantSCIMStatus(t, s, browserDemoToken, "demo token after the cross-origin POSTs", http.StatusOK)
 
-	c := sessionCookie(t, tab)
+	c := browserSession(t, tab)
 	if c == nil {
 		t.Fatal("no session cookie")
 	}
@@ -697,25 +697,25 @@ func TestBrowserCrossOriginPost(t *testing.T) {
 		t.Errorf("POST /settings/scim/tokens with Origin %s: status %d, want 403\n%s", evil.URL, status, body)
 	}
 	open(t, tab, s.URL+"/settings/scim", http.StatusOK)
-	if after := tokenRows(t, tab); len(after) != len(before) {
+	if after := settingsTokens(t, tab); len(after) != len(before) {
 		t.Errorf("after the scripted cross-origin POST the token table is %+v, was %+v", after, before)
 	}
 }
 
-// TestBrowserScreenshot renders the settings page with a token just
-// generated and two tokens listed, checks that the image is a page and not
+// TestBrowserScreenshot renders the settings page as a first start shows
+// it after "Generate token": the new Secret Token and two tokens listed, checks that the image is a page and not
 // a blank one, and with -update-screenshot writes it to
 // docs/settings-scim.png, the image the README shows.
 func TestBrowserScreenshot(t *testing.T) {
-	s := startAdminApp(t)
 	tab := newTab(t)
+	s := startSaaS(t, browserAdminKey) // the demo tenant gets a random token, labelled "demo"
 	do(t, tab, "sizing the window", chromedp.EmulateViewport(1100, 800))
 	signIn(t, tab, s)
 	labels := []string{"Microsoft Entra ID", "Entra ID (rotation)"}
-	for i := 0; len(tokenRows(t, tab)) < 2 && i < len(labels); i++ {
+	for i := 0; len(settingsTokens(t, tab)) < 2 && i < len(labels); i++ {
 		generateToken(t, tab, labels[i])
 	}
-	if n := len(tokenRows(t, tab)); n != 2 || !exists(t, tab, "#new-token") {
+	if n := len(settingsTokens(t, tab)); n != 2 || !exists(t, tab, "#new-token") {
 		t.Fatalf("the page shows %d tokens (new token shown: %v), want two and the new one", n, exists(t, tab, "#new-token"))
 	}
 	shot := get(t, tab, "taking the screenshot", chromedp.FullScreenshot(100))
