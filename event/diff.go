@@ -60,7 +60,7 @@ func UserEvents(base Event, before, after *resource.User) ([]Event, error) {
 		e.Type, e.ResourceID, e.ExternalID, e.Version, e.Resource = UserDeleted, before.ID, before.ExternalID, "", nil
 		return ids([]Event{e}), nil
 	}
-	data, err := json.Marshal(after)
+	data, err := after.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func UserEvents(base Event, before, after *resource.User) ([]Event, error) {
 		e.Type, e.Attributes = UserCreated, attrs
 		return ids([]Event{e}), nil
 	}
-	old, err := json.Marshal(before)
+	old, err := before.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func ids(events []Event) []Event {
 func groupJSON(g *resource.Group) ([]byte, error) {
 	c := *g
 	c.Members = nil
-	return json.Marshal(&c)
+	return c.MarshalJSON()
 }
 
 func memberDiff(before, after []resource.Member) (added, removed []string) {
@@ -277,12 +277,14 @@ var (
 
 // changed returns the attribute paths whose values differ between the
 // JSON forms old (nil for none) and new, at the granularity of UserEvents.
+// An attribute whose encodings are the same bytes is unchanged (the
+// encoder is deterministic); the others are compared by canonical values.
 func changed(old, new []byte, ignored map[string]bool) ([]string, error) {
-	a, err := flatten(old, ignored)
+	a, aExt, err := members(old)
 	if err != nil {
 		return nil, err
 	}
-	b, err := flatten(new, ignored)
+	b, bExt, err := members(new)
 	if err != nil {
 		return nil, err
 	}
@@ -294,14 +296,44 @@ func changed(old, new []byte, ignored map[string]bool) ([]string, error) {
 			core = append(core, p)
 		}
 	}
-	for p, v := range b {
-		if w, ok := a[p]; !ok || w != v {
-			add(p)
+	diff := func(k string) error {
+		if ignored[k] {
+			return nil
+		}
+		x, y := a[k], b[k]
+		if x != nil && y != nil && bytes.Equal(x, y) {
+			return nil
+		}
+		fx, err := flatten(k, x, aExt[k])
+		if err != nil {
+			return err
+		}
+		fy, err := flatten(k, y, bExt[k])
+		if err != nil {
+			return err
+		}
+		for p, v := range fy {
+			if w, ok := fx[p]; !ok || w != v {
+				add(p)
+			}
+		}
+		for p := range fx {
+			if _, ok := fy[p]; !ok {
+				add(p)
+			}
+		}
+		return nil
+	}
+	for k := range b {
+		if err := diff(k); err != nil {
+			return nil, err
 		}
 	}
-	for p := range a {
-		if _, ok := b[p]; !ok {
-			add(p)
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			if err := diff(k); err != nil {
+				return nil, err
+			}
 		}
 	}
 	sort.Strings(core)
@@ -321,43 +353,45 @@ func insertCore(attrs []string, p string) []string {
 	return slices.Insert(attrs, i, p)
 }
 
-// flatten maps each attribute path of a resource's JSON form to a
-// canonical encoding of its value.
-func flatten(data []byte, ignored map[string]bool) (map[string]string, error) {
-	out := map[string]string{}
+// members splits a resource's JSON form into its members, and says which
+// are extensions (named in schemas).
+func members(data []byte) (map[string]json.RawMessage, map[string]bool, error) {
 	if data == nil {
-		return out, nil
+		return nil, nil, nil
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("event: resource JSON: %w", err)
+		return nil, nil, fmt.Errorf("event: resource JSON: %w", err)
 	}
 	var schemas []string
 	if raw, ok := top["schemas"]; ok {
 		_ = json.Unmarshal(raw, &schemas) // not a list of strings: no extensions
 	}
-	extension := map[string]bool{}
+	extension := make(map[string]bool, len(schemas))
 	for _, s := range schemas {
 		extension[s] = true
 	}
-	for k, raw := range top {
-		if ignored[k] {
-			continue
-		}
-		v, err := decode(raw)
-		if err != nil {
-			return nil, err
-		}
-		obj, isObj := v.(map[string]any)
-		switch {
-		case isObj && extension[k]:
-			for sk, sv := range obj {
-				complexAttr(out, k+":"+sk, sv)
-			}
-		default:
-			complexAttr(out, k, v)
-		}
+	return top, extension, nil
+}
+
+// flatten maps the attribute paths of member k (raw, nil when absent) to
+// canonical encodings of their values.
+func flatten(k string, raw json.RawMessage, isExtension bool) (map[string]string, error) {
+	out := map[string]string{}
+	if raw == nil {
+		return out, nil
 	}
+	v, err := decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	if obj, ok := v.(map[string]any); ok && isExtension {
+		for sk, sv := range obj {
+			complexAttr(out, k+":"+sk, sv)
+		}
+		return out, nil
+	}
+	complexAttr(out, k, v)
 	return out, nil
 }
 
