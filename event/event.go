@@ -52,8 +52,8 @@ var Types = []Type{
 	GroupCreated, GroupUpdated, GroupDeleted, MembersAdded, MembersRemoved,
 }
 
-// Valid reports whether t is one of [Types].
-func (t Type) Valid() bool { return slices.Contains(Types, t) }
+// Valid reports whether t is one of the types above.
+func (t Type) Valid() bool { return t.ResourceType() != "" }
 
 // ResourceType is the SCIM resource type an event of this type is about:
 // "User" or "Group" ("" for an unknown type).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,7 +43,8 @@ type SETOptions struct {
 	Audience []string
 	// Full asks for RFC 9967's "full" events, which carry the data
 	// payload, instead of "notice" events, which list the attributes.
-	// An event whose Resource is nil is encoded as a notice even then.
+	// An event that does not hold the data (its Resource is nil, or an
+	// update changed only the password) is encoded as a notice even then.
 	Full bool
 	// IssuedAt is the "iat" claim; zero means the event's Time, so that a
 	// SET built again for a redelivery is the same token.
@@ -85,11 +87,17 @@ func (e Event) URI(full bool) string {
 	return ""
 }
 
-// canBeFull reports whether e holds the data of a full event.
+// canBeFull reports whether e holds the data of a full event: the
+// resource, and for an update encoded as a patch an attribute to write (a
+// change of the password alone has none, as a SET never holds one).
 func (e Event) canBeFull() bool {
 	switch e.Type {
 	case MembersAdded, MembersRemoved:
-		return true
+		return len(e.Members) > 0
+	case UserUpdated, GroupUpdated:
+		if !strings.EqualFold(e.Method, "PUT") && !slices.ContainsFunc(e.Attributes, func(a string) bool { return a != "password" }) {
+			return false
+		}
 	}
 	return e.Resource != nil
 }
@@ -257,9 +265,6 @@ func (e Event) patchData() (json.RawMessage, error) {
 				ops = append(ops, patchOp{Op: "remove", Path: path})
 			}
 		}
-	}
-	if ops == nil {
-		ops = []patchOp{}
 	}
 	msg := struct {
 		Schemas    []string  `json:"schemas"`

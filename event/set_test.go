@@ -440,6 +440,20 @@ func TestSETFullWithoutResourceIsANotice(t *testing.T) {
 	}`))
 }
 
+// TestSETPasswordOnlyIsANotice: a patch that changed only the password
+// has no data a SET may carry, so even a full SET of it is a notice.
+func TestSETPasswordOnlyIsANotice(t *testing.T) {
+	before := entraUser()
+	evs, err := event.UserEvents(base, before, with(before, "2", func(u *resource.User) { u.Password = "new secret" }))
+	assert.NoError(t, err)
+	assert.Equal(t, len(evs), 1)
+	assert.Equal(t, evs[0].URI(true), event.URIPatchNotice)
+	claims := set(t, evs[0], event.SETOptions{Issuer: "i", Full: true})
+	if strings.Contains(string(claims), "new secret") || !strings.Contains(string(claims), `"attributes":["password"]`) {
+		t.Errorf("claims %s", claims)
+	}
+}
+
 func TestSETURIs(t *testing.T) {
 	for _, tc := range []struct {
 		typ          event.Type
@@ -460,7 +474,7 @@ func TestSETURIs(t *testing.T) {
 		{event.GroupDeleted, "DELETE", event.URIDelete, event.URIDelete},
 		{"user.renamed", "PATCH", "", ""},
 	} {
-		e := event.Event{Type: tc.typ, Method: tc.method, Resource: json.RawMessage(`{}`)}
+		e := event.Event{Type: tc.typ, Method: tc.method, Resource: json.RawMessage(`{}`), Attributes: []string{"title"}, Members: []string{"u1"}}
 		if got := e.URI(false); got != tc.notice {
 			t.Errorf("%s %s: notice URI %q, want %q", tc.typ, tc.method, got, tc.notice)
 		}
