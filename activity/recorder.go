@@ -72,10 +72,12 @@ type Recorder struct {
 	recorded, dropped, failed atomic.Uint64
 }
 
-// item is an entry, or a marker asking the writer to report (flush) or
-// stop once what was queued before it is written.
+// item is an observation and its time, or a marker asking the writer to
+// report (flush) or stop once what was queued before it is written. The
+// writer makes the Entry, so that Observe allocates nothing.
 type item struct {
-	e      Entry
+	ob     scim.Observation
+	at     time.Time
 	marker chan struct{}
 	stop   bool
 }
@@ -119,16 +121,16 @@ func (r *Recorder) Observe(_ context.Context, ob scim.Observation) {
 		return
 	}
 	select {
-	case r.queue <- item{e: r.entry(ob)}:
+	case r.queue <- item{ob: ob, at: r.opts.Now()}:
 	default:
 		r.drop()
 	}
 }
 
-// entry makes the Entry of ob.
-func (r *Recorder) entry(ob scim.Observation) Entry {
+// entry makes the Entry of ob, observed at t.
+func (r *Recorder) entry(ob scim.Observation, t time.Time) Entry {
 	e := Entry{
-		Time:       r.opts.Now().UTC().Truncate(time.Microsecond),
+		Time:       t.UTC().Truncate(time.Microsecond),
 		Tenant:     ob.Tenant,
 		IdP:        GuessIdP(ob),
 		Method:     ob.Method,
@@ -275,7 +277,7 @@ func (r *Recorder) run() {
 		batch = batch[:0]
 	collect:
 		for it.marker == nil {
-			batch = append(batch, it.e)
+			batch = append(batch, r.entry(it.ob, it.at))
 			if len(batch) == r.opts.BatchSize {
 				break
 			}
