@@ -49,6 +49,15 @@ type Observation struct {
 	// the request was read: empty for a request RFC 7643 and RFC 7644 read
 	// the same way. Quirks.Names gives their stable short names.
 	Quirks quirk.Set
+	// UserAgent is the request's User-Agent header as sent (it says which
+	// IdP's client sent the request, "Okta SCIM Client 1.0.0"), "" when
+	// there is none. It is the client's text: bound and check it before
+	// storing or showing it.
+	UserAgent string
+	// RequestID is the request's X-Request-Id header as sent (set by a
+	// proxy or load balancer in front of the app, to correlate its logs),
+	// "" when there is none. Like UserAgent, it is the client's text.
+	RequestID string
 }
 
 // observer follows one request when Config.Observe is set or the logger
@@ -130,7 +139,8 @@ func (s *Server) done(o *observer, r *http.Request) {
 	if s.cfg.Observe == nil {
 		return
 	}
-	ob := Observation{Method: r.Method, Status: o.status, Latency: time.Since(o.start), Quirks: o.fired}
+	ob := Observation{Method: r.Method, Status: o.status, Latency: time.Since(o.start), Quirks: o.fired,
+		UserAgent: r.Header.Get("User-Agent"), RequestID: r.Header.Get("X-Request-Id")}
 	if ob.Status == 0 {
 		ob.Status = http.StatusOK // the handler wrote nothing: net/http answers 200
 	}
