@@ -13,7 +13,7 @@
 //	...
 //	entries, next, err := log.List(ctx, tenant, activity.Filter{FailuresOnly: true})
 //
-// An Entry holds what the handler's [scim.Observation] holds: never the
+// An Entry holds what the handler's [Observation] holds: never the
 // Secret Token and never a request body, so never a password.
 //
 // Recording never slows or fails a SCIM request: Observe only queues the

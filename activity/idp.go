@@ -3,7 +3,6 @@ package activity
 import (
 	"strings"
 
-	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/connection"
 	"github.com/scimkit/scim/quirk"
 )
@@ -47,7 +46,7 @@ const entraQuirks = quirk.OpCase | quirk.BoolStrings | quirk.PathlessPaths | qui
 //
 // JumpCloud, OneLogin and PingOne have no known User-Agent or request
 // shape of their own: without a connection naming them they are Unknown.
-func GuessIdP(ob scim.Observation) string {
+func GuessIdP(ob Observation) string {
 	if ob.Connection != nil {
 		switch p := ob.Connection.Profile; p {
 		case connection.Entra, connection.Okta, connection.JumpCloud, connection.OneLogin, connection.PingOne:

@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
-
-	"github.com/scimkit/scim"
 )
 
 // Options configures a Recorder.
@@ -76,7 +74,7 @@ type Recorder struct {
 // report (flush) or stop once what was queued before it is written. The
 // writer makes the Entry, so that Observe allocates nothing.
 type item struct {
-	ob     scim.Observation
+	ob     Observation
 	at     time.Time
 	marker chan struct{}
 	stop   bool
@@ -112,7 +110,7 @@ func NewRecorder(s Store, o Options) *Recorder {
 
 // Observe records the request of ob; its signature is
 // scim.Config.Observe's. It never blocks.
-func (r *Recorder) Observe(_ context.Context, ob scim.Observation) {
+func (r *Recorder) Observe(_ context.Context, ob Observation) {
 	if ob.Tenant == "" {
 		return
 	}
@@ -128,7 +126,7 @@ func (r *Recorder) Observe(_ context.Context, ob scim.Observation) {
 }
 
 // entry makes the Entry of ob, observed at t.
-func (r *Recorder) entry(ob scim.Observation, t time.Time) Entry {
+func (r *Recorder) entry(ob Observation, t time.Time) Entry {
 	e := Entry{
 		Time:       t.UTC().Truncate(time.Microsecond),
 		Tenant:     ob.Tenant,
