@@ -196,7 +196,9 @@ func eventList(evs []event.Event) string {
 }
 
 // evCtx returns ctx carrying evs for one write.
-func evCtx(ctx context.Context, evs ...event.Event) context.Context { return store.WithEvents(ctx, evs) }
+func evCtx(ctx context.Context, evs ...event.Event) context.Context {
+	return store.WithEvents(ctx, evs)
+}
 
 func testEventsUsers(t *testing.T, s store.Store, src event.Source) {
 	ctx := ctxA(t)
