@@ -99,7 +99,7 @@ func (s *Server) done(o *observer, r *http.Request) {
 		return
 	}
 	ob := Observation{Method: r.Method, Status: o.status, Latency: time.Since(o.start), Quirks: o.fired,
-		UserAgent: r.Header.Get("User-Agent"), RequestID: r.Header.Get("X-Request-Id")}
+		UserAgent: r.Header.Get("User-Agent")}
 	if ob.Status == 0 {
 		ob.Status = http.StatusOK // the handler wrote nothing: net/http answers 200
 	}
@@ -108,6 +108,7 @@ func (s *Server) done(o *observer, r *http.Request) {
 	}
 	if o.ctx != nil {
 		ob.Tenant = store.TenantFrom(o.ctx)
+		ob.RequestID = RequestID(o.ctx)
 		if c, ok := connection.FromContext(o.ctx); ok {
 			ob.Connection = &c
 		}

@@ -92,9 +92,9 @@ type Entry struct {
 	// the request was read (quirk.Set.Names: "op-case",
 	// "entra-bool-strings"), nil when none did.
 	Quirks []string
-	// RequestID identifies the request: the X-Request-Id header the app's
-	// proxy set, when it is a short printable token, else one the
-	// Recorder made up.
+	// RequestID identifies the request: Observation.RequestID (the
+	// Request of the request's change events) when it is a short
+	// printable token, else one the Recorder made up.
 	RequestID string
 	// UserAgent is the request's User-Agent, at most [MaxTextBytes] long.
 	UserAgent string

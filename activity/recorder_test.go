@@ -407,8 +407,9 @@ func TestRecorderWritesInBatches(t *testing.T) {
 }
 
 // TestRecorderBoundsClientText: what the client sends in headers is kept
-// bounded and valid UTF-8; a request id that is not a short printable
-// token is replaced by one the recorder makes up, unique per request.
+// bounded and valid UTF-8; the request id is the handler's
+// (scim.RequestID), never the client's X-Request-Id unless the app sets
+// it with scim.WithRequestID, and unique per request.
 func TestRecorderBoundsClientText(t *testing.T) {
 	mem := activity.NewMemoryStore(activity.Retention{})
 	rec := activity.NewRecorder(mem, activity.Options{})
@@ -432,7 +433,7 @@ func TestRecorderBoundsClientText(t *testing.T) {
 		}
 	}
 	first, second, third := got[3], got[2], got[1]
-	if first.RequestID != "req-42.abc" || first.IdP != "okta" || !strings.HasPrefix(first.UserAgent, "Okta SCIM Client 1.0.0 éé") {
+	if first.RequestID == "req-42.abc" || len(first.RequestID) != 32 || first.IdP != "okta" || !strings.HasPrefix(first.UserAgent, "Okta SCIM Client 1.0.0 éé") {
 		t.Errorf("first: request id %q, IdP %q, UA %q", first.RequestID, first.IdP, first.UserAgent)
 	}
 	if second.UserAgent != "bad\uFFFDagent" || second.RequestID == "has space" || second.RequestID == "" {
