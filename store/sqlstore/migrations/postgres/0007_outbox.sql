@@ -7,13 +7,16 @@
 -- skips a row that commits late. data is the event's JSON form.
 CREATE TABLE scim_outbox (
     seq     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    pos     bigint UNIQUE,
+    pos     bigint,
     tenant  text COLLATE "C" NOT NULL,
     data    text NOT NULL,
     written text COLLATE "C" NOT NULL
 );
+-- Partial indexes: an insert (the write path) touches only the primary
+-- key and scim_outbox_unpositioned.
 CREATE INDEX scim_outbox_unpositioned ON scim_outbox (seq) WHERE pos IS NULL;
-CREATE INDEX scim_outbox_tenant ON scim_outbox (tenant, pos);
+CREATE UNIQUE INDEX scim_outbox_pos ON scim_outbox (pos) WHERE pos IS NOT NULL;
+CREATE INDEX scim_outbox_tenant ON scim_outbox (tenant, pos) WHERE pos IS NOT NULL;
 
 -- One row: epoch tells this outbox's cursors from another database's,
 -- last_pos is the last position assigned.
