@@ -43,7 +43,10 @@ func (s *Store) ArchiveUser(ctx context.Context, id, version string, at time.Tim
 			timeText(u.Meta.Created), timeText(at), timeText(at)); err != nil {
 			return fmt.Errorf("sqlstore: archive user: %w", mapErr(err))
 		}
-		return s.dropMember(ctx, q, id)
+		if err := s.dropMember(ctx, q, id); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, versionText(v+1))
 	})
 }
 

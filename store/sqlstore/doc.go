@@ -64,6 +64,15 @@
 //     tables needs a condition and the userName index no longer holds its
 //     name; CreateUser refuses an archived id. [Store.GetArchivedUser] and
 //     [Store.ListArchivedUsers] read it for the app.
+//   - scim_outbox, scim_outbox_state, scim_outbox_consumers and
+//     scim_outbox_pruned (migration 0007): the outbox of change events
+//     ([store.EventWriter]). Every write inserts the events of its
+//     context in its own transaction; [Store.Outbox] returns the
+//     [Outbox], whose Run delivers them at least once to a handler under
+//     a lease per consumer (several replicas may run it; one drains at a
+//     time), and whose After serves them to pull consumers
+//     ([event.Source]). Retention ([WithOutboxRetention], 7 days by
+//     default) removes delivered events; [WithoutOutbox] turns it off.
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version
 // = $v): a stale version is [store.ErrPreconditionFailed], which the

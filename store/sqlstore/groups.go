@@ -77,8 +77,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource
 		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
 			return err
 		}
-		out, err = s.GetGroup(ctx, g.ID, store.WithMembers)
-		return err
+		if out, err = s.GetGroup(ctx, g.ID, store.WithMembers); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, out.Meta.Version)
 	})
 	return out, err
 }
@@ -130,8 +132,10 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 				return err
 			}
 		}
-		out, err = s.GetGroup(ctx, g.ID, store.WithoutMembersIf(!members))
-		return err
+		if out, err = s.GetGroup(ctx, g.ID, store.WithoutMembersIf(!members)); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, out.Meta.Version)
 	})
 	return out, err
 }
@@ -148,7 +152,10 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) (err error)
 			return fmt.Errorf("sqlstore: delete group: %w", err)
 		}
 		// The group may itself be a member of other groups.
-		return s.dropMember(ctx, q, id)
+		if err := s.dropMember(ctx, q, id); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, "")
 	})
 }
 
@@ -269,7 +276,10 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 				return fmt.Errorf("sqlstore: patch members: %w", err)
 			}
 		}
-		return s.addMembers(ctx, q, groupID, add)
+		if err := s.addMembers(ctx, q, groupID, add); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, versionText(newVersion))
 	})
 	if err != nil {
 		return "", err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimkit/scim/store"
@@ -38,13 +39,15 @@ func (d Dialect) String() string {
 
 // Store is a [store.Store] on a SQL database. It also implements
 // [store.UserQuerier], [store.GroupQuerier], [store.GroupMemberPatcher],
-// [store.GroupAttributesReplacer] and [store.MemberResolver], and runs
+// [store.GroupAttributesReplacer], [store.MemberResolver] and
+// [store.EventWriter] (its outbox, [Store.Outbox]), and runs
 // an app's work and its own in one transaction with [Store.InTx]. It is
 // safe for concurrent use, also by several processes sharing one database.
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	outbox  *Outbox // nil with WithoutOutbox
 }
 
 // Option configures a Store.
@@ -53,6 +56,8 @@ type Option func(*config)
 type config struct {
 	now       func() time.Time
 	noMigrate bool
+	noOutbox  bool          // WithoutOutbox
+	retention time.Duration // WithOutboxRetention
 }
 
 // WithClock sets the clock used for Meta.LastModified of groups whose
@@ -90,6 +95,9 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 		c.now = time.Now
 	}
 	s := &Store{db: db, dialect: dialect, now: c.now}
+	if !c.noOutbox {
+		s.outbox = newOutbox(s, c.retention)
+	}
 	if !c.noMigrate {
 		if err := s.Migrate(context.Background()); err != nil {
 			return nil, err
@@ -111,8 +119,16 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// txKey keys the transaction of one Store in a context.
+// txKey keys the transaction of one Store in a context; its value is a
+// *txState.
 type txKey struct{ s *Store }
+
+// txState is a transaction of InTx, and whether it wrote change events
+// (so that the commit wakes the outbox's drainers).
+type txState struct {
+	tx     *sql.Tx
+	events atomic.Bool
+}
 
 // InTx runs fn in one database transaction,
 // committed when fn returns nil and rolled back otherwise. Every call of
@@ -120,27 +136,31 @@ type txKey struct{ s *Store }
 // of the transaction. A nested InTx joins the outer transaction.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	defer classify(&err)
-	if _, ok := ctx.Value(txKey{s}).(*sql.Tx); ok {
+	if _, ok := ctx.Value(txKey{s}).(*txState); ok {
 		return fn(ctx)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	if err := fn(context.WithValue(ctx, txKey{s}, tx)); err != nil {
+	st := &txState{tx: tx}
+	if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", mapErr(err))
 	}
+	if st.events.Load() {
+		s.outbox.wake.broadcast()
+	}
 	return nil
 }
 
 // q returns the transaction carried by ctx, or the database.
 func (s *Store) q(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{s}).(*sql.Tx); ok {
-		return tx
+	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
+		return st.tx
 	}
 	return s.db
 }
@@ -148,8 +168,8 @@ func (s *Store) q(ctx context.Context) querier {
 // write runs fn in the context's transaction, or in a new one; fn's
 // context carries the transaction.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querier) error) error {
-	if tx, ok := ctx.Value(txKey{s}).(*sql.Tx); ok {
-		return fn(ctx, tx)
+	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
+		return fn(ctx, st.tx)
 	}
 	return s.InTx(ctx, func(ctx context.Context) error { return fn(ctx, s.q(ctx)) })
 }

@@ -66,8 +66,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 		if err := s.archivedIDTaken(ctx, q, u.ID); err != nil {
 			return err
 		}
-		out, err = s.GetUser(ctx, u.ID)
-		return err
+		if out, err = s.GetUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, out.Meta.Version)
 	})
 	return out, err
 }
@@ -89,8 +91,10 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 		if err := s.updateRow(ctx, q, "replace user", query, args, "scim_users", u.ID); err != nil {
 			return err
 		}
-		out, err = s.GetUser(ctx, u.ID)
-		return err
+		if out, err = s.GetUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, out.Meta.Version)
 	})
 	return out, err
 }
@@ -139,7 +143,10 @@ func (s *Store) DeleteUser(ctx context.Context, id, version string) (err error) 
 		if err := s.deleteRow(ctx, q, "scim_users", id, version); err != nil {
 			return err
 		}
-		return s.dropMember(ctx, q, id)
+		if err := s.dropMember(ctx, q, id); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, q, "")
 	})
 }
 
