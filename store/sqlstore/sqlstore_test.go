@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"github.com/scimkit/scim/event"
 	"testing"
 
 	"github.com/scimkit/scim/store"
@@ -22,7 +23,8 @@ func TestStoretest(t *testing.T) {
 			if d.name == "Postgres" {
 				postgresDSN(t)
 			}
-			storetest.Run(t, func(t *testing.T) store.Store { return d.new(t) })
+			storetest.Run(t, func(t *testing.T) store.Store { return d.new(t) },
+				storetest.WithEventSource(func(t *testing.T, s store.Store) event.Source { return s.(*sqlstore.Store).Outbox() }))
 		})
 	}
 }
