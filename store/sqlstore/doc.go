@@ -72,7 +72,8 @@
 //     a lease per consumer (several replicas may run it; one drains at a
 //     time), and whose After serves them to pull consumers
 //     ([event.Source]). Retention ([WithOutboxRetention], 7 days by
-//     default) removes delivered events; [WithoutOutbox] turns it off.
+//     default) removes delivered events. The outbox is off unless the store is
+//     made [WithOutbox].
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version
 // = $v): a stale version is [store.ErrPreconditionFailed], which the

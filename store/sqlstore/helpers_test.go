@@ -98,9 +98,12 @@ func openPostgres(tb testing.TB, dsn string) *sql.DB {
 	return db
 }
 
+// newStore returns a store with the outbox on, so that every test of the
+// write paths runs them with their events (TestOutboxWithout covers the
+// default).
 func newStore(tb testing.TB, db *sql.DB, d sqlstore.Dialect) *sqlstore.Store {
 	tb.Helper()
-	s, err := sqlstore.New(db, d)
+	s, err := sqlstore.New(db, d, sqlstore.WithOutbox())
 	if err != nil {
 		tb.Fatalf("sqlstore.New(%v): %v", d, err)
 	}

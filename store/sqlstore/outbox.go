@@ -57,15 +57,16 @@ const pruneInterval = time.Minute
 // positionBatch is how many events one positioning transaction assigns.
 const positionBatch = 1000
 
-// WithoutOutbox turns the outbox off: the store writes no events and is
-// no [store.EventWriter] (WritesEvents reports false), so the handler
-// delivers the events itself (to Config.Events) after each write, without
-// the outbox's guarantee across a crash. For apps that do not consume
-// events: with the outbox on, retention only removes what Run delivered or
-// what is older than the retention, so the table holds up to the
-// retention's worth of events.
-func WithoutOutbox() Option {
-	return func(c *config) { c.noOutbox = true }
+// WithOutbox turns the outbox on: the store becomes a [store.EventWriter]
+// (WritesEvents reports true) and writes the change events of each write
+// in the write's transaction, for [Outbox.Run] and [Outbox.After] to
+// deliver. It is off by default, so that an app that consumes no events
+// pays nothing for them and keeps no table of them: with it on, run the
+// Outbox (or call After or Prune) so that retention removes old events.
+// Off, the handler delivers events itself to Config.Events, if set, after
+// each write, without the outbox's guarantee across a crash.
+func WithOutbox() Option {
+	return func(c *config) { c.outbox = true }
 }
 
 // WithOutboxRetention sets how long the outbox keeps delivered events
@@ -75,7 +76,7 @@ func WithOutboxRetention(d time.Duration) Option {
 }
 
 // WritesEvents implements [store.EventWriter]: true unless the store was
-// made [WithoutOutbox].
+// made without [WithOutbox].
 func (s *Store) WritesEvents() bool { return s.outbox != nil }
 
 var (
@@ -101,7 +102,7 @@ func newOutbox(s *Store, retention time.Duration) *Outbox {
 }
 
 // Outbox returns the store's outbox, or nil for a store made
-// [WithoutOutbox].
+// without [WithOutbox].
 func (s *Store) Outbox() *Outbox { return s.outbox }
 
 // signal wakes every goroutine waiting on it.

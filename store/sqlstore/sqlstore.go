@@ -47,7 +47,7 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
-	outbox  *Outbox // nil with WithoutOutbox
+	outbox  *Outbox // nil without WithOutbox
 }
 
 // Option configures a Store.
@@ -56,7 +56,7 @@ type Option func(*config)
 type config struct {
 	now       func() time.Time
 	noMigrate bool
-	noOutbox  bool          // WithoutOutbox
+	outbox    bool          // WithOutbox
 	retention time.Duration // WithOutboxRetention
 }
 
@@ -95,7 +95,7 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 		c.now = time.Now
 	}
 	s := &Store{db: db, dialect: dialect, now: c.now}
-	if !c.noOutbox {
+	if c.outbox {
 		s.outbox = newOutbox(s, c.retention)
 	}
 	if !c.noMigrate {
