@@ -31,7 +31,8 @@ func (s *Store) ArchiveUser(ctx context.Context, id, version string, at time.Tim
 	if err != nil {
 		return err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	kept := r.u.Clone()
 	kept.Groups = nil
 	kept.Active = new(bool)
@@ -44,6 +45,7 @@ func (s *Store) ArchiveUser(ctx context.Context, id, version string, at time.Tim
 	rec := &archivedRec{u: kept, at: at}
 	t.archived[id] = rec
 	t.archivedList = append(t.archivedList, rec)
+	p = s.take(ctx, t, "") // a user.deleted event: the user left SCIM
 	return nil
 }
 

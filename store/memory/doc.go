@@ -3,7 +3,8 @@
 // [store.GroupQuerier], [store.GroupMemberPatcher],
 // [store.GroupAttributesReplacer] and [store.MemberResolver], and
 // [store.UserArchiver], which moves a user from the tenant's live indexes
-// to an archive that no SCIM read consults.
+// to an archive that no SCIM read consults, and, with an event log,
+// [store.EventWriter].
 //
 // It is meant for tests, demos and small deployments that can lose their
 // directory on restart. It is safe for concurrent use, keeps every tenant
@@ -38,6 +39,16 @@
 // resource deleted and created again never reuses a version. Every write
 // changes it, including a membership change made by PatchMembers or by the
 // deletion of a member.
+//
+// # Change events
+//
+// With [WithEventLog] the store is a [store.EventWriter]: the change
+// events the handler hands each write (store.WithEvents) are taken under
+// the tenant's lock with the change, only when it is made, with Version
+// set, and appended to the app's [event.Log] before the write returns,
+// in the order of the tenant's writes. The app pulls them with the log's
+// After or is called synchronously through its Subscribe (see
+// [Store.WritesEvents]). Without it the store writes no events.
 //
 // # What the store does not check
 //

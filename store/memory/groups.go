@@ -196,7 +196,8 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	if err != nil {
 		return nil, err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	if !store.DuplicateGroupNamesAllowed(ctx) && len(t.groupByName[fold(g.DisplayName)]) > 0 {
 		return nil, store.ErrConflict
 	}
@@ -209,6 +210,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (*resource.G
 	t.groups[g.ID] = r
 	t.groupList = append(t.groupList, r)
 	t.indexGroup(r)
+	p = s.take(ctx, t, stored.Meta.Version)
 	return groupOut(r, store.WithMembers), nil
 }
 
@@ -228,7 +230,8 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 	if err != nil {
 		return nil, err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	if t.renameTaken(ctx, r, g) {
 		return nil, store.ErrConflict
 	}
@@ -239,6 +242,7 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 			t.addMember(r, mem)
 		}
 	}
+	p = s.take(ctx, t, r.g.Meta.Version)
 	return groupOut(r, m), nil
 }
 
@@ -302,12 +306,14 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) error {
 	if err != nil {
 		return err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	t.unindexGroup(r)
 	t.clearMembers(r)
 	delete(t.groups, id)
 	t.groupList = removeBySeq(t.groupList, r)
 	t.dropMember(id, s.now())
+	p = s.take(ctx, t, "")
 	return nil
 }
 
@@ -328,7 +334,8 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 	if err != nil {
 		return "", err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	for _, v := range remove {
 		t.removeMember(r, v)
 	}
@@ -336,6 +343,7 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 		t.addMember(r, m)
 	}
 	t.touch(r, s.now())
+	p = s.take(ctx, t, r.g.Meta.Version)
 	return r.g.Meta.Version, nil
 }
 

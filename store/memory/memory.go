@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/store"
 )
 
@@ -23,6 +24,7 @@ var (
 // Store is an in-memory store. The zero value is not usable; call [New].
 type Store struct {
 	now func() time.Time
+	log *event.Log // nil: no change events (WithEventLog)
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
@@ -33,6 +35,7 @@ type Option func(*options)
 
 type options struct {
 	now func() time.Time
+	log *event.Log
 }
 
 // WithClock sets the clock the store reads when it changes a group on its own
@@ -50,7 +53,7 @@ func New(opts ...Option) *Store {
 			opt(&o)
 		}
 	}
-	s := &Store{now: o.now, tenants: make(map[string]*tenant)}
+	s := &Store{now: o.now, log: o.log, tenants: make(map[string]*tenant)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -85,6 +88,10 @@ type tenant struct {
 	// archive order; no SCIM read consults them.
 	archived     map[string]*archivedRec
 	archivedList []*archivedRec
+
+	// appended is closed when the change events of the tenant's last
+	// write that had some are in the log (events.go); nil before.
+	appended chan struct{}
 }
 
 func newTenant() *tenant {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -18,6 +19,15 @@ import (
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return memory.New() })
+}
+
+// TestConformanceWithEvents runs the kit on the store with an event log,
+// which makes it a store.EventWriter: the Events group runs too, reading
+// the log.
+func TestConformanceWithEvents(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return memory.New(memory.WithEventLog(event.NewLog(event.LogOptions{})))
+	}, storetest.WithEventSource(func(t *testing.T, s store.Store) event.Source { return s.(*memory.Store).Events() }))
 }
 
 var fixed = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -254,6 +264,71 @@ func BenchmarkQueryUserNameEq(b *testing.B) {
 		l, err := s.QueryUsers(ctx, q)
 		if err != nil || l.TotalResults != 1 {
 			b.Fatalf("QueryUsers: %v, %d results", err, l.TotalResults)
+		}
+	}
+}
+
+// TestEventLogSubscriberReadsTheStore: a subscriber of the store's log is
+// called after the tenant's lock is released, so it can read the user
+// whose event it handles (under the lock, this read would deadlock), and
+// it sees the change made.
+func TestEventLogSubscriberReadsTheStore(t *testing.T) {
+	log := event.NewLog(event.LogOptions{})
+	s := memory.New(memory.WithEventLog(log))
+	ctx := ctxT(t)
+	var seen []string
+	defer log.Subscribe(event.HandlerFunc(func(ctx context.Context, e event.Event) error {
+		u, err := s.GetUser(ctx, e.ResourceID)
+		if err != nil {
+			return err
+		}
+		seen = append(seen, u.UserName+"@"+e.Version)
+		return nil
+	}))()
+	u := &resource.User{ID: "u1", UserName: "alice"}
+	evs := []event.Event{{Type: event.UserCreated, ResourceType: event.User, ResourceID: "u1"}}
+	c, err := s.CreateUser(store.WithEvents(ctx, evs), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"alice@" + c.Meta.Version}; !cmp.Equal(seen, want) {
+		t.Errorf("subscriber saw %q, want %q", seen, want)
+	}
+}
+
+// TestEventLogOrderPerTenant: 16 goroutines replace one user at once, each
+// write with its event; the log holds one event per write, in the order of
+// the versions the writes gave the user.
+func TestEventLogOrderPerTenant(t *testing.T) {
+	log := event.NewLog(event.LogOptions{})
+	s := memory.New(memory.WithEventLog(log))
+	ctx := ctxT(t)
+	if _, err := s.CreateUser(ctx, &resource.User{ID: "u1", UserName: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	done := make(chan error, n)
+	for i := range n {
+		go func() {
+			evs := []event.Event{{Type: event.UserUpdated, ResourceType: event.User, ResourceID: "u1", Attributes: []string{"userName"}}}
+			_, err := s.ReplaceUser(store.WithEvents(ctx, evs), &resource.User{ID: "u1", UserName: "alice" + strconv.Itoa(i)}, "")
+			done <- err
+		}()
+	}
+	for range n {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, err := log.After(ctx, "t", "", 100)
+	if err != nil || len(got) != n {
+		t.Fatalf("After: %d events, %v; want %d", len(got), err, n)
+	}
+	for i := 1; i < n; i++ {
+		a, _ := strconv.Atoi(got[i-1].Version)
+		b, _ := strconv.Atoi(got[i].Version)
+		if a >= b {
+			t.Errorf("event %d has version %s after version %s", i, got[i].Version, got[i-1].Version)
 		}
 	}
 }

@@ -79,7 +79,8 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 	if err != nil {
 		return nil, err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	if t.userByName[fold(u.UserName)] != nil || t.archived[u.ID] != nil {
 		return nil, store.ErrConflict
 	}
@@ -90,6 +91,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (*resource.Use
 	t.users[u.ID] = r
 	t.userList = append(t.userList, r)
 	t.indexUser(r)
+	p = s.take(ctx, t, stored.Meta.Version)
 	return t.userOut(stored), nil
 }
 
@@ -103,7 +105,8 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	if err != nil {
 		return nil, err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	if other := t.userByName[fold(u.UserName)]; other != nil && other != r {
 		return nil, store.ErrConflict
 	}
@@ -113,6 +116,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	t.unindexUser(r)
 	r.u = stored
 	t.indexUser(r)
+	p = s.take(ctx, t, stored.Meta.Version)
 	return t.userOut(stored), nil
 }
 
@@ -123,11 +127,13 @@ func (s *Store) DeleteUser(ctx context.Context, id, version string) error {
 	if err != nil {
 		return err
 	}
-	defer t.mu.Unlock()
+	var p pending
+	defer t.unlock(&p)
 	t.unindexUser(r)
 	delete(t.users, id)
 	t.userList = removeBySeq(t.userList, r)
 	t.dropMember(id, s.now())
+	p = s.take(ctx, t, "")
 	return nil
 }
 

@@ -15,7 +15,7 @@
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
 // The groups of cases are Users, Groups, Membership, Tenants, Query,
-// PatchMembers, MemberReferences, ReplaceGroupAttributes, Archive, RoundTrip (an
+// PatchMembers, MemberReferences, ReplaceGroupAttributes, Archive, Events, RoundTrip (an
 // unassigned active and members' display read back as written) and Identity
 // (userName and group displayName uniqueness under filter.Fold, also from
 // 16 goroutines at once, and its agreement with eq, sw and co lookups for
@@ -27,7 +27,17 @@
 // externalId can be created again while its id stays taken, the record
 // reads back with active false and its archive time, versions and
 // tenants are honoured, and of 16 concurrent archives and deletes of one
-// user exactly one succeeds. The optional fast paths a store
+// user exactly one succeeds. Events runs when the store writes change
+// events (store.EventWriter with WritesEvents true), reading what it
+// recorded through [WithEventSource] (or the store, when it is an
+// event.Source): every write (CreateUser, ReplaceUser, DeleteUser,
+// CreateGroup, ReplaceGroup, DeleteGroup and the PatchMembers,
+// ReplaceGroupAttributes and ArchiveUser it implements) with events in
+// its context records exactly them, in order, every field as given,
+// with Version set to the version the write returned ("" for a delete);
+// a write that fails (ErrConflict, ErrPreconditionFailed, ErrNotFound)
+// or carries no events records nothing; and each tenant reads only its
+// own events. The optional fast paths a store
 // implements (discovered by type assertion, as the handler discovers them)
 // are checked against the generic path the handler would otherwise take:
 // QueryUsers and QueryGroups against ListUsers or ListGroups,

@@ -23,8 +23,19 @@ type testCase struct {
 // PatchMembers/Agrees_with_replace, ...). newStore is called once per case
 // and must return an empty store; see the package documentation for the
 // other preconditions.
-func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+//
+// A store that writes change events (store.EventWriter) is also checked by
+// the Events group, which reads what it recorded through the source opts
+// give ([WithEventSource]) or the store itself when it is an
+// event.Source.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) {
 	t.Helper()
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	groups := []struct {
 		name  string
 		cases []testCase
@@ -55,6 +66,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 			}
 		})
 	}
+	t.Run("Events", func(t *testing.T) { runEvents(t, newStore, cfg) })
 }
 
 // Tenant contexts used by the cases.
