@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -165,5 +166,53 @@ func BenchmarkEntraUserPatch(b *testing.B) {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 		i++
+	}
+}
+
+// BenchmarkEntraUserPatchEvents is BenchmarkEntraUserPatch with change
+// events: "off" (no Config.Events, a store that writes none: nothing is
+// built), "Config.Events" (the handler delivers each event to a no-op
+// handler) and "EventWriter" (the memory store writes them to its log).
+func BenchmarkEntraUserPatchEvents(b *testing.B) {
+	for _, mode := range []string{"off", "Config.Events", "EventWriter"} {
+		b.Run(mode, func(b *testing.B) {
+			cfg := scim.Config{Store: memory.New(), Authenticate: scim.NoAuthentication}
+			switch mode {
+			case "Config.Events":
+				cfg.Events = event.HandlerFunc(func(context.Context, event.Event) error { return nil })
+			case "EventWriter":
+				cfg.Store = memory.New(memory.WithEventLog(event.NewLog(event.LogOptions{MaxEvents: 1000})))
+			}
+			st := cfg.Store
+			srv, err := scim.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := store.WithTenant(context.Background(), "")
+			yes := true
+			u := &resource.User{ID: "u", UserName: "bjensen@example.com", Active: &yes,
+				Name:   &resource.Name{GivenName: "Barbara", FamilyName: "Jensen"},
+				Emails: []resource.MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: &yes}}}
+			if _, err := st.CreateUser(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+	{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail%[1]d@microsoft.com"},
+	{"op":"Replace","path":"name.familyName","value":"updatedFamilyName%[1]d"},
+	{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Engineering%[1]d"},
+	{"op":"Replace","path":"active","value":"%[2]s"}]}`
+			bodies := [2]string{fmt.Sprintf(body, 0, "False"), fmt.Sprintf(body, 1, "True")}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := httptest.NewRequest("PATCH", "/Users/u", strings.NewReader(bodies[i%2]))
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -45,11 +46,20 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Clock().UTC()
 	g.ID = s.cfg.NewID()
 	g.Meta = resource.Meta{ResourceType: "Group", Created: now, LastModified: now}
-	created, err := s.cfg.Store.CreateGroup(r.Context(), g)
+	ctx, em := r.Context(), s.emitter(r)
+	var evs []event.Event
+	if em != nil {
+		if evs, err = em.groups(nil, g); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	created, err := s.cfg.Store.CreateGroup(em.attach(ctx, evs), g)
 	if err != nil {
 		s.writeError(w, r, groupConflict(err, g.DisplayName))
 		return
 	}
+	em.deliver(ctx, evs, created.Meta.Version)
 	s.respondGroup(w, r, http.StatusCreated, created, p)
 }
 
@@ -82,7 +92,13 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := update(r.Context(), "Group", id, ifMatchVersion(r), s.getGroupWithoutMembers, groupVersion,
+	// The members read are replaced, so they need not be loaded, unless
+	// the change events must say which were added and removed.
+	em, get := s.emitter(r), s.getGroupWithoutMembers
+	if em != nil {
+		get = s.getGroupWithMembers
+	}
+	res, evs, err := update(r.Context(), "Group", id, ifMatchVersion(r), get, groupVersion,
 		func(old *resource.Group) (*resource.Group, error) {
 			if err := s.reg.CheckImmutable(s.reg.Group, old, g); err != nil {
 				return nil, err
@@ -91,12 +107,32 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 			ng.ID = id
 			ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
 			return &ng, nil
-		}, s.cfg.Store.ReplaceGroup)
+		}, s.cfg.Store.ReplaceGroup, em.groupRecorder(false))
 	if err != nil {
 		s.writeError(w, r, groupConflict(err, g.DisplayName))
 		return
 	}
+	em.deliver(r.Context(), evs, res.Meta.Version)
 	s.respondGroup(w, r, http.StatusOK, res, p)
+}
+
+// deleteGroup deletes group id. With change events the group is read
+// first, without members (its event carries its externalId), and deleted
+// conditioned on the version read, retried as a read-modify-write is.
+func (s *Server) deleteGroup(r *http.Request, id string) error {
+	ctx, em := r.Context(), s.emitter(r)
+	if em == nil {
+		return s.cfg.Store.DeleteGroup(ctx, id, ifMatchVersion(r))
+	}
+	_, evs, err := update(ctx, "Group", id, ifMatchVersion(r), s.getGroupWithoutMembers, groupVersion,
+		func(old *resource.Group) (*resource.Group, error) { return old, nil },
+		func(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
+			return g, s.cfg.Store.DeleteGroup(ctx, g.ID, version)
+		}, deleteRecorder(em, em.groups))
+	if err == nil {
+		em.deliver(ctx, evs, "")
+	}
+	return err
 }
 
 func (s *Server) getGroupWithoutMembers(ctx context.Context, id string) (*resource.Group, error) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -45,7 +46,8 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, rt *resource.Reso
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, opts patch.Options, p *resource.Projection) {
 	var userName string
-	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
+	em := s.emitter(r)
+	res, evs, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
 		func(u *resource.User) (*resource.User, error) {
 			changed, err := patch.ApplyUser(s.reg, u, ops, opts)
 			if err != nil || !changed {
@@ -55,10 +57,13 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, op
 			u.Groups = nil
 			u.Meta.LastModified = s.cfg.Clock().UTC()
 			return u, nil
-		}, s.cfg.Store.ReplaceUser)
+		}, s.cfg.Store.ReplaceUser, em.userRecorder(true)) // ApplyUser changes the user read in place
 	if err != nil {
 		s.writeError(w, r, userConflict(err, userName))
 		return
+	}
+	if evs != nil {
+		em.deliver(r.Context(), evs, res.Meta.Version)
 	}
 	s.respondUser(w, r, http.StatusOK, res, p)
 }
@@ -70,11 +75,11 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, op
 // never loaded; otherwise the group is read, patched and replaced. Members
 // the request adds are resolved before anything is written.
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, ops []patch.Op, opts patch.Options, p *resource.Projection) {
-	ctx, ifMatch := r.Context(), ifMatchVersion(r)
+	ctx, ifMatch, em := r.Context(), ifMatchVersion(r), s.emitter(r)
 	plan := patch.PlanGroup(id, ops, opts)
 	if mp, ok := s.cfg.Store.(store.GroupMemberPatcher); ok {
 		if plan.MembersOnly {
-			done, err := s.patchMembersFast(w, r, mp, id, plan.Add, plan.Remove, plan.Rename, ifMatch, p)
+			done, err := s.patchMembersFast(w, r, em, mp, id, plan.Add, plan.Remove, plan.Rename, ifMatch, p)
 			if done || err != nil {
 				if err != nil {
 					s.writeError(w, r, err)
@@ -94,7 +99,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 	}
 	sent := plan.Sent
 	var name string
-	res, err := update(ctx, "Group", id, ifMatch, get, groupVersion,
+	res, evs, err := update(ctx, "Group", id, ifMatch, get, groupVersion,
 		func(g *resource.Group) (*resource.Group, error) {
 			old := make(map[string]string, len(g.Members))
 			for _, m := range g.Members {
@@ -114,8 +119,11 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 			}
 			g.Meta.LastModified = s.cfg.Clock().UTC()
 			return g, nil
-		}, write)
+		}, write, em.groupRecorder(true)) // plan.Apply changes the group read in place
 	err = groupConflict(err, name)
+	if err == nil && evs != nil {
+		em.deliver(ctx, evs, res.Meta.Version)
+	}
 	if err == nil && attrsOnly && s.cfg.GroupPatchReturnsResource && wantsMembers(p) {
 		res, err = s.cfg.Store.GetGroup(ctx, id, store.WithMembers)
 		err = notFound(err, "Group", id)
@@ -130,7 +138,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, id string, o
 // patchMembersFast applies a membership-only PATCH through the store's
 // fast path. It reports done == false when the request also renames the
 // group, which needs the general path.
-func (s *Server) patchMembersFast(w http.ResponseWriter, r *http.Request, mp store.GroupMemberPatcher, id string, add []resource.Member, remove []string, rename *string, ifMatch string, p *resource.Projection) (done bool, err error) {
+func (s *Server) patchMembersFast(w http.ResponseWriter, r *http.Request, em *emitter, mp store.GroupMemberPatcher, id string, add []resource.Member, remove []string, rename *string, ifMatch string, p *resource.Projection) (done bool, err error) {
 	ctx := r.Context()
 	var g *resource.Group
 	if rename != nil || (len(add) == 0 && len(remove) == 0) || s.cfg.GroupPatchReturnsResource {
@@ -151,9 +159,18 @@ func (s *Server) patchMembersFast(w http.ResponseWriter, r *http.Request, mp sto
 		return true, err
 	}
 	if len(add) > 0 || len(remove) > 0 {
-		if version, err = mp.PatchMembers(ctx, id, add, remove, ifMatch); err != nil {
+		var evs []event.Event
+		if em != nil {
+			ext := ""
+			if g != nil {
+				ext = g.ExternalID
+			}
+			evs = em.members(id, ext, add, remove)
+		}
+		if version, err = mp.PatchMembers(em.attach(ctx, evs), id, add, remove, ifMatch); err != nil {
 			return true, notFound(err, "Group", id)
 		}
+		em.deliver(ctx, evs, version)
 	} else if g != nil {
 		version = g.Meta.Version
 	}

@@ -46,6 +46,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.AllowDuplicateGroupNames {
 		ctx = store.WithDuplicateGroupNames(ctx)
 	}
+	if s.emits || o != nil {
+		ctx = withRequestID(ctx) // shared by the request's events and its observation (events.go)
+	}
 	if o != nil {
 		ctx = o.bind(ctx)
 	}

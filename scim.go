@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
@@ -129,6 +130,23 @@ type Config struct {
 	// logged at DEBUG on Logger, Observe or not.
 	Observe func(ctx context.Context, o Observation)
 
+	// Events receives the change events (package event) of every write
+	// the handler commits, when the store does not write them itself
+	// (store.EventWriter, whose WritesEvents reports true: then the
+	// store delivers them, see its documentation, and Events is not
+	// called). Each event is handed to Events.Handle after the store's
+	// write returned successfully, one at a time in the order of the
+	// write's events, synchronously in the request's goroutine before
+	// the answer is written, with the request's context (not cancelled
+	// when the client goes away; it carries the tenant and [RequestID]).
+	// An error Handle returns is logged at ERROR and does not change the
+	// answer: the change is committed, and the event is not delivered
+	// again. Events are lost if the process dies between the write and
+	// the delivery; a store that implements store.EventWriter closes
+	// that gap (store/events.go). nil, with a store that writes no
+	// events, means no events are built at all.
+	Events event.Handler
+
 	// DocumentationURI is advertised in /ServiceProviderConfig.
 	DocumentationURI string
 
@@ -156,6 +174,10 @@ type Server struct {
 	disc discovery
 	// retryAfter is the Retry-After value of a 503.
 	retryAfter string
+	// storeEvents reports a store that writes change events itself
+	// (store.EventWriter); emits, that the handler builds them: for such
+	// a store or for Config.Events.
+	storeEvents, emits bool
 }
 
 // New validates cfg and returns a Server.
@@ -192,6 +214,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("scim: %w", err)
 	}
 	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger, retryAfter: retryAfterHeader(cfg.RetryAfter)}
+	if ew, ok := cfg.Store.(store.EventWriter); ok && ew.WritesEvents() {
+		s.storeEvents = true
+	}
+	s.emits = s.storeEvents || cfg.Events != nil
 	s.spc = s.serviceProviderConfig()
 	s.disc = newDiscovery(reg)
 	return s, nil

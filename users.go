@@ -1,9 +1,11 @@
 package scim
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/scimkit/scim/connection"
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -38,11 +40,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Clock().UTC()
 	u.ID = s.cfg.NewID()
 	u.Meta = resource.Meta{ResourceType: "User", Created: now, LastModified: now}
-	created, err := s.cfg.Store.CreateUser(r.Context(), u)
+	ctx, em := r.Context(), s.emitter(r)
+	var evs []event.Event
+	if em != nil {
+		if evs, err = em.users(nil, u); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	created, err := s.cfg.Store.CreateUser(em.attach(ctx, evs), u)
 	if err != nil {
 		s.writeError(w, r, userConflict(err, u.UserName))
 		return
 	}
+	em.deliver(ctx, evs, created.Meta.Version)
 	s.respondUser(w, r, http.StatusCreated, created, p)
 }
 
@@ -76,7 +87,8 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
+	em := s.emitter(r)
+	res, evs, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
 		func(old *resource.User) (*resource.User, error) {
 			if err := s.reg.CheckImmutable(s.reg.User, old, u); err != nil {
 				return nil, err
@@ -91,11 +103,12 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 			}
 			nu.Meta = resource.Meta{ResourceType: "User", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
 			return &nu, nil
-		}, s.cfg.Store.ReplaceUser)
+		}, s.cfg.Store.ReplaceUser, em.userRecorder(false))
 	if err != nil {
 		s.writeError(w, r, userConflict(err, u.UserName))
 		return
 	}
+	em.deliver(r.Context(), evs, res.Meta.Version)
 	s.respondUser(w, r, http.StatusOK, res, p)
 }
 
@@ -107,7 +120,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, isUser bool, id 
 	if isUser {
 		err = notFound(s.deleteUser(r, id), "User", id)
 	} else {
-		err = notFound(s.cfg.Store.DeleteGroup(r.Context(), id, ifMatchVersion(r)), "Group", id)
+		err = notFound(s.deleteGroup(r, id), "Group", id)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -126,16 +139,35 @@ var errCannotArchive = &Error{Status: http.StatusNotImplemented,
 // DeleteUser, or under connection.Deactivate ArchiveUser at the request's
 // time, which the identity provider cannot tell from a delete (see
 // store.UserArchiver).
+//
+// With change events, the user is read first (its event carries its
+// externalId) and removed conditioned on the version read, retried as a
+// read-modify-write is; the identity provider deleted it, so an archive
+// is a user.deleted event too.
 func (s *Server) deleteUser(r *http.Request, id string) error {
 	ctx := r.Context()
+	del := s.cfg.Store.DeleteUser
 	if c, ok := connection.FromContext(ctx); ok && c.DeletePolicy == connection.Deactivate {
 		a, ok := s.cfg.Store.(store.UserArchiver)
 		if !ok {
 			return errCannotArchive
 		}
-		return a.ArchiveUser(ctx, id, ifMatchVersion(r), s.cfg.Clock().UTC())
+		at := s.cfg.Clock().UTC()
+		del = func(ctx context.Context, id, version string) error { return a.ArchiveUser(ctx, id, version, at) }
 	}
-	return s.cfg.Store.DeleteUser(ctx, id, ifMatchVersion(r))
+	em := s.emitter(r)
+	if em == nil {
+		return del(ctx, id, ifMatchVersion(r))
+	}
+	_, evs, err := update(ctx, "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
+		func(old *resource.User) (*resource.User, error) { return old, nil },
+		func(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
+			return u, del(ctx, u.ID, version)
+		}, deleteRecorder(em, em.users))
+	if err == nil {
+		em.deliver(ctx, evs, "")
+	}
+	return err
 }
 
 func userVersion(u *resource.User) string { return u.Meta.Version }
