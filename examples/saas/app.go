@@ -151,7 +151,7 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 	}
 	app.Drainer = NewDrainer(db, cfg.Logger, handlers...)
 	app.Activity = NewActivityStore(db, activity.Retention{})
-	app.Recorder = activity.NewRecorder(app.Activity, activity.Options{Logger: cfg.Logger})
+	app.Recorder = activity.NewRecorder(app.Activity, activity.Options{Logger: cfg.Logger, Now: cfg.Clock})
 	scimStore := NewSCIMStore(db)
 	scimStore.wake = app.Drainer.Wake
 
