@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,17 +154,24 @@ func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []a
 // InsertAccount inserts a new account with Version 1 and returns it. It
 // returns ErrDuplicateKey if the ID exists and ErrEmailTaken if another
 // account of the tenant has the email: the unique indexes decide, so two
-// concurrent inserts of one email give one success.
-func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
+// concurrent inserts of one email give one success. The outbox rows out
+// are written in the same transaction, with version 1.
+func (db *DB) InsertAccount(ctx context.Context, a Account, out ...OutboxRow) (Account, error) {
 	a.CreatedAt, a.UpdatedAt, a.Version = db.created(a.CreatedAt, a.UpdatedAt)
-	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
-		family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
-		scim_external_id, scim_extra, scim_active, display_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
-		a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
-		a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
+			family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
+			scim_external_id, scim_extra, scim_active, display_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
+			a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
+			a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a))
+		if err != nil {
+			return insertErr(err)
+		}
+		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(a.Version, 10))
+	})
 	if err != nil {
-		return Account{}, insertErr(err)
+		return Account{}, err
 	}
 	return a, nil
 }
@@ -172,41 +180,52 @@ func (db *DB) InsertAccount(ctx context.Context, a Account) (Account, error) {
 // increments Version. If expectedVersion is not 0 and the row's Version
 // differs, it returns ErrStaleVersion (UPDATE ... WHERE version = ?). It
 // returns ErrNoRows if there is no such account and ErrEmailTaken if
-// another account has the new email.
-func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int64) (Account, error) {
+// another account has the new email. The outbox rows out are written in
+// the same transaction, with the new version.
+func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int64, out ...OutboxRow) (Account, error) {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = db.now()
 	}
 	a.UpdatedAt = db.stamp(a.UpdatedAt)
-	row := db.sql.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
-		family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
-		updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?, display_folded = ?
-		WHERE tenant_id = ? AND id = ? AND `+scimVisible+` AND (? = 0 OR version = ?)
-		RETURNING created_at, version`),
-		a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
-		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a),
-		a.TenantID, a.ID, expectedVersion, expectedVersion)
-	err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, db.accountVersionErr(ctx, db.sql, a.TenantID, a.ID)
-	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
+			family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
+			updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?, display_folded = ?
+			WHERE tenant_id = ? AND id = ? AND `+scimVisible+` AND (? = 0 OR version = ?)
+			RETURNING created_at, version`),
+			a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
+			a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a),
+			a.TenantID, a.ID, expectedVersion, expectedVersion)
+		err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return db.accountVersionErr(ctx, tx, a.TenantID, a.ID)
+		}
+		if err != nil {
+			return insertErr(err)
+		}
+		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(a.Version, 10))
+	})
 	if err != nil {
-		return Account{}, insertErr(err)
+		return Account{}, err
 	}
 	return a, nil
 }
 
 // DeleteAccount deletes the account and its team memberships, bumping
 // the version of each team it left, in one transaction. expectedVersion
-// works as in UpdateAccount.
-func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+// works as in UpdateAccount; the outbox rows out are written in the same
+// transaction, without a version.
+func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string, expectedVersion int64, out ...OutboxRow) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM accounts WHERE tenant_id = ? AND id = ? AND `+scimVisible+`
 			AND (? = 0 OR version = ?)`), tenantID, id, expectedVersion, expectedVersion)
 		if err := db.checkAccountWritten(ctx, tx, res, err, tenantID, id); err != nil {
 			return err
 		}
-		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id})
+		if err := db.dropMember(ctx, tx, tenantID, TeamMember{ID: id}); err != nil {
+			return err
+		}
+		return db.writeOutbox(ctx, tx, out, "")
 	})
 }
 
@@ -227,8 +246,9 @@ func removedKey(id string) string { return "SCIM-REMOVED " + id }
 // and its Version incremented, and it leaves every team, each of which
 // gets a new version. expectedVersion works as in UpdateAccount; an
 // account removed already is ErrNoRows, so of two replicas removing one
-// account at once one succeeds.
-func (db *DB) ArchiveAccount(ctx context.Context, tenantID, id string, expectedVersion int64, at time.Time) error {
+// account at once one succeeds. The outbox rows out are written in the
+// same transaction, without a version: to SCIM the account is deleted.
+func (db *DB) ArchiveAccount(ctx context.Context, tenantID, id string, expectedVersion int64, at time.Time, out ...OutboxRow) error {
 	at = db.stamp(at)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE accounts SET disabled = TRUE, scim_active = FALSE, email_folded = ?,
@@ -238,7 +258,10 @@ func (db *DB) ArchiveAccount(ctx context.Context, tenantID, id string, expectedV
 		if err := db.checkAccountWritten(ctx, tx, res, err, tenantID, id); err != nil {
 			return err
 		}
-		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id})
+		if err := db.dropMember(ctx, tx, tenantID, TeamMember{ID: id}); err != nil {
+			return err
+		}
+		return db.writeOutbox(ctx, tx, out, "")
 	})
 }
 

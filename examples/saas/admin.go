@@ -240,4 +240,11 @@ func (a *App) routes(mux *http.ServeMux) {
 	mux.Handle("GET /groups", protect(a.groupsPage))
 	mux.Handle("GET /share", protect(a.sharePage))
 	mux.Handle("GET /share/suggest", protect(a.shareSuggest))
+	mux.Handle("GET /settings/scim/activity", protect(a.activityPage))
+	// The end users' sign-in (signin.go): its forms are protected as the
+	// admin's are, without an admin session.
+	mux.HandleFunc("GET /account/login", a.accountLoginPage)
+	mux.Handle("POST /account/login", cop.Handler(http.HandlerFunc(a.accountLogin)))
+	mux.HandleFunc("GET /account", a.accountPage)
+	mux.Handle("POST /account/logout", cop.Handler(http.HandlerFunc(a.accountLogout)))
 }

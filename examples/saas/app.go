@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/activity"
 	"github.com/scimkit/scim/connection"
+	"github.com/scimkit/scim/event"
 )
 
 // Config configures the app.
@@ -46,6 +48,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock is the app's clock; nil means time.Now.
 	Clock func() time.Time
+	// Events, if set, is called with every provisioning event after the
+	// app's own handler (events.go), by the drainer: at least once, in
+	// order, so it must be idempotent by event ID.
+	Events event.Handler
+	// NoEventDrainer leaves the outbox to App.Drainer.Drain calls (tests,
+	// a job) instead of the background drainer.
+	NoEventDrainer bool
 }
 
 // ScriptedTenant is a tenant made at startup with a fixed Secret Token,
@@ -67,6 +76,14 @@ type App struct {
 	Token string
 	// AdminKey is the key of the admin sign-in link.
 	AdminKey string
+	// Drainer delivers the provisioning events of the outbox to the
+	// app's handler (events.go); Outbox serves them as an event.Source.
+	Drainer *Drainer
+	Outbox  Outbox
+	// Activity is the SCIM activity log (activity.go), which Recorder
+	// fills as the SCIM handler's Observe.
+	Activity *ActivityStore
+	Recorder *activity.Recorder
 
 	demo      Tenant
 	baseURL   string
@@ -126,8 +143,20 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 		return nil, nil, err
 	}
 
+	app := &App{DB: db, Conns: conns, Token: token, AdminKey: cfg.AdminKey, Outbox: Outbox{db},
+		demo: cfg.DemoTenant, baseURL: baseURL, log: cfg.Logger, sessions: newSessions(cfg.Clock), connStore: cstore}
+	handlers := []event.Handler{event.HandlerFunc(app.handleEvent)}
+	if cfg.Events != nil {
+		handlers = append(handlers, cfg.Events)
+	}
+	app.Drainer = NewDrainer(db, cfg.Logger, handlers...)
+	app.Activity = NewActivityStore(db, activity.Retention{})
+	app.Recorder = activity.NewRecorder(app.Activity, activity.Options{Logger: cfg.Logger, Now: cfg.Clock})
+	scimStore := NewSCIMStore(db)
+	scimStore.wake = app.Drainer.Wake
+
 	scfg := scim.Config{
-		Store: NewSCIMStore(db),
+		Store: scimStore,
 		// The Secret Token the tenant's admin pastes into the identity
 		// provider names the tenant's connection: ConnectionAuth verifies
 		// it (scim_tokens keeps only its SHA-256, found through a unique
@@ -138,22 +167,30 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 		Authenticate: scim.ConnectionAuth(conns, scim.ConnectionAuthOptions{Logger: cfg.Logger}),
 		Logger:       cfg.Logger,
 		Clock:        cfg.Clock,
+		// Every answered request is recorded in the tenant's activity log
+		// (app_activity), shown on /settings/scim/activity: never the
+		// token, never a body.
+		Observe: app.Recorder.Observe,
 	}
 	if baseURL != "" {
 		scfg.BaseURL = func(*http.Request) string { return baseURL + "/scim/v2" }
 	}
 	srv, err := scim.New(scfg)
 	if err != nil {
+		app.Recorder.Close(ctx)
 		db.Close()
 		return nil, nil, err
 	}
-	app := &App{DB: db, SCIM: srv, Conns: conns, Token: token, AdminKey: cfg.AdminKey,
-		demo: cfg.DemoTenant, baseURL: baseURL, log: cfg.Logger, sessions: newSessions(cfg.Clock), connStore: cstore}
+	app.SCIM = srv
 	for _, st := range cfg.Tenants {
 		if err := app.AddTenant(ctx, st); err != nil {
+			app.Recorder.Close(ctx)
 			db.Close()
 			return nil, nil, err
 		}
+	}
+	if !cfg.NoEventDrainer {
+		app.Drainer.Start()
 	}
 
 	mux := http.NewServeMux()
@@ -169,12 +206,16 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 	return app, app.logRequests(mux), nil
 }
 
-// Close writes the tokens' last uses the connection Manager holds and
-// closes the app's database.
+// Close stops the event drainer (undelivered events stay in the outbox
+// for the next start), writes the activity entries the Recorder holds and
+// the tokens' last uses the connection Manager holds, and closes the
+// app's database.
 func (a *App) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := a.Conns.Flush(ctx)
+	a.Drainer.Stop()
+	err := a.Recorder.Close(ctx)
+	err = errors.Join(err, a.Conns.Flush(ctx))
 	return errors.Join(err, a.DB.Close())
 }
 

@@ -54,6 +54,20 @@ import (
 //	scim_tokens       id unique, hash unique (hex SHA-256 of the secret);
 //	                  index (tenant_id, created_at, id) for the token list
 //
+// and, in the last block, the provisioning events and what the app does
+// with them (events.go, signin.go, activity.go):
+//
+//	app_events          the outbox: each change event, written in the
+//	                    transaction of the change; seq orders it
+//	app_event_lease     the row naming the process that drains the outbox
+//	app_event_receipts  (consumer, event_id) unique: the events a handler
+//	                    has applied, so that a redelivery does nothing
+//	app_events_pruned   per tenant, the last seq retention deleted
+//	account_sessions    end users' sign-ins, by the SHA-256 of the cookie
+//	account_codes       each account's one-time sign-in code
+//	notices             messages for an account (event_id unique)
+//	app_activity        the SCIM activity log (activity.Store)
+//
 // Every table has a seq column, an auto-increment key that lists rows in
 // insertion order (created_at can tie, and can be set by the caller).
 // Writes of accounts and teams are conditioned on the version read
@@ -265,6 +279,9 @@ func (db *DB) createTables(ctx context.Context) error {
 			return err
 		}
 		if err := db.createConnectionTables(ctx, tx, seq, ts); err != nil {
+			return err
+		}
+		if err := db.createEventTables(ctx, tx, seq); err != nil {
 			return err
 		}
 		return db.createShareIndexes(ctx, tx)
@@ -786,4 +803,148 @@ func cutKey(k string) string {
 		k = k[:len(k)-1]
 	}
 	return k
+}
+
+// ---- Provisioning events, account sessions, notices and the activity log ----
+//
+// The outbox app_events gets a row per change event of each SCIM write,
+// inserted by the write's own transaction (writeOutbox, called by the
+// data layer's write methods with the rows scimstore.go makes of
+// store.EventsFrom), so that an event exists exactly when its change
+// committed. events.go drains it and serves it as an event.Source; times
+// of this block are Unix microseconds (BIGINT), the same on both
+// dialects.
+
+// eventSchema is the block's tables; SEQ is replaced as in schema.
+const eventSchema = `
+CREATE TABLE IF NOT EXISTS app_events (
+	seq SEQ,
+	id TEXT NOT NULL UNIQUE,
+	tenant_id TEXT NOT NULL,
+	resource_type TEXT NOT NULL,
+	resource_id TEXT NOT NULL,
+	type TEXT NOT NULL,
+	version TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	delivered_at BIGINT,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS app_events_pending ON app_events (seq) WHERE delivered_at IS NULL;
+CREATE INDEX IF NOT EXISTS app_events_tenant ON app_events (tenant_id, seq);
+CREATE INDEX IF NOT EXISTS app_events_created ON app_events (created_at);
+CREATE TABLE IF NOT EXISTS app_event_lease (
+	name TEXT NOT NULL PRIMARY KEY,
+	holder TEXT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_event_receipts (
+	consumer TEXT NOT NULL,
+	event_id TEXT NOT NULL,
+	applied_at BIGINT NOT NULL,
+	PRIMARY KEY (consumer, event_id)
+);
+CREATE TABLE IF NOT EXISTS app_events_pruned (
+	tenant_id TEXT NOT NULL PRIMARY KEY,
+	through_seq BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_sessions (
+	seq SEQ,
+	id_hash TEXT NOT NULL UNIQUE,
+	tenant_id TEXT NOT NULL,
+	account_id TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS account_sessions_account ON account_sessions (tenant_id, account_id);
+CREATE TABLE IF NOT EXISTS account_codes (
+	tenant_id TEXT NOT NULL,
+	account_id TEXT NOT NULL,
+	code TEXT NOT NULL UNIQUE,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (tenant_id, account_id)
+);
+CREATE TABLE IF NOT EXISTS notices (
+	seq SEQ,
+	event_id TEXT NOT NULL UNIQUE,
+	tenant_id TEXT NOT NULL,
+	account_id TEXT NOT NULL,
+	text TEXT NOT NULL,
+	created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notices_account ON notices (tenant_id, account_id, seq);
+CREATE TABLE IF NOT EXISTS app_activity (
+	seq SEQ,
+	tenant_id TEXT NOT NULL,
+	at BIGINT NOT NULL,
+	idp TEXT NOT NULL,
+	method TEXT NOT NULL,
+	endpoint TEXT NOT NULL,
+	search BOOLEAN NOT NULL,
+	resource_id TEXT NOT NULL,
+	outcome TEXT NOT NULL,
+	status INTEGER NOT NULL,
+	latency_ns BIGINT NOT NULL,
+	scim_type TEXT NOT NULL,
+	detail TEXT NOT NULL,
+	quirks TEXT NOT NULL,
+	request_id TEXT NOT NULL,
+	user_agent TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS app_activity_tenant ON app_activity (tenant_id, at DESC, seq DESC);
+CREATE INDEX IF NOT EXISTS app_activity_at ON app_activity (at)
+`
+
+// createEventTables creates the block's tables, in createTables'
+// transaction.
+func (db *DB) createEventTables(ctx context.Context, tx *sql.Tx, seq string) error {
+	ddl := strings.ReplaceAll(eventSchema, "SEQ", seq)
+	for _, stmt := range strings.Split(ddl, ";") {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("db: creating the event tables: %w", err)
+		}
+	}
+	return nil
+}
+
+// OutboxRow is one change event a write of accounts or teams records in
+// app_events, in its own transaction. The data layer does not read
+// Payload (the event as JSON, without its version); the version column
+// gets the version the write gave the row.
+type OutboxRow struct {
+	ID, Tenant, ResourceType, ResourceID, Type string
+	Payload                                    []byte
+}
+
+// micros is t as the block's BIGINT columns keep it.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// writeOutbox inserts rows into app_events with version ("" for a
+// delete), as the last statements of the write's transaction tx. On
+// PostgreSQL it first takes a transaction lock of the tenant, held until
+// the commit: the tenant's writes that record events then commit in the
+// order their seq values were drawn, so a reader that has seen seq n of
+// a tenant never finds a smaller one of that tenant committed later
+// (events.go's cursors rely on it). SQLite has one writer at a time.
+func (db *DB) writeOutbox(ctx context.Context, tx *sql.Tx, rows []OutboxRow, version string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	now := micros(db.now())
+	locked := map[string]bool{}
+	for _, r := range rows {
+		if db.dialect == postgresDialect && !locked[r.Tenant] {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7244, hashtext($1))`, r.Tenant); err != nil {
+				return err
+			}
+			locked[r.Tenant] = true
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type,
+			version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			r.ID, r.Tenant, r.ResourceType, r.ResourceID, r.Type, version, string(r.Payload), now); err != nil {
+			return fmt.Errorf("db: writing the outbox: %w", err)
+		}
+	}
+	return nil
 }

@@ -32,6 +32,27 @@
 //     Tokens, the DELETE policy, SCIM-managed mode), the provisioned
 //     /users and /groups, where SCIM-managed mode refuses the app's own
 //     add and delete.
+//   - events.go: what the app does when the directory changes. The
+//     adapter is a store.EventWriter: each SCIM write records its change
+//     events in the outbox table app_events in its own transaction; a
+//     drainer (one per process, and one at a time over a database: the
+//     holder of the lease row app_event_lease) delivers them in order, at
+//     least once, to the app's handler, which ends every session of an
+//     account whose user is deactivated or deleted and queues a welcome
+//     notice for a created one, each once per event id however often it
+//     is delivered (app_event_receipts). Outbox serves the events as an
+//     event.Source, for polling.
+//   - signin.go: the end users' sign-in, POST /account/login with the
+//     email and the one-time code of the link the admin's users page
+//     shows (/account/login?code=...), sessions in account_sessions (the
+//     cookie saas_account, HttpOnly, SameSite=Lax), and GET /account,
+//     "Signed in as NAME" with the account's notices.
+//   - activity.go: the SCIM activity log in app_activity, an
+//     activity.Store filled by an activity.Recorder as the handler's
+//     Observe, and the admin's Activity page /settings/scim/activity
+//     (newest first, "Failures only", "Older"): each request the IdP
+//     sent, its status and outcome, the tolerances that fired and the
+//     error detail; never a token.
 //   - share.go: what the app does with what SCIM provisions, a share
 //     dialog (/share) with a typeahead over the workspace's active users
 //     and its groups, a prefix match answered from indexes.

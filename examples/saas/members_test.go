@@ -97,14 +97,17 @@ func (c spyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx,
 }
 
 // startSpiedApp starts the app on the database store, as startApp does,
-// with every statement it sends to the database going through log.
+// with every statement it sends to the database going through log. The
+// event drainer does not run: its statements are not the request's, and
+// the database handle is swapped under it.
 func startSpiedApp(t *testing.T, store string, log *queryLog) (*App, *httptest.Server) {
 	t.Helper()
 	app, h, err := newApp(t.Context(), Config{
-		Store:  store,
-		Token:  testToken,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Clock:  func() time.Time { return testNow },
+		Store:          store,
+		Token:          testToken,
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock:          func() time.Time { return testNow },
+		NoEventDrainer: true,
 	})
 	if err != nil {
 		t.Fatalf("newApp(%s): %v", store, err)

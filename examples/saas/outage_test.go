@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"net/http"
@@ -59,7 +58,7 @@ func TestSCIMStoreUnavailable(t *testing.T) {
 // is back the same requests succeed, without a restart.
 func TestDatabaseOutageIs503(t *testing.T) {
 	spec, p := postgresBehindProxy(t)
-	logs := &bytes.Buffer{}
+	logs := &syncBuffer{} // the event drainer and the activity recorder log from their goroutines
 	app, h, err := newApp(t.Context(), Config{
 		Store:  spec,
 		Token:  testToken,

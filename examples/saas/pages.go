@@ -28,10 +28,14 @@ var templateFS embed.FS
 
 // pages are the parsed pages, each with the layout.
 var pages = func() map[string]*template.Template {
-	funcs := template.FuncMap{"stamp": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }}
+	funcs := template.FuncMap{
+		"stamp":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"seconds": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"join":    strings.Join,
+	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "home", "settings", "users", "groups", "share"} {
+	for _, name := range []string{"login", "home", "settings", "users", "groups", "share", "account", "activity"} {
 		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 	}
 	return out
@@ -49,6 +53,8 @@ type pageData struct {
 	Users    *usersView
 	Groups   []groupRow
 	Share    *shareView
+	Account  *accountView
+	Activity *activityView
 }
 
 // render writes page with status. The signed-in admin's workspace and
@@ -296,6 +302,9 @@ type usersView struct {
 	Accounts    []Account
 	Total       int
 	SCIMManaged bool
+	// Codes are the active accounts' one-time sign-in codes, by account
+	// ID (signin.go), for their "sign-in link" column.
+	Codes map[string]string
 }
 
 // scimManagedMessage is the refusal of a local add or delete while SCIM
@@ -315,8 +324,13 @@ func (a *App) renderUsers(w http.ResponseWriter, r *http.Request, status int, er
 		a.fail(w, r, err)
 		return
 	}
+	codes, err := a.DB.SignInCodes(r.Context(), ad.tenant.ID, accounts)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	a.render(w, r, status, "users", pageData{Title: "Users", Error: errMsg,
-		Users: &usersView{Accounts: accounts, Total: total, SCIMManaged: c.SCIMManaged}})
+		Users: &usersView{Accounts: accounts, Total: total, SCIMManaged: c.SCIMManaged, Codes: codes}})
 }
 
 // usersPage is GET /users.

@@ -72,8 +72,19 @@ import (
 // members again inside the write's transaction (batched the same way), in
 // ReplaceGroup and PatchMembers alike, so a member deleted meanwhile is
 // refused too.
+//
+// Change events: SCIMStore is a store.EventWriter. Each write hands the
+// events the library put in its context (store.EventsFrom) to the data
+// layer as outbox rows (outboxRows), which writes them into app_events
+// in the write's own transaction, with the version the write gave the
+// row ("" for a delete): an event is recorded exactly when its change
+// commits, and survives a crash right after the commit. events.go
+// delivers them to the app's handlers; after a write that recorded
+// events the store calls wake, so that the drainer starts at once rather
+// than at its next poll.
 type SCIMStore struct {
-	db *DB
+	db   *DB
+	wake func()
 }
 
 // Compile-time checks: SCIMStore is a store.Store and offers the user
@@ -86,10 +97,43 @@ var (
 	_ store.GroupAttributesReplacer = (*SCIMStore)(nil)
 	_ store.MemberResolver          = (*SCIMStore)(nil)
 	_ store.UserArchiver            = (*SCIMStore)(nil)
+	_ store.EventWriter             = (*SCIMStore)(nil)
 )
 
 // NewSCIMStore returns the adapter over db.
 func NewSCIMStore(db *DB) *SCIMStore { return &SCIMStore{db: db} }
+
+// WritesEvents implements store.EventWriter: the adapter records every
+// write's events in app_events, in the write's transaction.
+func (s *SCIMStore) WritesEvents() bool { return true }
+
+// outboxRows returns the events of the write whose context is ctx as
+// outbox rows: each event as JSON, without Version, which the data layer
+// writes in its own column.
+func outboxRows(ctx context.Context) ([]OutboxRow, error) {
+	evs := store.EventsFrom(ctx)
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	out := make([]OutboxRow, len(evs))
+	for i, e := range evs {
+		e.Version = ""
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encoding event %s: %w", e.ID, err)
+		}
+		out[i] = OutboxRow{ID: e.ID, Tenant: e.Tenant, ResourceType: e.ResourceType, ResourceID: e.ResourceID,
+			Type: string(e.Type), Payload: payload}
+	}
+	return out, nil
+}
+
+// wrote wakes the drainer after a write that recorded rows.
+func (s *SCIMStore) wrote(rows []OutboxRow) {
+	if len(rows) > 0 && s.wake != nil {
+		s.wake()
+	}
+}
 
 // The attributes without a column are kept in SCIMExtra as the JSON of the
 // resource with the mapped fields cleared. The plain types below have no
@@ -298,16 +342,20 @@ func (s *SCIMStore) GetUser(ctx context.Context, id string) (*resource.User, err
 
 // CreateUser implements store.Users.
 func (s *SCIMStore) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
-	return s.writeAccount(ctx, u, "", func(a Account, _ int64) (Account, error) { return s.db.InsertAccount(ctx, a) })
+	return s.writeAccount(ctx, u, "", func(a Account, _ int64, out []OutboxRow) (Account, error) {
+		return s.db.InsertAccount(ctx, a, out...)
+	})
 }
 
 // ReplaceUser implements store.Users.
 func (s *SCIMStore) ReplaceUser(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
-	return s.writeAccount(ctx, u, version, func(a Account, want int64) (Account, error) { return s.db.UpdateAccount(ctx, a, want) })
+	return s.writeAccount(ctx, u, version, func(a Account, want int64, out []OutboxRow) (Account, error) {
+		return s.db.UpdateAccount(ctx, a, want, out...)
+	})
 }
 
 // writeAccount is writeTeam for users.
-func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, write func(a Account, want int64) (Account, error)) (*resource.User, error) {
+func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, write func(a Account, want int64, out []OutboxRow) (Account, error)) (*resource.User, error) {
 	want, err := expectedVersion(version)
 	if err != nil {
 		return nil, err
@@ -316,9 +364,14 @@ func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version 
 	if err != nil {
 		return nil, err
 	}
-	if a, err = write(a, want); err != nil {
+	out, err := outboxRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a, err = write(a, want, out); err != nil {
 		return nil, dbErr(err)
 	}
+	s.wrote(out)
 	return s.user(ctx, &a)
 }
 
@@ -329,7 +382,15 @@ func (s *SCIMStore) DeleteUser(ctx context.Context, id, version string) error {
 	if err != nil {
 		return err
 	}
-	return dbErr(s.db.DeleteAccount(ctx, store.TenantFrom(ctx), id, want))
+	out, err := outboxRows(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteAccount(ctx, store.TenantFrom(ctx), id, want, out...); err != nil {
+		return dbErr(err)
+	}
+	s.wrote(out)
+	return nil
 }
 
 // ArchiveUser implements the optional store.UserArchiver, which the
@@ -345,7 +406,15 @@ func (s *SCIMStore) ArchiveUser(ctx context.Context, id, version string, at time
 	if err != nil {
 		return err
 	}
-	return dbErr(s.db.ArchiveAccount(ctx, store.TenantFrom(ctx), id, want, at))
+	out, err := outboxRows(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.db.ArchiveAccount(ctx, store.TenantFrom(ctx), id, want, at, out...); err != nil {
+		return dbErr(err)
+	}
+	s.wrote(out)
+	return nil
 }
 
 // archived is the SCIM view of an account SCIM removed.
@@ -521,12 +590,14 @@ func (s *SCIMStore) GetGroup(ctx context.Context, id string, m store.Members) (*
 // tenant (ErrTeamNameTaken, answered 409) unless the context allows
 // duplicate group names.
 func (s *SCIMStore) CreateGroup(ctx context.Context, g *resource.Group) (*resource.Group, error) {
-	return s.writeTeam(ctx, g, "", func(t Team, _ int64) (Team, error) { return s.db.InsertTeam(ctx, t) })
+	return s.writeTeam(ctx, g, "", func(t Team, _ int64, out []OutboxRow) (Team, error) { return s.db.InsertTeam(ctx, t, out...) })
 }
 
 // ReplaceGroup implements store.Groups.
 func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
-	return s.writeTeam(ctx, g, version, func(t Team, want int64) (Team, error) { return s.db.UpdateTeam(ctx, t, want) })
+	return s.writeTeam(ctx, g, version, func(t Team, want int64, out []OutboxRow) (Team, error) {
+		return s.db.UpdateTeam(ctx, t, want, out...)
+	})
 }
 
 // ReplaceGroupAttributes implements the optional
@@ -534,13 +605,15 @@ func (s *SCIMStore) ReplaceGroup(ctx context.Context, g *resource.Group, version
 // change updates the team's row only, never team_members, so it costs the
 // same for a team of 10 and of 100,000 members.
 func (s *SCIMStore) ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error) {
-	return s.writeTeam(ctx, g, version, func(t Team, want int64) (Team, error) { return s.db.UpdateTeamAttributes(ctx, t, want) })
+	return s.writeTeam(ctx, g, version, func(t Team, want int64, out []OutboxRow) (Team, error) {
+		return s.db.UpdateTeamAttributes(ctx, t, want, out...)
+	})
 }
 
 // writeTeam maps g onto a team of ctx's tenant, sharing names when the
 // context allows duplicate group names, writes it with write, given the
 // version expected ("" for any), and returns the team written as a group.
-func (s *SCIMStore) writeTeam(ctx context.Context, g *resource.Group, version string, write func(t Team, want int64) (Team, error)) (*resource.Group, error) {
+func (s *SCIMStore) writeTeam(ctx context.Context, g *resource.Group, version string, write func(t Team, want int64, out []OutboxRow) (Team, error)) (*resource.Group, error) {
 	want, err := expectedVersion(version)
 	if err != nil {
 		return nil, err
@@ -550,9 +623,14 @@ func (s *SCIMStore) writeTeam(ctx context.Context, g *resource.Group, version st
 		return nil, err
 	}
 	t.SharedName = store.DuplicateGroupNamesAllowed(ctx)
-	if t, err = write(t, want); err != nil {
+	out, err := outboxRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t, err = write(t, want, out); err != nil {
 		return nil, dbErr(err)
 	}
+	s.wrote(out)
 	return groupFromTeam(&t)
 }
 
@@ -591,10 +669,15 @@ func (s *SCIMStore) PatchMembers(ctx context.Context, groupID string, add []reso
 	if err != nil {
 		return "", err
 	}
-	v, err := s.db.PatchTeamMembers(ctx, store.TenantFrom(ctx), groupID, teamMembers(add), remove, want)
+	out, err := outboxRows(ctx)
+	if err != nil {
+		return "", err
+	}
+	v, err := s.db.PatchTeamMembers(ctx, store.TenantFrom(ctx), groupID, teamMembers(add), remove, want, out...)
 	if err != nil {
 		return "", dbErr(err)
 	}
+	s.wrote(out)
 	return strconv.FormatInt(v, 10), nil
 }
 
@@ -604,7 +687,15 @@ func (s *SCIMStore) DeleteGroup(ctx context.Context, id, version string) error {
 	if err != nil {
 		return err
 	}
-	return dbErr(s.db.DeleteTeam(ctx, store.TenantFrom(ctx), id, want))
+	out, err := outboxRows(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteTeam(ctx, store.TenantFrom(ctx), id, want, out...); err != nil {
+		return dbErr(err)
+	}
+	s.wrote(out)
+	return nil
 }
 
 // ListGroups implements store.Groups, in team creation order.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/storetest"
@@ -96,13 +97,17 @@ func postgresSchemaTB(t testing.TB) string {
 // TestSCIMStore runs the library's conformance kit against the adapter on
 // each database: it proves the mapping keeps every SCIM attribute,
 // enforces userName uniqueness per tenant, versions writes and derives
-// User.groups.
+// User.groups. Its Events group checks that every write records the
+// events of its context in app_events, with the version written, and
+// that a failed write records none, read back through Outbox.
 func TestSCIMStore(t *testing.T) {
 	for _, tdb := range testDBs {
 		t.Run(tdb.name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) store.Store {
 				return NewSCIMStore(tdb.open(t))
-			})
+			}, storetest.WithEventSource(func(t *testing.T, s store.Store) event.Source {
+				return Outbox{s.(*SCIMStore).db}
+			}))
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -301,7 +302,11 @@ func (db *DB) setMembers(ctx context.Context, tx *sql.Tx, tenantID, teamID strin
 // ErrDuplicateKey if the ID exists, ErrTeamNameTaken if another team of the
 // tenant has the name, ignoring case (unless tm.SharedName), and
 // ErrNoSuchMember if a member is not an account of the tenant.
-func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
+//
+// The outbox rows out are written in the same transaction, with version
+// 1; UpdateTeam, UpdateTeamAttributes, DeleteTeam and PatchTeamMembers
+// take them too, with the version they write ("" for a delete).
+func (db *DB) InsertTeam(ctx context.Context, tm Team, out ...OutboxRow) (Team, error) {
 	tm.CreatedAt, tm.UpdatedAt, tm.Version = db.created(tm.CreatedAt, tm.UpdatedAt)
 	folded := emailKey(tm.Name)
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -318,8 +323,10 @@ func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 			return err
 		}
 		var err error
-		tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID)
-		return err
+		if tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID); err != nil {
+			return err
+		}
+		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(tm.Version, 10))
 	})
 	if err != nil {
 		return Team{}, err
@@ -330,19 +337,19 @@ func (db *DB) InsertTeam(ctx context.Context, tm Team) (Team, error) {
 // UpdateTeam replaces the team's row and members, keeping CreatedAt.
 // Errors are as for UpdateAccount and InsertTeam; a team that keeps its
 // name (ignoring case) never gets ErrTeamNameTaken.
-func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
-	return db.updateTeam(ctx, tm, expectedVersion, true)
+func (db *DB) UpdateTeam(ctx context.Context, tm Team, expectedVersion int64, out ...OutboxRow) (Team, error) {
+	return db.updateTeam(ctx, tm, expectedVersion, true, out)
 }
 
 // UpdateTeamAttributes replaces the team's row, keeping CreatedAt and
 // leaving team_members as it is: a rename costs the same whatever the
 // size of the team. The team is returned without members. Errors are as
 // for UpdateAccount.
-func (db *DB) UpdateTeamAttributes(ctx context.Context, tm Team, expectedVersion int64) (Team, error) {
-	return db.updateTeam(ctx, tm, expectedVersion, false)
+func (db *DB) UpdateTeamAttributes(ctx context.Context, tm Team, expectedVersion int64, out ...OutboxRow) (Team, error) {
+	return db.updateTeam(ctx, tm, expectedVersion, false, out)
 }
 
-func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, withMembers bool) (Team, error) {
+func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, withMembers bool, out []OutboxRow) (Team, error) {
 	if tm.UpdatedAt.IsZero() {
 		tm.UpdatedAt = db.now()
 	}
@@ -368,13 +375,15 @@ func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, wi
 		}
 		if !withMembers {
 			tm.Members = nil
-			return nil
+			return db.writeOutbox(ctx, tx, out, strconv.FormatInt(tm.Version, 10))
 		}
 		if err := db.setMembers(ctx, tx, tm.TenantID, tm.ID, tm.Members); err != nil {
 			return err
 		}
-		tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID)
-		return err
+		if tm.Members, err = db.members(ctx, tx, tm.TenantID, tm.ID); err != nil {
+			return err
+		}
+		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(tm.Version, 10))
 	})
 	if err != nil {
 		return Team{}, err
@@ -385,7 +394,7 @@ func (db *DB) updateTeam(ctx context.Context, tm Team, expectedVersion int64, wi
 // DeleteTeam deletes the team, its members (ON DELETE CASCADE) and its
 // memberships in other teams, bumping their versions. expectedVersion
 // works as in UpdateAccount.
-func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersion int64) error {
+func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersion int64, out ...OutboxRow) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		// The team's own member rows go first: they would otherwise bump
 		// the version of a team that is being deleted, itself.
@@ -397,7 +406,10 @@ func (db *DB) DeleteTeam(ctx context.Context, tenantID, id string, expectedVersi
 		if err := db.deleteRow(ctx, tx, "teams", tenantID, id, expectedVersion); err != nil {
 			return err
 		}
-		return db.dropMember(ctx, tx, tenantID, TeamMember{ID: id, IsTeam: true})
+		if err := db.dropMember(ctx, tx, tenantID, TeamMember{ID: id, IsTeam: true}); err != nil {
+			return err
+		}
+		return db.writeOutbox(ctx, tx, out, "")
 	})
 }
 
@@ -416,7 +428,7 @@ const removeChunk = 1000
 // Whatever the size of the team, it touches the team's row, one index
 // entry per added member and the rows removed: the version bump comes
 // first, and its row lock serialises concurrent patches of one team.
-func (db *DB) PatchTeamMembers(ctx context.Context, tenantID, teamID string, add []TeamMember, remove []string, expectedVersion int64) (int64, error) {
+func (db *DB) PatchTeamMembers(ctx context.Context, tenantID, teamID string, add []TeamMember, remove []string, expectedVersion int64, out ...OutboxRow) (int64, error) {
 	var version int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, db.q(`UPDATE teams SET version = version + 1, updated_at = ?
@@ -446,7 +458,10 @@ func (db *DB) PatchTeamMembers(ctx context.Context, tenantID, teamID string, add
 		if err := db.checkMembers(ctx, tx, tenantID, teamID, add); err != nil {
 			return err
 		}
-		return db.insertMembers(ctx, tx, tenantID, teamID, add)
+		if err := db.insertMembers(ctx, tx, tenantID, teamID, add); err != nil {
+			return err
+		}
+		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(version, 10))
 	})
 	if err != nil {
 		return 0, err

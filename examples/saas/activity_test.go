@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim/activity"
+	"github.com/scimkit/scim/activity/activitytest"
+)
+
+// TestActivityContract runs the library's activity-log contract kit on
+// the app's own table, on each database.
+func TestActivityContract(t *testing.T) {
+	for _, tdb := range testDBs {
+		t.Run(tdb.name, func(t *testing.T) {
+			activitytest.Run(t, func(t *testing.T, r activity.Retention) activity.Store {
+				return NewActivityStore(tdb.open(t), r)
+			})
+		})
+	}
+}
+
+var activityRowRe = regexp.MustCompile(`(?s)<tr data-status="(\d+)">(.*?)</tr>`)
+
+// activityRows returns the Activity table's rows: status and the row's
+// text.
+func activityRows(t *testing.T, body string) [][2]string {
+	t.Helper()
+	if !strings.Contains(body, `<table id="activity">`) {
+		t.Fatalf("no activity table\n%s", body)
+	}
+	var out [][2]string
+	for _, m := range activityRowRe.FindAllStringSubmatch(body, -1) {
+		text := html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[2], " "))
+		out = append(out, [2]string{m[1], strings.Join(strings.Fields(text), " ")})
+	}
+	return out
+}
+
+// TestActivityPage: Entra's requests appear on the acme admin's Activity
+// page, newest first, with the tolerances that fired, the failure filter
+// keeps the failures, "Older" pages through the rest, and neither the
+// other workspace's requests nor any token appear.
+func TestActivityPage(t *testing.T) {
+	app, ts := uiServer(t, nil)
+	entra := newIdP(t, ts)
+	r := entra.do("POST", "/Users", entraCreateUser)
+	entra.want(r, http.StatusCreated, "POST /Users")
+	id := r.object(t)["id"].(string)
+	entra.want(entra.do("PATCH", "/Users/"+id, entraDeactivate), http.StatusOK, "PATCH")
+	entra.want(entra.do("POST", "/Users", entraCreateUser), http.StatusConflict, "POST /Users again")
+	globex := newIdP(t, ts)
+	globex.token = "globex-token"
+	globex.want(globex.do("GET", "/Users/globex-only-id", ""), http.StatusNotFound, "globex GET")
+	if err := app.Recorder.Flush(t.Context()); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+
+	admin := newBrowser(t, ts)
+	admin.signIn("")
+	admin.get("/settings/scim").want(t, "settings page", http.StatusOK, `href="/settings/scim/activity"`)
+	p := admin.get("/settings/scim/activity")
+	p.want(t, "activity page", http.StatusOK)
+	p.lacks(t, "activity page", testToken, "globex-token", "globex-only-id")
+	rows := activityRows(t, p.body)
+	if len(rows) != 3 {
+		t.Fatalf("activity rows: %q, want 3", rows)
+	}
+	want := []struct{ status, contains string }{
+		{"409", "POST /Users 409 client_error"},
+		{"200", "PATCH /Users/" + id + " 200 ok"},
+		{"201", "POST /Users 201 ok"},
+	}
+	for i, w := range want {
+		if rows[i][0] != w.status || !strings.Contains(rows[i][1], w.contains) {
+			t.Errorf("row %d: %q, want status %s and %q", i, rows[i], w.status, w.contains)
+		}
+	}
+	if !strings.Contains(rows[1][1], "op-case") || !strings.Contains(rows[1][1], "entra-bool-strings") {
+		t.Errorf("the PATCH row %q lacks the tolerances op-case and entra-bool-strings", rows[1][1])
+	}
+	if !strings.Contains(rows[0][1], "uniqueness:") {
+		t.Errorf("the 409 row %q lacks its scimType and detail", rows[0][1])
+	}
+
+	failures := activityRows(t, admin.get("/settings/scim/activity?failures=1").body)
+	if len(failures) != 1 || failures[0][0] != "409" {
+		t.Errorf("failures only: %q, want the 409", failures)
+	}
+
+	// The globex admin sees globex's request only.
+	other := newBrowser(t, ts)
+	other.signIn("globex")
+	p = other.get("/settings/scim/activity")
+	p.lacks(t, "globex's activity", id, testToken, "globex-token")
+	if rows := activityRows(t, p.body); len(rows) != 1 || rows[0][0] != "404" || !strings.Contains(rows[0][1], "GET /Users/globex-only-id") {
+		t.Errorf("globex's activity: %q, want its 404 only", rows)
+	}
+
+	// More than a page: "Older" shows the rest, each entry once.
+	for i := range 60 {
+		entra.want(entra.do("GET", fmt.Sprintf("/Users/missing-%02d", i), ""), http.StatusNotFound, "GET")
+	}
+	if err := app.Recorder.Flush(t.Context()); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	seen := map[string]bool{}
+	path, pages := "/settings/scim/activity", 0
+	olderRe := regexp.MustCompile(`<a id="older" href="([^"]+)">Older</a>`)
+	for path != "" {
+		p := admin.get(path)
+		p.want(t, path, http.StatusOK)
+		for _, row := range activityRows(t, p.body) {
+			key := row[1][strings.Index(row[1], " UTC ")+5:]
+			if seen[key] && strings.Contains(key, "missing-") {
+				t.Errorf("page %d shows %q again", pages, key)
+			}
+			seen[key] = true
+		}
+		pages++
+		path = ""
+		if m := olderRe.FindStringSubmatch(p.body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+	}
+	missing := 0
+	for k := range seen {
+		if strings.Contains(k, "missing-") {
+			missing++
+		}
+	}
+	if pages != 2 || missing != 60 {
+		t.Errorf("paging: %d pages, %d of the 60 GETs, want 2 pages and all 60", pages, missing)
+	}
+
+	if p := admin.get("/settings/scim/activity?before=not-a-cursor"); p.status != http.StatusBadRequest {
+		t.Errorf("a malformed cursor: %d, want 400", p.status)
+	}
+	anon := newBrowser(t, ts)
+	if p := anon.get("/settings/scim/activity"); p.status != http.StatusSeeOther {
+		t.Errorf("the Activity page without an admin session: %d, want 303 to sign in", p.status)
+	}
+}

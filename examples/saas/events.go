@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/scimkit/scim/event"
+)
+
+// This file is what the app does with provisioning events: the outbox
+// app_events, which the SCIM adapter writes in each write's own
+// transaction (scimstore.go, db.go's writeOutbox), drained to the app's
+// handlers by a Drainer, and read by anyone through Outbox, an
+// event.Source.
+//
+// Delivery is at least once and in order: the drainer takes the
+// undelivered events in seq order, calls every handler with each, and
+// marks an event delivered only when all of them returned nil. A handler
+// that fails stops the drain at that event (the events after it wait, so
+// that no resource's events are applied out of order) and the drain is
+// retried, with a growing delay; a process that dies between a handler's
+// effect and the mark delivers the event again after its restart. The
+// handlers are idempotent by event id (applyOnce): each records the
+// event's id in app_event_receipts in the transaction of its effect, so a
+// redelivered event changes nothing.
+//
+// Replicas: one drainer runs per process, and of the processes sharing a
+// database one drains at a time, the holder of the lease row
+// app_event_lease ("drainer"): a drainer takes it when it is free or
+// expired, renews it before each batch, and gives it back when it stops.
+// If the holder dies, another replica takes over when the lease expires
+// (leaseFor, 30 s) and delivers what it left, possibly again. A handler
+// that runs longer than the lease may overlap with the next holder: the
+// receipts keep the effects single.
+
+// leaseFor is how long the drainer's lease lasts without renewal.
+const leaseFor = 30 * time.Second
+
+// drainBatch is how many events the drainer reads at a time.
+const drainBatch = 100
+
+// pollEvery is how often an idle drainer looks for events that no wake
+// announced (another replica's writes, those left by a crash).
+const pollEvery = time.Second
+
+// maxBackoff bounds the delay between retries of a failing handler.
+const maxBackoff = time.Minute
+
+// eventRetention is how long a delivered event stays readable through
+// Outbox.After; undelivered events are never deleted.
+const eventRetention = 7 * 24 * time.Hour
+
+// Outbox reads app_events as an event.Source: a tenant's events in the
+// order they were written, delivered or not, for reconciliation jobs and
+// for consumers that poll. A cursor is the seq of the last event read
+// ("" for none). Delivered events are kept eventRetention (7 days);
+// a cursor that retention has passed is event.ErrCursorExpired.
+type Outbox struct{ db *DB }
+
+var _ event.Source = Outbox{}
+
+// scanEvent reads the payload and version columns into an event.
+func scanEvent(payload, version string) (event.Event, error) {
+	var e event.Event
+	if err := json.Unmarshal([]byte(payload), &e); err != nil {
+		return event.Event{}, fmt.Errorf("events: decoding an outbox row: %w", err)
+	}
+	if string(e.Resource) == "null" { // a nil Resource, as encoding/json writes it
+		e.Resource = nil
+	}
+	e.Version = version
+	return e, nil
+}
+
+// After implements event.Source.
+func (o Outbox) After(ctx context.Context, tenant, cursor string, limit int) ([]event.Event, string, error) {
+	after := int64(0)
+	if cursor != "" {
+		n, err := strconv.ParseInt(cursor, 10, 64)
+		if err != nil || n < 0 || strconv.FormatInt(n, 10) != cursor {
+			return nil, "", event.ErrBadCursor
+		}
+		after = n
+	}
+	switch {
+	case limit <= 0:
+		limit = event.DefaultLimit
+	case limit > event.MaxLimit:
+		limit = event.MaxLimit
+	}
+	db := o.db
+	var pruned int64
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT through_seq FROM app_events_pruned WHERE tenant_id = ?`), tenant).Scan(&pruned)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, "", err
+	}
+	if after < pruned {
+		return nil, strconv.FormatInt(pruned, 10), event.ErrCursorExpired
+	}
+	type row struct {
+		seq              int64
+		payload, version string
+	}
+	rows, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+		return r, sc.Scan(&r.seq, &r.payload, &r.version)
+	}, db.q(`SELECT seq, payload, version FROM app_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?`), tenant, after, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]event.Event, 0, len(rows))
+	for _, r := range rows {
+		e, err := scanEvent(r.payload, r.version)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, e)
+		after = r.seq
+	}
+	if len(rows) < limit {
+		// Everything of the tenant has been read: the cursor moves to its
+		// newest event (none can commit below it later, see writeOutbox).
+		var newest sql.NullInt64
+		if err := db.sql.QueryRowContext(ctx, db.q(`SELECT MAX(seq) FROM app_events WHERE tenant_id = ?`), tenant).Scan(&newest); err != nil {
+			return nil, "", err
+		}
+		after = max(after, newest.Int64, pruned)
+	}
+	return out, strconv.FormatInt(after, 10), nil
+}
+
+// Drainer delivers the outbox to handlers: see the top of this file.
+type Drainer struct {
+	db       *DB
+	handlers []event.Handler
+	log      *slog.Logger
+	now      func() time.Time
+	holder   string // this drainer's name in the lease row
+
+	mu   sync.Mutex // one drain at a time in this process
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewDrainer returns a drainer of db's outbox to handlers, called in
+// order for each event. Start runs it in the background; Drain drains
+// once.
+func NewDrainer(db *DB, log *slog.Logger, handlers ...event.Handler) *Drainer {
+	var b [8]byte
+	rand.Read(b[:])
+	return &Drainer{db: db, handlers: handlers, log: log, now: db.now, holder: hex.EncodeToString(b[:]),
+		wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the background drainer to drain now; it never blocks.
+func (d *Drainer) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the drainer in the background until Stop: it drains when
+// woken, every pollEvery otherwise, and after a failure with a delay
+// that doubles up to maxBackoff.
+func (d *Drainer) Start() {
+	d.stop, d.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(d.done)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			<-d.stop
+			cancel()
+		}()
+		wait := pollEvery
+		for {
+			if _, err := d.Drain(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error("delivering events", slog.Any("err", err), slog.Duration("retry_in", wait))
+				wait = min(wait*2, maxBackoff)
+			} else {
+				wait = pollEvery
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-d.wake:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}()
+}
+
+// Stop stops the background drainer, waiting for a drain under way, and
+// gives the lease back if this drainer holds it.
+func (d *Drainer) Stop() {
+	if d.stop != nil {
+		close(d.stop)
+		<-d.done
+		d.stop = nil
+	}
+	d.release()
+}
+
+// Drain delivers the undelivered events, in seq order, if this process
+// holds or can take the lease, and returns how many it delivered. It
+// stops at the first event a handler fails, returning the error: that
+// event and those after it are delivered by a later drain.
+func (d *Drainer) Drain(ctx context.Context) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for {
+		held, err := d.acquire(ctx)
+		if err != nil || !held {
+			return n, err
+		}
+		type row struct {
+			seq              int64
+			payload, version string
+		}
+		rows, err := queryRows(ctx, d.db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+			return r, sc.Scan(&r.seq, &r.payload, &r.version)
+		}, d.db.q(`SELECT seq, payload, version FROM app_events WHERE delivered_at IS NULL ORDER BY seq LIMIT ?`), drainBatch)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range rows {
+			e, err := scanEvent(r.payload, r.version)
+			if err == nil {
+				err = d.deliver(ctx, e)
+			}
+			if err != nil {
+				d.failed(r.seq, err)
+				return n, fmt.Errorf("event %d: %w", r.seq, err)
+			}
+			if _, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_events SET delivered_at = ?, attempts = attempts + 1, last_error = ''
+				WHERE seq = ?`), micros(d.now()), r.seq); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(rows) < drainBatch {
+			return n, d.prune(ctx)
+		}
+	}
+}
+
+// deliver calls every handler with e; a handler's panic is its error.
+func (d *Drainer) deliver(ctx context.Context, e event.Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	for _, h := range d.handlers {
+		if err := h.Handle(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failed records a failed delivery of the event seq (its attempts and
+// error, shown to whoever reads the table).
+func (d *Drainer) failed(seq int64, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg := cause.Error()
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	if _, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_events SET attempts = attempts + 1, last_error = ? WHERE seq = ?`),
+		msg, seq); err != nil {
+		d.log.Warn("recording a failed delivery", slog.Any("err", err))
+	}
+}
+
+// acquire takes or renews the lease, and reports whether this drainer
+// holds it.
+func (d *Drainer) acquire(ctx context.Context) (bool, error) {
+	now := micros(d.now())
+	until := micros(d.now().Add(leaseFor))
+	db := d.db
+	if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO app_event_lease (name, holder, expires_at) VALUES ('drainer', ?, ?)
+		ON CONFLICT (name) DO NOTHING`), d.holder, until); err != nil {
+		return false, err
+	}
+	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE app_event_lease SET holder = ?, expires_at = ?
+		WHERE name = 'drainer' AND (holder = ? OR expires_at < ?)`), d.holder, until, d.holder, now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// release gives the lease back, so that another replica need not wait
+// for it to expire.
+func (d *Drainer) release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_event_lease SET expires_at = 0 WHERE name = 'drainer' AND holder = ?`),
+		d.holder); err != nil {
+		d.log.Warn("releasing the events lease", slog.Any("err", err))
+	}
+}
+
+// prune deletes the delivered events older than eventRetention, noting
+// per tenant the newest seq deleted, for Outbox.After.
+func (d *Drainer) prune(ctx context.Context) error {
+	cutoff := micros(d.now().Add(-eventRetention))
+	db := d.db
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			tenant string
+			seq    int64
+		}
+		rows, err := queryRows(ctx, tx, func(sc interface{ Scan(...any) error }) (r row, err error) {
+			return r, sc.Scan(&r.tenant, &r.seq)
+		}, db.q(`SELECT tenant_id, MAX(seq) FROM app_events WHERE created_at < ? AND delivered_at IS NOT NULL GROUP BY tenant_id`), cutoff)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_events_pruned (tenant_id, through_seq) VALUES (?, ?)
+				ON CONFLICT (tenant_id) DO UPDATE SET through_seq = CASE WHEN app_events_pruned.through_seq > excluded.through_seq
+					THEN app_events_pruned.through_seq ELSE excluded.through_seq END`), r.tenant, r.seq); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM app_events WHERE tenant_id = ? AND seq <= ? AND delivered_at IS NOT NULL`),
+				r.tenant, r.seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applyOnce runs fn in a transaction that first records (consumer,
+// eventID) in app_event_receipts, and reports whether fn ran: for an
+// event the consumer has applied already it commits nothing and returns
+// false. fn's effect and the receipt commit together, so an event is
+// applied exactly once however often it is delivered.
+func (db *DB) applyOnce(ctx context.Context, consumer, eventID string, fn func(tx *sql.Tx) error) (bool, error) {
+	applied := false
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_event_receipts (consumer, event_id, applied_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`), consumer, eventID, micros(db.now()))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		applied = true
+		return fn(tx)
+	})
+	return applied && err == nil, err
+}
+
+// The app's handlers, called by the drainer for every event.
+
+// handleEvent is the app's event.Handler: a deactivated or deleted user
+// loses every session of its account (signin.go), and a created user gets
+// a welcome notice. Both are idempotent by event id (applyOnce), and both
+// act from the event alone: the store code knows nothing of sessions.
+func (a *App) handleEvent(ctx context.Context, e event.Event) error {
+	if e.ResourceType != event.User {
+		return nil
+	}
+	switch e.Type {
+	case event.UserDeactivated, event.UserDeleted:
+		var n int64
+		applied, err := a.DB.applyOnce(ctx, "revoke-sessions", e.ID, func(tx *sql.Tx) (err error) {
+			n, err = a.DB.revokeSessions(ctx, tx, e.Tenant, e.ResourceID)
+			return err
+		})
+		if applied {
+			a.log.InfoContext(ctx, "sessions revoked", slog.String("tenant", e.Tenant), slog.String("account", e.ResourceID),
+				slog.String("event", string(e.Type)), slog.Int64("sessions", n))
+		}
+		return err
+	case event.UserCreated:
+		_, err := a.DB.applyOnce(ctx, "welcome", e.ID, func(tx *sql.Tx) error {
+			return a.DB.addNotice(ctx, tx, e.ID, e.Tenant, e.ResourceID, "Welcome, "+welcomeName(e))
+		})
+		return err
+	}
+	return nil
+}
+
+// welcomeName is the name of the created user of e: its displayName,
+// else its name parts, else its userName, as Account.DisplayName.
+func welcomeName(e event.Event) string {
+	var u struct {
+		UserName, DisplayName string
+		Name                  struct{ GivenName, FamilyName string }
+	}
+	_ = json.Unmarshal(e.Resource, &u)
+	a := Account{FullName: u.DisplayName, GivenName: u.Name.GivenName, FamilyName: u.Name.FamilyName, Email: u.UserName}
+	if n := a.DisplayName(); n != "" {
+		return n
+	}
+	return e.ResourceID
+}
