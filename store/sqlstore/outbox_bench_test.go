@@ -2,8 +2,15 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/sqlstore"
 
 	"github.com/scimkit/scim/event"
 	"github.com/scimkit/scim/resource"
@@ -75,4 +82,47 @@ func benchCtx(withEvents bool, typ event.Type, u *resource.User) context.Context
 	e := event.Event{ID: event.NewID(), Tenant: "tenant-a", ResourceType: event.User, ResourceID: u.ID, ExternalID: u.ExternalID,
 		Type: typ, Request: "req", Method: "PUT", Profile: "entra", Attributes: []string{"displayName"}, Resource: data}
 	return store.WithEvents(ctx, []event.Event{e})
+}
+
+// BenchmarkOutboxEntraPatch is the write path as an identity provider
+// sees it: Entra's user PATCH through the handler (read, apply, build the
+// change events, write) on a store without the outbox and with it, whose
+// ratio is what the outbox adds to a request (the bar is at most 20%).
+func BenchmarkOutboxEntraPatch(b *testing.B) {
+	for _, d := range dialects {
+		for _, outbox := range []bool{false, true} {
+			b.Run(d.name+"/outbox="+strconv.FormatBool(outbox), func(b *testing.B) {
+				if d.name == "Postgres" {
+					postgresDSN(b)
+				}
+				s := d.new(b) // migrated, with the outbox
+				if !outbox {
+					var err error // the same database, without the outbox
+					if s, err = sqlstore.New(s.DB(), s.Dialect(), sqlstore.WithoutMigrate()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				srv, err := scim.New(scim.Config{Store: s, Authenticate: scim.NoAuthentication})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.CreateUser(store.WithTenant(context.Background(), ""), benchUser("u")); err != nil {
+					b.Fatal(err)
+				}
+				body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+	{"op":"Replace","path":"name.familyName","value":"Family%[1]d"},
+	{"op":"Replace","path":"active","value":"%[2]s"}]}`
+				bodies := [2]string{fmt.Sprintf(body, 0, "False"), fmt.Sprintf(body, 1, "True")}
+				i := 0
+				for b.Loop() {
+					rec := httptest.NewRecorder()
+					srv.ServeHTTP(rec, httptest.NewRequest("PATCH", "/Users/u", strings.NewReader(bodies[i%2])))
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+					i++
+				}
+			})
+		}
+	}
 }
