@@ -27,11 +27,11 @@ import (
 // SQLite, whose events go to Config.Events.
 type dryBackend struct {
 	name string
-	new  func(t *testing.T) (st store.Store, events func() []event.Event)
+	new  func(t testing.TB) (st store.Store, events func() []event.Event)
 }
 
 var dryBackends = []dryBackend{
-	{"memory", func(t *testing.T) (store.Store, func() []event.Event) {
+	{"memory", func(t testing.TB) (store.Store, func() []event.Event) {
 		log := event.NewLog(event.LogOptions{})
 		cursor := ""
 		return memory.New(memory.WithEventLog(log), memory.WithClock(func() time.Time { return testNow })), func() []event.Event {
@@ -45,10 +45,10 @@ var dryBackends = []dryBackend{
 	}},
 	// generic: only store.Store, so no querier, member resolver,
 	// archiver, fast path or event writer; the dry-run store then scans.
-	{"generic", func(t *testing.T) (store.Store, func() []event.Event) {
+	{"generic", func(t testing.TB) (store.Store, func() []event.Event) {
 		return struct{ store.Store }{memory.New(memory.WithClock(func() time.Time { return testNow }))}, nil
 	}},
-	{"sqlite", func(t *testing.T) (store.Store, func() []event.Event) {
+	{"sqlite", func(t testing.TB) (store.Store, func() []event.Event) {
 		st, err := sqlstore.New(sqliteTestDB(t), sqlstore.SQLite, sqlstore.WithClock(func() time.Time { return testNow }))
 		if err != nil {
 			t.Fatal(err)
@@ -60,7 +60,7 @@ var dryBackends = []dryBackend{
 // dryServer is a SCIM server on one backend, its tenant acme
 // authenticated by scim.ConnectionAuth, its ids chosen by the test.
 type dryServer struct {
-	t      *testing.T
+	t      testing.TB
 	st     store.Store
 	m      *connection.Manager
 	token  string
@@ -97,7 +97,7 @@ func (s *dryServer) events() []event.Event {
 // dry-run tests' directory (users id-1 and id-2, group id-3 with member
 // id-2), with the connection's dry-run flag then set to dry and its
 // DELETE policy to policy.
-func newDryServer(t *testing.T, b dryBackend, dry bool, policy connection.DeletePolicy) *dryServer {
+func newDryServer(t testing.TB, b dryBackend, dry bool, policy connection.DeletePolicy) *dryServer {
 	t.Helper()
 	s := &dryServer{t: t, acts: activity.NewMemoryStore(activity.Retention{})}
 	s.st, s.stored = b.new(t)
@@ -280,6 +280,10 @@ var drySteps = []dryStep{
 		effects: []string{"user.updated id-1"}},
 	{name: "PUT", method: "PUT", path: "/Users/id-1", body: entraUser("renamed@contoso.com", "ext-1"), status: 200,
 		effects: []string{"user.updated id-1"}},
+	{name: "PATCH a group's member", method: "PATCH", path: "/Users/id-2", body: fmt.Sprintf(entraPatch, `{"op":"Replace","path":"active","value":"False"}`), status: 200,
+		effects: []string{"user.deactivated id-2"}},
+	{name: "PUT a group's member", method: "PUT", path: "/Users/id-2", body: entraUser("member@contoso.com", "ext-2b"), status: 200,
+		effects: []string{"user.updated id-2"}},
 	{name: "DELETE user", method: "DELETE", path: "/Users/id-2", status: 204, effects: []string{"user.deleted id-2"}},
 	{name: "DELETE unknown user", method: "DELETE", path: "/Users/nobody", status: 404},
 	{name: "PATCH unknown user", method: "PATCH", path: "/Users/nobody", body: fmt.Sprintf(entraPatch, `{"op":"Replace","path":"active","value":"False"}`), status: 404},
@@ -421,5 +425,41 @@ func TestDryRunDeleteWithoutArchiverIs501(t *testing.T) {
 	got := dry.send("DELETE", "/Users/id-2", "", 501)
 	if string(got.body) != string(want.body) {
 		t.Errorf("dry-run body %s, want %s", got.body, want.body)
+	}
+}
+
+// BenchmarkDryRun is Entra's create and deactivation PATCH on the memory
+// store with and without dry run: dry run adds the reads that stand in
+// for the store's uniqueness and version checks, and writes nothing.
+func BenchmarkDryRun(b *testing.B) {
+	patch := fmt.Sprintf(entraPatch, `{"op":"Replace","path":"active","value":"%s"}`)
+	for _, dry := range []bool{false, true} {
+		name := "off"
+		if dry {
+			name = "dry-run"
+		}
+		b.Run("create/"+name, func(b *testing.B) {
+			s := newDryServer(b, dryBackends[0], dry, connection.Delete)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				s.nextID = fmt.Sprintf("b-%d", i)
+				s.send("POST", "/Users", entraUser(fmt.Sprintf("user%d@contoso.com", i), "x"), 201)
+			}
+		})
+		b.Run("patch/"+name, func(b *testing.B) {
+			s := newDryServer(b, dryBackends[0], dry, connection.Delete)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				v := "False"
+				if i%2 == 0 {
+					v = "True"
+				}
+				s.send("PATCH", "/Users/id-1", fmt.Sprintf(patch, v), 200)
+			}
+		})
 	}
 }
