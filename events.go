@@ -30,6 +30,9 @@ import (
 // read-modify-write that is retried builds them again from the resource
 // it read afresh. With neither an EventWriter nor Config.Events no event
 // is built and nothing is read or copied for them.
+//
+// A request of a connection in dry-run mode delivers no event: its
+// would-be events go to the observation's Effects instead (dryrun.go).
 
 type requestIDKey struct{}
 

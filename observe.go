@@ -29,6 +29,10 @@ type observer struct {
 	status int
 	err    *Error
 	fired  quirk.Set
+	// dryRun reports a request of a connection in dry-run mode, and
+	// effects are its would-be events, "TYPE RESOURCE-ID" (dryrun.go).
+	dryRun  bool
+	effects []string
 }
 
 type observerKey struct{}
@@ -113,6 +117,7 @@ func (s *Server) done(o *observer, r *http.Request) {
 			ob.Connection = &c
 		}
 	}
+	ob.DryRun, ob.Effects = o.dryRun, o.effects
 	ob.Endpoint, ob.ID, ob.Search = endpointOf(r.URL.Path)
 	s.cfg.Observe(ctx, ob)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/connection"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
@@ -54,6 +55,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ctx != r.Context() {
 		r = r.WithContext(ctx) // one copy of the request, not one per value
+	}
+	if c, ok := connection.FromContext(ctx); ok && c.DryRun {
+		w.Header().Set(DryRunHeader, "true")
+		if o != nil {
+			o.dryRun = true
+		}
+		s.dryRun(o).route(w, r) // answered as it would be, nothing written (dryrun.go)
+		return
 	}
 	s.route(w, r)
 }

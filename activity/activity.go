@@ -98,6 +98,17 @@ type Entry struct {
 	RequestID string
 	// UserAgent is the request's User-Agent, at most [MaxTextBytes] long.
 	UserAgent string
+	// DryRun reports a request of a connection in dry-run mode
+	// (connection.Connection.DryRun): it was answered as it would have
+	// been, and nothing was written.
+	DryRun bool
+	// Effects is the would-be effect of a dry-run request: one
+	// "TYPE RESOURCE-ID" per change event the request would have caused
+	// ("user.created 2819c223", "group.members_added e9e30dba"), in the
+	// order the events would have been delivered; nil when it would have
+	// changed nothing and for requests that are not dry runs. At most
+	// [MaxEffects] of them, each at most MaxDetailBytes long.
+	Effects []string
 }
 
 // Target is the request's path relative to the SCIM base URL, for
@@ -122,8 +133,10 @@ func (e Entry) Target() string {
 const (
 	// MaxTextBytes bounds UserAgent and RequestID.
 	MaxTextBytes = 256
-	// MaxDetailBytes bounds Detail.
+	// MaxDetailBytes bounds Detail and each of Effects.
 	MaxDetailBytes = 1024
+	// MaxEffects bounds the number of Effects.
+	MaxEffects = 64
 )
 
 // Cursor is a position in a tenant's log, returned by [Store.List] for
@@ -173,7 +186,7 @@ var ErrInvalidCursor = errors.New("activity: invalid cursor")
 //   - Append stores the entries, each under its Tenant, in one call (a
 //     batch; the Recorder makes them). It keeps every field as given but
 //     Time, which reads back truncated to the microsecond and in UTC,
-//     and an empty Quirks, which reads back as nil. Entries are never changed after they are appended.
+//     and an empty Quirks or Effects, which reads back as nil. Entries are never changed after they are appended.
 //   - List returns a tenant's entries newest first: by Time, descending,
 //     and entries with equal Time in the reverse of the order they were
 //     appended. It returns at most f.LimitOf() entries and the cursor of

@@ -90,7 +90,7 @@ func (s *MemoryStore) Append(_ context.Context, entries []Entry) error {
 		}
 		s.seq++
 		e.Time = e.Time.UTC().Truncate(time.Microsecond)
-		e.Quirks = cloneQuirks(e.Quirks)
+		e.Quirks, e.Effects = cloneQuirks(e.Quirks), cloneQuirks(e.Effects)
 		r.insert(rec{e: e, seq: s.seq})
 	}
 	for _, e := range entries {
@@ -129,6 +129,7 @@ func (s *MemoryStore) Prune(context.Context) error {
 	return nil
 }
 
+// cloneQuirks copies a list of strings, nil for an empty one.
 func cloneQuirks(q []string) []string {
 	if len(q) == 0 {
 		return nil
@@ -182,7 +183,7 @@ func (s *MemoryStore) List(_ context.Context, tenant string, f Filter) ([]Entry,
 			return out, MakeCursor(last.e.Time, last.seq), nil
 		}
 		e := x.e
-		e.Quirks = cloneQuirks(e.Quirks)
+		e.Quirks, e.Effects = cloneQuirks(e.Quirks), cloneQuirks(e.Effects)
 		out = append(out, e)
 		last = x
 	}

@@ -58,4 +58,15 @@ type Observation struct {
 	// failed. An id the app took from a header is client text: bound and
 	// check it before storing or showing it.
 	RequestID string
+	// DryRun reports that the request's connection is in dry-run mode
+	// (connection.Connection.DryRun): the request was answered as it
+	// would have been and nothing was written.
+	DryRun bool
+	// Effects is what a dry-run request would have changed: one
+	// "TYPE RESOURCE-ID" per change event it would have caused
+	// ("user.deactivated 2819c223"), in order; nil when it would have
+	// changed nothing and for requests that are not dry runs. The ids are
+	// the client's text when it named them in the path: bound them before
+	// storing or showing them.
+	Effects []string
 }

@@ -142,6 +142,13 @@ func (r *Recorder) entry(ob Observation, t time.Time) Entry {
 		Detail:     bound(ob.Detail, MaxDetailBytes),
 		Quirks:     ob.Quirks.Names(),
 		UserAgent:  bound(ob.UserAgent, MaxTextBytes),
+		DryRun:     ob.DryRun,
+	}
+	if len(ob.Effects) > 0 {
+		e.Effects = make([]string, min(len(ob.Effects), MaxEffects))
+		for i := range e.Effects {
+			e.Effects[i] = bound(ob.Effects[i], MaxDetailBytes)
+		}
 	}
 	if token(ob.RequestID) {
 		e.RequestID = ob.RequestID

@@ -597,3 +597,37 @@ func entraOnly(names []string) bool {
 	}
 	return false
 }
+
+// TestRecorderKeepsDryRunAndEffects: a dry-run observation's flag and
+// would-be effects reach the entry, bounded in number and length; an
+// observation without effects has none.
+func TestRecorderKeepsDryRunAndEffects(t *testing.T) {
+	mem := activity.NewMemoryStore(activity.Retention{})
+	rec := activity.NewRecorder(mem, activity.Options{})
+	effects := []string{"user.created u-1", "user.updated " + strings.Repeat("x", 2000)}
+	for i := range 100 {
+		effects = append(effects, fmt.Sprintf("user.deleted u-%d", i))
+	}
+	ctx := context.Background()
+	rec.Observe(ctx, scim.Observation{Tenant: "tenant-a", Method: "POST", Endpoint: "Users", Status: 201, DryRun: true, Effects: effects})
+	rec.Observe(ctx, scim.Observation{Tenant: "tenant-a", Method: "GET", Endpoint: "Users", Status: 200, DryRun: true})
+	rec.Observe(ctx, scim.Observation{Tenant: "tenant-a", Method: "GET", Endpoint: "Users", Status: 200})
+	if err := rec.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := mem.List(ctx, "tenant-a", activity.Filter{})
+	if len(got) != 3 {
+		t.Fatalf("%d entries, want 3", len(got))
+	}
+	post, read, plain := got[2], got[1], got[0]
+	if !post.DryRun || len(post.Effects) != activity.MaxEffects || post.Effects[0] != "user.created u-1" ||
+		len(post.Effects[1]) != activity.MaxDetailBytes || post.Effects[activity.MaxEffects-1] != fmt.Sprintf("user.deleted u-%d", activity.MaxEffects-3) {
+		t.Errorf("dry-run POST: DryRun %v, %d effects: %.80q", post.DryRun, len(post.Effects), post.Effects)
+	}
+	if !read.DryRun || read.Effects != nil {
+		t.Errorf("dry-run GET: DryRun %v, effects %q; want true and none", read.DryRun, read.Effects)
+	}
+	if plain.DryRun || plain.Effects != nil {
+		t.Errorf("GET without dry run: DryRun %v, effects %q", plain.DryRun, plain.Effects)
+	}
+}

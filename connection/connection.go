@@ -1,6 +1,6 @@
 // Package connection is what a vendor manages for each tenant's identity
 // provider: a [Connection] (enabled or not, its IdP [Profile], what DELETE
-// means, SCIM-managed mode) and its Secret Tokens, issued, verified, listed
+// means, SCIM-managed mode, dry-run mode) and its Secret Tokens, issued, verified, listed
 // and revoked by a [Manager] over a [Store].
 //
 // The Secret Token is the credential an admin pastes into the IdP with the
@@ -109,6 +109,15 @@ type Connection struct {
 	// app refuses its own user and group adds and deletes while it is
 	// set. The library stores the flag; the app enforces it.
 	SCIMManaged bool
+	// DryRun puts the connection in shadow mode, for onboarding a
+	// customer's directory: the handler reads, validates and answers
+	// every request of the connection exactly as it would otherwise
+	// (same statuses, same bodies, the same conflicts and precondition
+	// failures), writes nothing to the resource store and delivers no
+	// change event, and the activity log records each request with its
+	// would-be effect (activity.Entry.DryRun and Effects). Turning it off
+	// makes the next request write. Stores keep it; false is the default.
+	DryRun bool
 	// Created and Updated are set by [Manager.Save].
 	Created, Updated time.Time
 }

@@ -180,15 +180,16 @@ var cases = []testCase{
 			Endpoint: "Groups", ResourceID: "7f3a-grüße", Outcome: activity.ClientError, Status: 400,
 			Latency: 1234567 * time.Nanosecond, ScimType: "invalidValue", Detail: `member "x" does not exist`,
 			Quirks: []string{"op-case", "remove-by-value"}, RequestID: "req-full", UserAgent: "Okta SCIM Client 1.0.0",
+			DryRun: true, Effects: []string{"group.members_added 7f3a-grüße", "group.members_removed 7f3a-grüße", "user.created a,b\nc \"d\""},
 		}
 		search := activity.Entry{Time: t0.Add(time.Second), Tenant: "tenant-a", IdP: activity.Unknown, Method: "POST",
-			Endpoint: "Users", Search: true, Outcome: activity.OK, Status: 200, Quirks: []string{}, RequestID: "req-search"}
+			Endpoint: "Users", Search: true, Outcome: activity.OK, Status: 200, Quirks: []string{}, Effects: []string{}, RequestID: "req-search"}
 		appendOK(t, s, []activity.Entry{full, search})
 		got, _ := list(t, s, "tenant-a", activity.Filter{})
 		want := full
 		want.Time = t0.UTC()
 		wantSearch := search
-		wantSearch.Quirks = nil
+		wantSearch.Quirks, wantSearch.Effects = nil, nil
 		if len(got) != 2 {
 			t.Fatalf("List = %d entries, want 2: %+v", len(got), got)
 		}

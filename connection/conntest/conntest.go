@@ -59,7 +59,7 @@ func at(minutes int) time.Time { return t0.Add(time.Duration(minutes) * time.Min
 func sameConnection(t *testing.T, what string, got, want connection.Connection) {
 	t.Helper()
 	if got.Tenant != want.Tenant || got.Enabled != want.Enabled || got.Profile != want.Profile ||
-		got.DeletePolicy != want.DeletePolicy || got.SCIMManaged != want.SCIMManaged ||
+		got.DeletePolicy != want.DeletePolicy || got.SCIMManaged != want.SCIMManaged || got.DryRun != want.DryRun ||
 		!got.Created.Equal(want.Created) || !got.Updated.Equal(want.Updated) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
@@ -129,6 +129,31 @@ var connectionCases = []testCase{
 		got, err = s.Connection(ctx, "tenant-b")
 		noErr(t, "Connection(b)", err)
 		sameConnection(t, "other tenant's connection", got, b)
+	}},
+	{"DryRun_round_trip", func(t *testing.T, s connection.Store) {
+		a := conn("tenant-a")
+		a.DryRun = true
+		noErr(t, "Put a (dry run)", s.PutConnection(ctx, a))
+		noErr(t, "Put b", s.PutConnection(ctx, conn("tenant-b")))
+		got, err := s.Connection(ctx, "tenant-a")
+		noErr(t, "Connection(a)", err)
+		sameConnection(t, "connection in dry run", got, a)
+		tok := token("tok-dry", "tenant-a", at(3))
+		noErr(t, "CreateToken", s.CreateToken(ctx, tok))
+		got, _, err = s.LookupToken(ctx, tok.Hash)
+		noErr(t, "LookupToken", err)
+		sameConnection(t, "LookupToken's connection in dry run", got, a)
+		got, err = s.Connection(ctx, "tenant-b")
+		noErr(t, "Connection(b)", err)
+		sameConnection(t, "other tenant's connection, not in dry run", got, conn("tenant-b"))
+		a.DryRun, a.Updated = false, at(5)
+		noErr(t, "Put a (dry run off)", s.PutConnection(ctx, a))
+		got, err = s.Connection(ctx, "tenant-a")
+		noErr(t, "Connection(a) after dry run off", err)
+		sameConnection(t, "connection with dry run turned off", got, a)
+		got, _, err = s.LookupToken(ctx, tok.Hash)
+		noErr(t, "LookupToken after dry run off", err)
+		sameConnection(t, "LookupToken's connection with dry run turned off", got, a)
 	}},
 }
 

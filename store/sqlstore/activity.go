@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,7 +12,8 @@ import (
 )
 
 // Activity is an [activity.Store] in the store's database, in the table
-// scim_activity (migration 0006). Retention is enforced in Append: in
+// scim_activity (migration 0006; dry_run and effects, migration
+// 0008, effects as a JSON array of strings). Retention is enforced in Append: in
 // the same transaction as the batch's rows, each tenant of the batch
 // loses its rows older than MaxAge and those beyond its MaxEntries
 // newest, both found through the index on (tenant, at DESC, id DESC);
@@ -47,9 +49,9 @@ func (a *Activity) WithRetention(r activity.Retention) *Activity {
 	return &Activity{s: a.s, ret: r.WithDefaults()}
 }
 
-const activityColumns = "id, tenant, at, idp, method, endpoint, search, resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent"
+const activityColumns = "id, tenant, at, idp, method, endpoint, search, resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent, dry_run, effects"
 
-// activityChunk is the most rows one INSERT writes (15 parameters each,
+// activityChunk is the most rows one INSERT writes (17 parameters each,
 // far below either database's limit).
 const activityChunk = 200
 
@@ -63,14 +65,18 @@ func (a *Activity) Append(ctx context.Context, entries []activity.Entry) (err er
 		for start := 0; start < len(entries); start += activityChunk {
 			chunk := entries[start:min(start+activityChunk, len(entries))]
 			var sb strings.Builder
-			sb.WriteString("INSERT INTO scim_activity (tenant, at, idp, method, endpoint, search, resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent) VALUES ")
-			args := make([]any, 0, 15*len(chunk))
+			sb.WriteString("INSERT INTO scim_activity (tenant, at, idp, method, endpoint, search, resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent, dry_run, effects) VALUES ")
+			args := make([]any, 0, 17*len(chunk))
 			for i, e := range chunk {
 				if i > 0 {
 					sb.WriteString(", ")
 				}
 				sb.WriteByte('(')
-				for j := range 15 {
+				effects, err := effectsText(e.Effects)
+				if err != nil {
+					return err
+				}
+				for j := range 17 {
 					if j > 0 {
 						sb.WriteString(", ")
 					}
@@ -78,7 +84,7 @@ func (a *Activity) Append(ctx context.Context, entries []activity.Entry) (err er
 				}
 				sb.WriteByte(')')
 				args = append(args, e.Tenant, e.Time.UnixMicro(), e.IdP, e.Method, e.Endpoint, e.Search, e.ResourceID,
-					string(e.Outcome), e.Status, int64(e.Latency), e.ScimType, e.Detail, strings.Join(e.Quirks, ","), e.RequestID, e.UserAgent)
+					string(e.Outcome), e.Status, int64(e.Latency), e.ScimType, e.Detail, strings.Join(e.Quirks, ","), e.RequestID, e.UserAgent, e.DryRun, effects)
 			}
 			if _, err := q.ExecContext(ctx, a.s.rebind(sb.String()), args...); err != nil {
 				return fmt.Errorf("sqlstore: append activity: %w", err)
@@ -152,9 +158,9 @@ func (a *Activity) List(ctx context.Context, tenant string, f activity.Filter) (
 	for rows.Next() {
 		var e activity.Entry
 		var id, at, latency int64
-		var outcome, quirks string
+		var outcome, quirks, effects string
 		if err := rows.Scan(&id, &e.Tenant, &at, &e.IdP, &e.Method, &e.Endpoint, &e.Search, &e.ResourceID, &outcome,
-			&e.Status, &latency, &e.ScimType, &e.Detail, &quirks, &e.RequestID, &e.UserAgent); err != nil {
+			&e.Status, &latency, &e.ScimType, &e.Detail, &quirks, &e.RequestID, &e.UserAgent, &e.DryRun, &effects); err != nil {
 			return nil, "", fmt.Errorf("sqlstore: list activity: %w", err)
 		}
 		if len(out) == limit {
@@ -165,6 +171,11 @@ func (a *Activity) List(ctx context.Context, tenant string, f activity.Filter) (
 		if quirks != "" {
 			e.Quirks = strings.Split(quirks, ",")
 		}
+		if effects != "" {
+			if err := json.Unmarshal([]byte(effects), &e.Effects); err != nil {
+				return nil, "", fmt.Errorf("sqlstore: list activity: effects of entry %d: %w", id, err)
+			}
+		}
 		out = append(out, e)
 		lastID, lastAt = id, at
 	}
@@ -172,4 +183,17 @@ func (a *Activity) List(ctx context.Context, tenant string, f activity.Filter) (
 		return nil, "", fmt.Errorf("sqlstore: list activity: %w", err)
 	}
 	return out, next, nil
+}
+
+// effectsText is the effects column of an entry: its Effects as a JSON
+// array of strings, "" for none.
+func effectsText(effects []string) (string, error) {
+	if len(effects) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(effects)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: append activity: effects: %w", err)
+	}
+	return string(b), nil
 }

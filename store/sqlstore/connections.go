@@ -12,7 +12,8 @@ import (
 )
 
 // Connections is a [connection.Store] in the store's database, in the
-// tables scim_connections and scim_tokens (migration 0004). Tokens are
+// tables scim_connections and scim_tokens (migration 0004; the
+// dry_run column, migration 0008). Tokens are
 // kept as the hex SHA-256 hash of the secret and found through a unique
 // index on it; uniqueness of token IDs and hashes is the database's, so
 // replicas sharing the database are safe. A token whose revoked column
@@ -28,7 +29,7 @@ func (s *Store) Connections() *Connections { return &Connections{s: s} }
 
 var _ connection.Store = (*Connections)(nil)
 
-const connectionColumns = "c.tenant, c.enabled, c.profile, c.delete_policy, c.scim_managed, c.created, c.updated"
+const connectionColumns = "c.tenant, c.enabled, c.profile, c.delete_policy, c.scim_managed, c.dry_run, c.created, c.updated"
 
 const tokenColumns = "t.id, t.tenant, t.hash, t.label, t.hint, t.created, t.last_used, t.revoked"
 
@@ -47,12 +48,12 @@ func (cs *Connections) Connection(ctx context.Context, tenant string) (c connect
 func (cs *Connections) PutConnection(ctx context.Context, c connection.Connection) (err error) {
 	defer classify(&err)
 	_, err = cs.s.q(ctx).ExecContext(ctx, cs.s.rebind(`INSERT INTO scim_connections
-			(tenant, enabled, profile, delete_policy, scim_managed, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+			(tenant, enabled, profile, delete_policy, scim_managed, dry_run, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (tenant) DO UPDATE SET enabled = excluded.enabled, profile = excluded.profile,
 			delete_policy = excluded.delete_policy, scim_managed = excluded.scim_managed,
-			created = excluded.created, updated = excluded.updated`),
-		c.Tenant, c.Enabled, string(c.Profile), string(c.DeletePolicy), c.SCIMManaged, timeText(c.Created), timeText(c.Updated))
+			dry_run = excluded.dry_run, created = excluded.created, updated = excluded.updated`),
+		c.Tenant, c.Enabled, string(c.Profile), string(c.DeletePolicy), c.SCIMManaged, c.DryRun, timeText(c.Created), timeText(c.Updated))
 	if err != nil {
 		return fmt.Errorf("sqlstore: put connection: %w", err)
 	}
@@ -81,11 +82,11 @@ func (cs *Connections) LookupToken(ctx context.Context, h connection.Hash) (c co
 	defer classify(&err)
 	row := cs.s.q(ctx).QueryRowContext(ctx, cs.s.rebind("SELECT "+tokenColumns+", "+connectionColumns+
 		" FROM scim_tokens t JOIN scim_connections c ON c.tenant = t.tenant WHERE t.hash = $1"), hex.EncodeToString(h[:]))
-	var enabled, managed bool
+	var enabled, managed, dryRun bool
 	var profile, policy string
 	var created, updated sql.NullString
 	t, err = scanToken(func(dest ...any) error {
-		return row.Scan(append(dest, &c.Tenant, &enabled, &profile, &policy, &managed, &created, &updated)...)
+		return row.Scan(append(dest, &c.Tenant, &enabled, &profile, &policy, &managed, &dryRun, &created, &updated)...)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return connection.Connection{}, connection.Token{}, fmt.Errorf("sqlstore: token: %w", connection.ErrNotFound)
@@ -93,7 +94,7 @@ func (cs *Connections) LookupToken(ctx context.Context, h connection.Hash) (c co
 	if err != nil {
 		return connection.Connection{}, connection.Token{}, err
 	}
-	c.Enabled, c.Profile, c.DeletePolicy, c.SCIMManaged = enabled, connection.Profile(profile), connection.DeletePolicy(policy), managed
+	c.Enabled, c.Profile, c.DeletePolicy, c.SCIMManaged, c.DryRun = enabled, connection.Profile(profile), connection.DeletePolicy(policy), managed, dryRun
 	c.Created, c.Updated = parseTime(created), parseTime(updated)
 	return c, t, nil
 }
@@ -155,7 +156,7 @@ func scanConnection(scan func(dest ...any) error) (connection.Connection, error)
 	var c connection.Connection
 	var profile, policy string
 	var created, updated sql.NullString
-	if err := scan(&c.Tenant, &c.Enabled, &profile, &policy, &c.SCIMManaged, &created, &updated); err != nil {
+	if err := scan(&c.Tenant, &c.Enabled, &profile, &policy, &c.SCIMManaged, &c.DryRun, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}

@@ -55,7 +55,8 @@
 //   - scim_connections and scim_tokens (migration 0004): the
 //     [connection.Store] returned by [Store.Connections], one row per
 //     tenant's connection and per Secret Token, tokens kept as the hex
-//     SHA-256 hash of the secret under a unique index.
+//     SHA-256 hash of the secret under a unique index; migration 0008
+//     adds the connection's dry_run flag.
 //   - scim_archived_users (migration 0005): the users [Store.ArchiveUser]
 //     removed from SCIM under a connection's DELETE policy "deactivate",
 //     primary key (tenant, id), ordered by (tenant, archived, id). The
