@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -64,10 +65,11 @@ func (s *ActivityStore) Append(ctx context.Context, entries []activity.Entry) er
 	return activityErr(db.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range entries {
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_activity (tenant_id, at, idp, method, endpoint, search,
-				resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent, dry_run, effects)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 				e.Tenant, e.Time.UnixMicro(), e.IdP, e.Method, e.Endpoint, e.Search, e.ResourceID, string(e.Outcome),
-				e.Status, int64(e.Latency), e.ScimType, e.Detail, strings.Join(e.Quirks, ","), e.RequestID, e.UserAgent); err != nil {
+				e.Status, int64(e.Latency), e.ScimType, e.Detail, strings.Join(e.Quirks, ","), e.RequestID, e.UserAgent,
+				e.DryRun, effectsCol(e.Effects)); err != nil {
 				return fmt.Errorf("activity: append: %w", err)
 			}
 		}
@@ -105,7 +107,7 @@ func (s *ActivityStore) Prune(ctx context.Context) error {
 func (s *ActivityStore) List(ctx context.Context, tenant string, f activity.Filter) ([]activity.Entry, activity.Cursor, error) {
 	limit := f.LimitOf()
 	query := `SELECT seq, tenant_id, at, idp, method, endpoint, search, resource_id, outcome, status, latency_ns, scim_type,
-		detail, quirks, request_id, user_agent FROM app_activity WHERE tenant_id = ? AND at >= ?`
+		detail, quirks, request_id, user_agent, dry_run, effects FROM app_activity WHERE tenant_id = ? AND at >= ?`
 	args := []any{tenant, s.ret.Cutoff().UnixMicro()}
 	if f.FailuresOnly {
 		query += ` AND outcome <> 'ok'`
@@ -125,12 +127,15 @@ func (s *ActivityStore) List(ctx context.Context, tenant string, f activity.Filt
 	}
 	rows, err := queryRows(ctx, s.db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
 		var latency int64
-		var outcome, quirks string
+		var outcome, quirks, effects string
 		err = sc.Scan(&r.seq, &r.e.Tenant, &r.at, &r.e.IdP, &r.e.Method, &r.e.Endpoint, &r.e.Search, &r.e.ResourceID, &outcome,
-			&r.e.Status, &latency, &r.e.ScimType, &r.e.Detail, &quirks, &r.e.RequestID, &r.e.UserAgent)
+			&r.e.Status, &latency, &r.e.ScimType, &r.e.Detail, &quirks, &r.e.RequestID, &r.e.UserAgent, &r.e.DryRun, &effects)
 		r.e.Time, r.e.Outcome, r.e.Latency = time.UnixMicro(r.at).UTC(), activity.Outcome(outcome), time.Duration(latency)
 		if quirks != "" {
 			r.e.Quirks = strings.Split(quirks, ",")
+		}
+		if err == nil && effects != "" {
+			err = json.Unmarshal([]byte(effects), &r.e.Effects)
 		}
 		return r, err
 	}, s.db.q(query), args...)
@@ -148,6 +153,16 @@ func (s *ActivityStore) List(ctx context.Context, tenant string, f activity.Filt
 		out = append(out, r.e)
 	}
 	return out, next, nil
+}
+
+// effectsCol is the effects column of an entry's would-be effects: a JSON
+// array of strings, "" for none.
+func effectsCol(effects []string) string {
+	if len(effects) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(effects) // strings always encode
+	return string(b)
 }
 
 // activityView is the Activity page.

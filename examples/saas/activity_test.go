@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -143,5 +144,47 @@ func TestActivityPage(t *testing.T) {
 	anon := newBrowser(t, ts)
 	if p := anon.get("/settings/scim/activity"); p.status != http.StatusSeeOther {
 		t.Errorf("the Activity page without an admin session: %d, want 303 to sign in", p.status)
+	}
+}
+
+// TestDryRunFromSettings: the admin turns on "Dry run" on the settings
+// page; Entra's create is then answered 201 as usual, no account is made,
+// and the Activity page shows the request as a dry run with its would-be
+// effect. Turned off again, the same request creates the account.
+func TestDryRunFromSettings(t *testing.T) {
+	app, ts := uiServer(t, nil)
+	admin := newBrowser(t, ts)
+	admin.signIn("")
+	save := func(dry bool) {
+		f := url.Values{"enabled": {"on"}, "profile": {"entra"}, "delete_policy": {"delete"}}
+		if dry {
+			f.Set("dry_run", "on")
+		}
+		if p := admin.post("/settings/scim", f); p.status != http.StatusSeeOther {
+			t.Fatalf("save settings: %d\n%s", p.status, p.body)
+		}
+	}
+	save(true)
+	admin.get("/settings/scim").want(t, "settings", http.StatusOK, `name="dry_run" value="on" checked>`)
+	entra := newIdP(t, ts)
+	r := entra.do("POST", "/Users", entraCreateUser)
+	entra.want(r, http.StatusCreated, "dry-run POST /Users")
+	if got := r.header.Get("X-SCIM-Dry-Run"); got != "true" {
+		t.Errorf("X-SCIM-Dry-Run = %q, want true", got)
+	}
+	if accounts, total, err := app.DB.Accounts(t.Context(), "acme", 0, 10); err != nil || total != 0 {
+		t.Fatalf("accounts after a dry-run create: %d %v, %v; want none", total, accounts, err)
+	}
+	if err := app.Recorder.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rows := activityRows(t, admin.get("/settings/scim/activity").body)
+	if len(rows) == 0 || rows[0][0] != "201" || !strings.Contains(rows[0][1], "user.created") {
+		t.Errorf("newest activity row %v; want the dry-run 201 with its would-be user.created", rows)
+	}
+	save(false)
+	entra.want(entra.do("POST", "/Users", entraCreateUser), http.StatusCreated, "POST /Users")
+	if _, total, err := app.DB.Accounts(t.Context(), "acme", 0, 10); err != nil || total != 1 {
+		t.Errorf("accounts after dry run was turned off: %d, %v; want 1", total, err)
 	}
 }

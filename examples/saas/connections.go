@@ -44,10 +44,10 @@ func connErr(err error) error {
 	return err
 }
 
-const connCols = `c.tenant_id, c.enabled, c.profile, c.delete_policy, c.scim_managed, c.created_at, c.updated_at`
+const connCols = `c.tenant_id, c.enabled, c.profile, c.delete_policy, c.scim_managed, c.dry_run, c.created_at, c.updated_at`
 
 func scanConn(dst *connection.Connection) []any {
-	return []any{&dst.Tenant, &dst.Enabled, (*string)(&dst.Profile), (*string)(&dst.DeletePolicy), &dst.SCIMManaged,
+	return []any{&dst.Tenant, &dst.Enabled, (*string)(&dst.Profile), (*string)(&dst.DeletePolicy), &dst.SCIMManaged, &dst.DryRun,
 		timeCol{&dst.Created}, timeCol{&dst.Updated}}
 }
 
@@ -99,11 +99,11 @@ func (s *ConnectionStore) Connection(ctx context.Context, tenant string) (connec
 func (s *ConnectionStore) PutConnection(ctx context.Context, c connection.Connection) error {
 	db := s.db
 	_, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO scim_connections (tenant_id, enabled, profile, delete_policy,
-		scim_managed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		scim_managed, dry_run, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET enabled = excluded.enabled, profile = excluded.profile,
-		delete_policy = excluded.delete_policy, scim_managed = excluded.scim_managed,
+		delete_policy = excluded.delete_policy, scim_managed = excluded.scim_managed, dry_run = excluded.dry_run,
 		created_at = excluded.created_at, updated_at = excluded.updated_at`),
-		c.Tenant, c.Enabled, string(c.Profile), string(c.DeletePolicy), c.SCIMManaged, db.connTimeArg(c.Created), db.connTimeArg(c.Updated))
+		c.Tenant, c.Enabled, string(c.Profile), string(c.DeletePolicy), c.SCIMManaged, c.DryRun, db.connTimeArg(c.Created), db.connTimeArg(c.Updated))
 	return connErr(err)
 }
 

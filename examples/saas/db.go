@@ -661,6 +661,7 @@ CREATE TABLE IF NOT EXISTS scim_connections (
 	profile TEXT NOT NULL,
 	delete_policy TEXT NOT NULL,
 	scim_managed BOOLEAN NOT NULL,
+	dry_run BOOLEAN NOT NULL DEFAULT FALSE,
 	created_at TIME NOT NULL,
 	updated_at TIME NOT NULL
 );
@@ -692,6 +693,9 @@ func (db *DB) createConnectionTables(ctx context.Context, tx *sql.Tx, seq, ts st
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("db: creating connection tables: %w", err)
 		}
+	}
+	if err := db.addColumn(ctx, tx, "scim_connections", "dry_run", "BOOLEAN NOT NULL DEFAULT FALSE", ""); err != nil {
+		return fmt.Errorf("db: adding scim_connections.dry_run: %w", err)
 	}
 	if has, err := db.hasColumn(ctx, tx, "tenants", "scim_token_hash"); err != nil || !has {
 		return err
@@ -903,6 +907,13 @@ func (db *DB) createEventTables(ctx context.Context, tx *sql.Tx, seq string) err
 	for _, stmt := range strings.Split(ddl, ";") {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("db: creating the event tables: %w", err)
+		}
+	}
+	// A dry-run request's entry is marked and lists its would-be effects
+	// (a JSON array of strings); added to databases made before them.
+	for _, c := range [][2]string{{"dry_run", "BOOLEAN NOT NULL DEFAULT FALSE"}, {"effects", "TEXT NOT NULL DEFAULT ''"}} {
+		if err := db.addColumn(ctx, tx, "app_activity", c[0], c[1], ""); err != nil {
+			return fmt.Errorf("db: adding app_activity.%s: %w", c[0], err)
 		}
 	}
 	return nil

@@ -226,13 +226,14 @@ func (a *App) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Enabled = r.PostFormValue("enabled") != ""
 	c.SCIMManaged = r.PostFormValue("scim_managed") != ""
+	c.DryRun = r.PostFormValue("dry_run") != ""
 	c.Profile, c.DeletePolicy = profile, policy
 	if _, err := a.Conns.Save(r.Context(), c); err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	a.log.InfoContext(r.Context(), "SCIM settings saved", slog.String("tenant", c.Tenant), slog.Bool("enabled", c.Enabled),
-		slog.String("profile", string(c.Profile)), slog.String("delete_policy", string(c.DeletePolicy)), slog.Bool("scim_managed", c.SCIMManaged))
+		slog.String("profile", string(c.Profile)), slog.String("delete_policy", string(c.DeletePolicy)), slog.Bool("scim_managed", c.SCIMManaged), slog.Bool("dry_run", c.DryRun))
 	a.flashAndRedirect(w, r, "/settings/scim", "Saved")
 }
 
