@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimkit/scim/internal/jsonparse"
 	"github.com/scimkit/scim/resource"
 )
 
@@ -279,6 +280,7 @@ var (
 // JSON forms old (nil for none) and new, at the granularity of UserEvents.
 // An attribute whose encodings are the same bytes is unchanged (the
 // encoder is deterministic); the others are compared by canonical values.
+// Both forms are read once, with the module's JSON reader.
 func changed(old, new []byte, ignored map[string]bool) ([]string, error) {
 	a, aExt, err := members(old)
 	if err != nil {
@@ -296,22 +298,15 @@ func changed(old, new []byte, ignored map[string]bool) ([]string, error) {
 			core = append(core, p)
 		}
 	}
-	diff := func(k string) error {
+	diff := func(k string) {
 		if ignored[k] {
-			return nil
+			return
 		}
 		x, y := a[k], b[k]
-		if x != nil && y != nil && bytes.Equal(x, y) {
-			return nil
+		if x != nil && y != nil && bytes.Equal(x.Raw, y.Raw) {
+			return
 		}
-		fx, err := flatten(k, x, aExt[k])
-		if err != nil {
-			return err
-		}
-		fy, err := flatten(k, y, bExt[k])
-		if err != nil {
-			return err
-		}
+		fx, fy := flatten(k, x, aExt[k]), flatten(k, y, bExt[k])
 		for p, v := range fy {
 			if w, ok := fx[p]; !ok || w != v {
 				add(p)
@@ -322,18 +317,13 @@ func changed(old, new []byte, ignored map[string]bool) ([]string, error) {
 				add(p)
 			}
 		}
-		return nil
 	}
 	for k := range b {
-		if err := diff(k); err != nil {
-			return nil, err
-		}
+		diff(k)
 	}
 	for k := range a {
 		if _, ok := b[k]; !ok {
-			if err := diff(k); err != nil {
-				return nil, err
-			}
+			diff(k)
 		}
 	}
 	sort.Strings(core)
@@ -353,103 +343,123 @@ func insertCore(attrs []string, p string) []string {
 	return slices.Insert(attrs, i, p)
 }
 
-// members splits a resource's JSON form into its members, and says which
-// are extensions (named in schemas).
-func members(data []byte) (map[string]json.RawMessage, map[string]bool, error) {
+// maxDepth bounds the nesting the diff reads: a resource's JSON form is
+// at most resource's own limit deep, well within it.
+const maxDepth = 64
+
+// members splits a resource's JSON form into its members (the last of
+// duplicate keys wins, as encoding/json's maps do), and says which are
+// extensions (named in schemas).
+func members(data []byte) (map[string]*jsonparse.Value, map[string]bool, error) {
 	if data == nil {
 		return nil, nil, nil
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
+	top, err := jsonparse.Parse(data, maxDepth)
+	if err != nil {
 		return nil, nil, fmt.Errorf("event: resource JSON: %w", err)
 	}
-	var schemas []string
-	if raw, ok := top["schemas"]; ok {
-		_ = json.Unmarshal(raw, &schemas) // not a list of strings: no extensions
+	if top.Kind != jsonparse.Object {
+		return nil, nil, fmt.Errorf("event: resource JSON: %s, not an object", top.Kind)
 	}
-	extension := make(map[string]bool, len(schemas))
-	for _, s := range schemas {
-		extension[s] = true
+	m := make(map[string]*jsonparse.Value, len(top.Mems))
+	for i := range top.Mems {
+		m[top.Mems[i].Key] = &top.Mems[i].Val
 	}
-	return top, extension, nil
+	var extension map[string]bool
+	if sc := m["schemas"]; sc != nil && sc.Kind == jsonparse.Array {
+		extension = make(map[string]bool, len(sc.Elems))
+		for _, e := range sc.Elems {
+			if e.Kind == jsonparse.String { // not a string: not an extension
+				extension[e.Str] = true
+			}
+		}
+	}
+	return m, extension, nil
 }
 
-// flatten maps the attribute paths of member k (raw, nil when absent) to
+// flatten maps the attribute paths of member k (v, nil when absent) to
 // canonical encodings of their values.
-func flatten(k string, raw json.RawMessage, isExtension bool) (map[string]string, error) {
+func flatten(k string, v *jsonparse.Value, isExtension bool) map[string]string {
 	out := map[string]string{}
-	if raw == nil {
-		return out, nil
-	}
-	v, err := decode(raw)
-	if err != nil {
-		return nil, err
-	}
-	if obj, ok := v.(map[string]any); ok && isExtension {
-		for sk, sv := range obj {
-			complexAttr(out, k+":"+sk, sv)
+	switch {
+	case v == nil:
+	case v.Kind == jsonparse.Object && isExtension:
+		for _, m := range lastWins(v.Mems) {
+			complexAttr(out, k+":"+m.Key, &m.Val)
 		}
-		return out, nil
+	default:
+		complexAttr(out, k, v)
 	}
-	complexAttr(out, k, v)
-	return out, nil
+	return out
 }
 
 // complexAttr records an attribute, by its sub-attributes when it is a
 // single-valued complex one.
-func complexAttr(out map[string]string, path string, v any) {
-	if obj, ok := v.(map[string]any); ok {
-		for sk, sv := range obj {
-			out[path+"."+sk] = canonical(sv)
+func complexAttr(out map[string]string, path string, v *jsonparse.Value) {
+	if v.Kind == jsonparse.Object {
+		for _, m := range lastWins(v.Mems) {
+			out[path+"."+m.Key] = canonical(&m.Val)
 		}
 		return
 	}
 	out[path] = canonical(v)
 }
 
-func decode(raw json.RawMessage) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("event: resource JSON: %w", err)
+// lastWins returns mems with only the last of each key, sorted by key.
+func lastWins(mems []jsonparse.Member) []jsonparse.Member {
+	out := make([]jsonparse.Member, 0, len(mems))
+	for i, m := range mems {
+		dup := false
+		for _, n := range mems[i+1:] {
+			if n.Key == m.Key {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, m)
+		}
 	}
-	return v, nil
+	slices.SortFunc(out, func(a, b jsonparse.Member) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // canonical encodes v with object keys sorted and array elements sorted,
 // so that two values are equal as SCIM values (multi-valued attributes are
 // unordered) exactly when their encodings are.
-func canonical(v any) string {
-	switch v := v.(type) {
-	case []any:
-		elems := make([]string, len(v))
-		for i, e := range v {
-			elems[i] = canonical(e)
+func canonical(v *jsonparse.Value) string {
+	switch v.Kind {
+	case jsonparse.Null:
+		return "null"
+	case jsonparse.True:
+		return "true"
+	case jsonparse.False:
+		return "false"
+	case jsonparse.Number:
+		return v.Str
+	case jsonparse.String:
+		b, _ := json.Marshal(v.Str)
+		return string(b)
+	case jsonparse.Array:
+		elems := make([]string, len(v.Elems))
+		for i := range v.Elems {
+			elems[i] = canonical(&v.Elems[i])
 		}
 		sort.Strings(elems)
 		return "[" + strings.Join(elems, ",") + "]"
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+	default:
 		var b strings.Builder
 		b.WriteByte('{')
-		for i, k := range keys {
+		for i, m := range lastWins(v.Mems) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			kb, _ := json.Marshal(k)
+			kb, _ := json.Marshal(m.Key)
 			b.Write(kb)
 			b.WriteByte(':')
-			b.WriteString(canonical(v[k]))
+			b.WriteString(canonical(&m.Val))
 		}
 		b.WriteByte('}')
 		return b.String()
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
 	}
 }
