@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/scimkit/scim/internal/jsonparse"
 	"slices"
 	"time"
 )
@@ -168,30 +169,9 @@ func (e Event) Changed(path string) bool {
 		if len(a) < len(path) {
 			continue
 		}
-		if equalFold(a[:len(path)], path) && (len(a) == len(path) || a[len(path)] == '.' || a[len(path)] == ':') {
+		if jsonparse.EqualFold(a[:len(path)], path) && (len(a) == len(path) || a[len(path)] == '.' || a[len(path)] == ':') {
 			return true
 		}
 	}
 	return false
-}
-
-// equalFold is ASCII case-insensitive equality: attribute names are ASCII
-// (RFC 7643 §2.1).
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
