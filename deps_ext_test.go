@@ -20,6 +20,7 @@ var notCore = map[string]string{
 	"examples":        "the example app imports database drivers",
 	"bench":           "its own module, importing the libraries it compares",
 	"internal/assert": "go-cmp helpers imported by tests only",
+	"internal/pgtest": "PostgreSQL test schemas (pgx), imported by tests only",
 }
 
 // TestCoreImportsOnlyTheStandardLibrary holds the promise of the README:

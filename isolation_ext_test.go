@@ -7,12 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/scimkit/scim/internal/pgtest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,10 +27,6 @@ import (
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
 )
-
-// postgresDSNEnv names the environment variable with the DSN of the
-// PostgreSQL cluster the SQL tests use.
-const postgresDSNEnv = "SCIM_TEST_POSTGRES_DSN"
 
 // backend is a resource store under test with the connection store that
 // goes with it: memory's with memory, sqlstore's Connections with
@@ -81,40 +77,7 @@ func sqliteFile(t testing.TB, path string) *sql.DB {
 // under CI=true).
 func postgresTestSchema(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(postgresDSNEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set, and CI=true", postgresDSNEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s", postgresDSNEnv)
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("sql.Open(pgx): %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "scimroot_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("CREATE SCHEMA: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("DROP SCHEMA: %v", err)
-		}
-	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("%s: %v", postgresDSNEnv, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
+	return pgtest.Schema(t, "scimroot")
 }
 
 // postgresTestDB opens a pool on dsn.

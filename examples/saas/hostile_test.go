@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/scimkit/scim/internal/pgtest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func saasPeer(f *testing.F, name, spec string) scimtest.Peer {
 // and the same status from both.
 func FuzzHostile(f *testing.F) {
 	peers := []scimtest.Peer{saasPeer(f, "SQLite", "sqlite:"+filepath.Join(f.TempDir(), "saas.db"))}
-	if os.Getenv(postgresDSNEnv) != "" || os.Getenv("CI") == "true" {
+	if os.Getenv(pgtest.EnvDSN) != "" || os.Getenv("CI") == "true" {
 		peers = append(peers, saasPeer(f, "Postgres", postgresSchemaTB(f)))
 	}
 	scimtest.FuzzHostile(f, peers)

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
+	"github.com/scimkit/scim/internal/pgtest"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,11 +17,6 @@ import (
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/storetest"
 )
-
-// postgresDSNEnv names the environment variable with the PostgreSQL DSN
-// of the tests; `eval "$(.ci/postgres.sh start)"` starts a throwaway
-// cluster and sets it.
-const postgresDSNEnv = "SCIM_TEST_POSTGRES_DSN"
 
 // testDBs are the databases the data layer is tested on: each call opens
 // a fresh, empty one.
@@ -57,41 +48,10 @@ func postgresSchema(t *testing.T) string { return postgresSchemaTB(t) }
 // postgresSchemaTB is postgresSchema for a test, benchmark or fuzz test.
 func postgresSchemaTB(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(postgresDSNEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set, and CI=true: PostgreSQL tests must run in CI (.ci/run starts a cluster)", postgresDSNEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s (eval \"$(.ci/postgres.sh start)\" starts a throwaway cluster)", postgresDSNEnv)
+	if dsn := pgtest.DSN(t); !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		t.Fatalf("%s must be a postgres:// URL for the example's -store flag, not %q", pgtest.EnvDSN, dsn)
 	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("sql.Open(pgx): %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "saastest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("CREATE SCHEMA: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("DROP SCHEMA: %v", err)
-		}
-	})
-	// pgx sends unknown URL parameters as run-time parameters.
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		t.Fatalf("%s must be a postgres:// URL for the example's -store flag, not %q", postgresDSNEnv, dsn)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresDSNEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.Schema(t, "saastest")
 }
 
 // TestSCIMStore runs the library's conformance kit against the adapter on

@@ -1,13 +1,9 @@
 package sqlstore_test
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
+	"github.com/scimkit/scim/internal/pgtest"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -16,22 +12,11 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// dsnEnv names the environment variable with the PostgreSQL DSN of the
-// tests; .ci/postgres.sh starts a throwaway cluster and prints it.
-const dsnEnv = "SCIM_TEST_POSTGRES_DSN"
-
 // postgresDSN returns the test DSN. Without one the test is skipped,
 // except under CI=true, where it fails.
 func postgresDSN(tb testing.TB) string {
 	tb.Helper()
-	dsn := os.Getenv(dsnEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("%s is not set, and CI=true: PostgreSQL tests must run in CI (.ci/run starts a cluster)", dsnEnv)
-		}
-		tb.Skipf("PostgreSQL tests skipped: set %s (eval \"$(.ci/postgres.sh start)\" starts a throwaway cluster)", dsnEnv)
-	}
-	return dsn
+	return pgtest.DSN(tb)
 }
 
 // sqliteDB opens a fresh SQLite database file in a temporary directory.
@@ -50,41 +35,7 @@ func sqliteDB(tb testing.TB) *sql.DB {
 // DSN whose connections use it, dropping the schema at cleanup.
 func postgresSchema(tb testing.TB) string {
 	tb.Helper()
-	dsn := postgresDSN(tb)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		tb.Fatalf("sql.Open(pgx): %v", err)
-	}
-	tb.Cleanup(func() { admin.Close() })
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "scimtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("CREATE SCHEMA: %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			tb.Errorf("DROP SCHEMA: %v", err)
-		}
-	})
-	return withSearchPath(tb, dsn, schema)
-}
-
-// withSearchPath adds search_path to a URL or keyword/value DSN; pgx
-// sends unknown parameters as run-time parameters.
-func withSearchPath(tb testing.TB, dsn, schema string) string {
-	tb.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			tb.Fatalf("%s: %v", dsnEnv, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
+	return pgtest.Schema(tb, "scimtest")
 }
 
 func openPostgres(tb testing.TB, dsn string) *sql.DB {

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"github.com/scimkit/scim/internal/pgtest"
 	"os"
 	"testing"
 
@@ -21,7 +22,7 @@ func hostilePeers(f *testing.F) []scimtest.Peer {
 		{"memory", memory.New()},
 		{"SQLite", newStore(f, sqliteDB(f), sqlstore.SQLite)},
 	}
-	if os.Getenv(dsnEnv) != "" || os.Getenv("CI") == "true" {
+	if os.Getenv(pgtest.EnvDSN) != "" || os.Getenv("CI") == "true" {
 		stores = append(stores, struct {
 			name string
 			st   store.Store
