@@ -96,7 +96,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		if s.allow(w, r, http.MethodPost) {
 			s.search(w, r, nil)
 		}
-	case strings.EqualFold(endpoint, "Bulk") || strings.EqualFold(endpoint, "Me"):
+	case isMe(endpoint):
+		s.me(w, r, id) // me.go
+	case strings.EqualFold(endpoint, "Bulk"):
 		s.writeError(w, r, NewError(http.StatusNotImplemented, "", "/"+endpoint+" is not supported by this service provider"))
 	default:
 		s.notFound(w, r)
