@@ -134,6 +134,14 @@ func OpenDB(ctx context.Context, spec string, now func() time.Time) (*DB, error)
 		db.sql.SetMaxOpenConns(1)
 		db.sql.SetConnMaxLifetime(0)
 		db.sql.SetConnMaxIdleTime(0)
+	} else {
+		// database/sql keeps 2 idle connections by default: with a few
+		// concurrent requests (an IdP's provisioning cycle, the drainer,
+		// the admin pages) every other query would open a new connection,
+		// on PostgreSQL a new server process. Keep as many idle as may be
+		// open.
+		db.sql.SetMaxOpenConns(16)
+		db.sql.SetMaxIdleConns(16)
 	}
 	if err := db.createTables(ctx); err != nil {
 		db.sql.Close()
