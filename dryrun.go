@@ -229,47 +229,25 @@ func (d dryRunStore) idFree(ctx context.Context, id string, user bool) error {
 	return err
 }
 
-// eq is the filter `attr eq "value"`.
-func eq(attr, value string) filter.Expr {
-	return &filter.Compare{Path: filter.AttrPath{Name: attr}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: value}}
-}
-
 // dryRunPage is the page size of the scans that stand in for a querier.
 const dryRunPage = 500
 
 // userNameFree returns ErrConflict when a user of the tenant other than
-// except has userName under filter.Fold: through the store's querier, or
-// by listing every user when it has none.
+// except has userName under filter.Fold.
 func (d dryRunStore) userNameFree(ctx context.Context, userName, except string) error {
-	if uq, ok := d.Store.(store.UserQuerier); ok {
-		l, err := uq.QueryUsers(ctx, store.Query{Filter: eq("userName", userName), Page: store.Page{StartIndex: 1, Count: 2}})
-		if err == nil {
-			for _, u := range l.Resources {
-				if u.ID != except {
-					return store.ErrConflict
-				}
+	uq, _ := d.Store.(store.UserQuerier)
+	return nameFree(userName, except, func(r *resource.User) (string, string) { return r.ID, r.UserName },
+		func(f filter.Expr) ([]*resource.User, error) {
+			if uq == nil {
+				return nil, store.ErrUnsupported
 			}
-			return nil
-		}
-		if !errors.Is(err, store.ErrUnsupported) {
-			return err
-		}
-	}
-	key := filter.Fold(userName)
-	for start := 1; ; start += dryRunPage {
-		l, err := d.Store.ListUsers(ctx, store.Page{StartIndex: start, Count: dryRunPage})
-		if err != nil {
-			return err
-		}
-		for _, u := range l.Resources {
-			if u.ID != except && filter.Fold(u.UserName) == key {
-				return store.ErrConflict
-			}
-		}
-		if len(l.Resources) < dryRunPage || start+dryRunPage > l.TotalResults {
-			return nil
-		}
-	}
+			l, err := uq.QueryUsers(ctx, store.Query{Filter: f, Page: store.Page{StartIndex: 1, Count: 2}})
+			return l.Resources, err
+		},
+		func(p store.Page) ([]*resource.User, int, error) {
+			l, err := d.Store.ListUsers(ctx, p)
+			return l.Resources, l.TotalResults, err
+		}, "userName")
 }
 
 // displayNameFree is userNameFree for a group's displayName, which is
@@ -279,32 +257,51 @@ func (d dryRunStore) displayNameFree(ctx context.Context, name, except string) e
 	if store.DuplicateGroupNamesAllowed(ctx) {
 		return nil
 	}
-	if gq, ok := d.Store.(store.GroupQuerier); ok {
-		l, err := gq.QueryGroups(ctx, store.Query{Filter: eq("displayName", name), Page: store.Page{StartIndex: 1, Count: 2}, Members: store.WithoutMembers})
-		if err == nil {
-			for _, g := range l.Resources {
-				if g.ID != except {
-					return store.ErrConflict
-				}
+	gq, _ := d.Store.(store.GroupQuerier)
+	return nameFree(name, except, func(r *resource.Group) (string, string) { return r.ID, r.DisplayName },
+		func(f filter.Expr) ([]*resource.Group, error) {
+			if gq == nil {
+				return nil, store.ErrUnsupported
 			}
-			return nil
-		}
-		if !errors.Is(err, store.ErrUnsupported) {
-			return err
-		}
-	}
-	key := filter.Fold(name)
-	for start := 1; ; start += dryRunPage {
-		l, err := d.Store.ListGroups(ctx, store.Page{StartIndex: start, Count: dryRunPage}, store.WithoutMembers)
-		if err != nil {
-			return err
-		}
-		for _, g := range l.Resources {
-			if g.ID != except && filter.Fold(g.DisplayName) == key {
+			l, err := gq.QueryGroups(ctx, store.Query{Filter: f, Page: store.Page{StartIndex: 1, Count: 2}, Members: store.WithoutMembers})
+			return l.Resources, err
+		},
+		func(p store.Page) ([]*resource.Group, int, error) {
+			l, err := d.Store.ListGroups(ctx, p, store.WithoutMembers)
+			return l.Resources, l.TotalResults, err
+		}, "displayName")
+}
+
+// nameFree returns ErrConflict when a resource other than except has name
+// as its attr under filter.Fold: through query (`attr eq name`, which the
+// store's querier folds), or, when query is ErrUnsupported, by listing
+// every resource.
+func nameFree[R any](name, except string, idName func(R) (id, name string), query func(filter.Expr) ([]R, error),
+	list func(store.Page) ([]R, int, error), attr string) error {
+	rs, err := query(eq(attr, name))
+	if err == nil {
+		for _, r := range rs {
+			if id, _ := idName(r); id != except {
 				return store.ErrConflict
 			}
 		}
-		if len(l.Resources) < dryRunPage || start+dryRunPage > l.TotalResults {
+		return nil
+	}
+	if !errors.Is(err, store.ErrUnsupported) {
+		return err
+	}
+	key := filter.Fold(name)
+	for start := 1; ; start += dryRunPage {
+		rs, total, err := list(store.Page{StartIndex: start, Count: dryRunPage})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if id, n := idName(r); id != except && filter.Fold(n) == key {
+				return store.ErrConflict
+			}
+		}
+		if len(rs) < dryRunPage || start+dryRunPage > total {
 			return nil
 		}
 	}

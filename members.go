@@ -205,11 +205,16 @@ func byIDChunks(ids []string, rt *resource.ResourceType, query func(store.Query)
 	return true, nil
 }
 
+// eq is the filter `attr eq "value"`.
+func eq(attr, value string) filter.Expr {
+	return &filter.Compare{Path: filter.AttrPath{Name: attr}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: value}}
+}
+
 // idsFilter is `id eq "a" or id eq "b" ...` over ids, as a balanced tree so
 // that a translator's recursion stays shallow.
 func idsFilter(ids []string) filter.Expr {
 	if len(ids) == 1 {
-		return &filter.Compare{Path: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: ids[0]}}
+		return eq("id", ids[0])
 	}
 	mid := len(ids) / 2
 	return &filter.Logical{Op: filter.Or, Left: idsFilter(ids[:mid]), Right: idsFilter(ids[mid:])}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/scimkit/scim/internal/testclock"
 	"reflect"
 	"sync"
 	"testing"
@@ -27,27 +28,7 @@ import (
 type testCase struct {
 	name string
 	ret  activity.Retention
-	run  func(t *testing.T, s activity.Store, clock *Clock)
-}
-
-// Clock is a settable clock for Retention.Now.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Add moves the clock by d.
-func (c *Clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	run  func(t *testing.T, s activity.Store, clock *testclock.Clock)
 }
 
 // t0 is the clock's start: entry i of a case is at t0 + i seconds.
@@ -58,7 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T, r activity.Retention) activit
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clock := &Clock{now: t0.Add(time.Hour)}
+			clock := testclock.New(t0.Add(time.Hour))
 			r := c.ret
 			r.Now = clock.Now
 			s := newStore(t, r)
@@ -165,7 +146,7 @@ func sameIDs(t *testing.T, what string, got []activity.Entry, want []string) {
 func failed(i int) bool { return entry("", i).Outcome != activity.OK }
 
 var cases = []testCase{
-	{"Empty_tenant_is_an_empty_list", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Empty_tenant_is_an_empty_list", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		got, next := list(t, s, "nobody", activity.Filter{})
 		if len(got) != 0 || next != "" {
 			t.Errorf("List(nobody) = %d entries, next %q; want none and \"\"", len(got), next)
@@ -173,7 +154,7 @@ var cases = []testCase{
 		appendOK(t, s, nil)
 		appendOK(t, s, []activity.Entry{})
 	}},
-	{"Every_field_round_trips", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Every_field_round_trips", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		loc := time.FixedZone("UTC+10", 10*3600)
 		full := activity.Entry{
 			Time: t0.Add(789 * time.Nanosecond).In(loc), Tenant: "tenant-a", IdP: "okta", Method: "PATCH",
@@ -196,7 +177,7 @@ var cases = []testCase{
 		sameEntry(t, "the search entry", got[0], wantSearch)
 		sameEntry(t, "the entry with every field", got[1], want)
 	}},
-	{"Newest_first_ties_in_reverse_append_order", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Newest_first_ties_in_reverse_append_order", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		at := func(sec int, id string) activity.Entry {
 			e := entry("tenant-a", 1)
 			e.Time, e.RequestID = t0.Add(time.Duration(sec)*time.Second), id
@@ -213,7 +194,7 @@ var cases = []testCase{
 		// The same order through pages of one, across the tie.
 		sameIDs(t, "pages of 1", listAll(t, s, "tenant-a", activity.Filter{Limit: 1}), []string{"a9", "c5", "b5", "a5", "a4", "a3", "a1"})
 	}},
-	{"Tenants_are_isolated", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Tenants_are_isolated", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, append(entries("tenant-a", 1, 6), entries("tenant-b", 6, 9)...))
 		sameIDs(t, "tenant-a", listAll(t, s, "tenant-a", activity.Filter{}), newestFirst(1, 6, nil))
 		sameIDs(t, "tenant-b", listAll(t, s, "tenant-b", activity.Filter{}), newestFirst(6, 9, nil))
@@ -229,7 +210,7 @@ var cases = []testCase{
 			}
 		}
 	}},
-	{"Pages_visit_every_entry_once", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Pages_visit_every_entry_once", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, entries("tenant-a", 1, 26))
 		var sizes []int
 		f := activity.Filter{Limit: 10}
@@ -253,14 +234,14 @@ var cases = []testCase{
 			t.Errorf("Limit 25 of 25: %d entries, next %q; want 25 and \"\"", len(got), next)
 		}
 	}},
-	{"Pages_hold_while_entries_are_appended", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Pages_hold_while_entries_are_appended", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, entries("tenant-a", 1, 11))
 		page1, next := list(t, s, "tenant-a", activity.Filter{Limit: 4})
 		appendOK(t, s, entries("tenant-a", 11, 15)) // newer: before page 1
 		rest := listAll(t, s, "tenant-a", activity.Filter{Limit: 4, Before: next})
 		sameIDs(t, "page 1 then the rest", append(page1, rest...), newestFirst(1, 11, nil))
 	}},
-	{"FailuresOnly", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"FailuresOnly", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, entries("tenant-a", 1, 40))
 		sameIDs(t, "failures", listAll(t, s, "tenant-a", activity.Filter{FailuresOnly: true}), newestFirst(1, 40, failed))
 		sameIDs(t, "failures, pages of 3", listAll(t, s, "tenant-a", activity.Filter{FailuresOnly: true, Limit: 3}), newestFirst(1, 40, failed))
@@ -271,7 +252,7 @@ var cases = []testCase{
 			}
 		}
 	}},
-	{"Limit_is_clamped", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Limit_is_clamped", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, entries("tenant-a", 1, activity.MaxLimit+11))
 		got, next := list(t, s, "tenant-a", activity.Filter{})
 		if len(got) != activity.DefaultLimit || next == "" {
@@ -287,7 +268,7 @@ var cases = []testCase{
 		}
 		sameIDs(t, "Limit over MaxLimit", got, newestFirst(11, activity.MaxLimit+11, nil))
 	}},
-	{"Malformed_cursor_is_ErrInvalidCursor", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Malformed_cursor_is_ErrInvalidCursor", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, entries("tenant-a", 1, 3))
 		for _, c := range []activity.Cursor{"garbage", "12.x", ".", "1.-2", "99999999999999999999.1"} {
 			if _, _, err := s.List(ctx, "tenant-a", activity.Filter{Before: c}); !errors.Is(err, activity.ErrInvalidCursor) {
@@ -295,7 +276,7 @@ var cases = []testCase{
 			}
 		}
 	}},
-	{"Retention_by_count", activity.Retention{MaxEntries: 5}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Retention_by_count", activity.Retention{MaxEntries: 5}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		appendOK(t, s, entries("tenant-a", 1, 9))
 		sameIDs(t, "after a batch of 8", listAll(t, s, "tenant-a", activity.Filter{}), newestFirst(4, 9, nil))
 		appendOK(t, s, entries("tenant-a", 9, 12))
@@ -307,7 +288,7 @@ var cases = []testCase{
 		appendOK(t, s, entries("tenant-a", 0, 1))
 		sameIDs(t, "after an older entry", listAll(t, s, "tenant-a", activity.Filter{}), newestFirst(7, 12, nil))
 	}},
-	{"Retention_by_age", activity.Retention{MaxAge: 30 * time.Minute}, func(t *testing.T, s activity.Store, clock *Clock) {
+	{"Retention_by_age", activity.Retention{MaxAge: 30 * time.Minute}, func(t *testing.T, s activity.Store, clock *testclock.Clock) {
 		// The clock is at t0+1h: entries before t0+30m have expired.
 		old := entry("tenant-a", 1) // t0+1s
 		mid := entry("tenant-a", 2) // t0+40m
@@ -328,7 +309,7 @@ var cases = []testCase{
 		clock.Add(time.Hour)
 		sameIDs(t, "at t0+2h15m", listAll(t, s, "tenant-a", activity.Filter{}), nil)
 	}},
-	{"Concurrent_appends", activity.Retention{}, func(t *testing.T, s activity.Store, _ *Clock) {
+	{"Concurrent_appends", activity.Retention{}, func(t *testing.T, s activity.Store, _ *testclock.Clock) {
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)
 		for g := range 8 {

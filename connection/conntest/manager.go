@@ -4,35 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/scimkit/scim/connection"
+	"github.com/scimkit/scim/internal/testclock"
 )
 
-// clock is a settable clock for a Manager.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newManager(t *testing.T, s connection.Store) (*connection.Manager, *clock) {
+func newManager(t *testing.T, s connection.Store) (*connection.Manager, *testclock.Clock) {
 	t.Helper()
-	clk := &clock{t: t0}
-	m := connection.NewManager(s, connection.Options{Now: clk.now})
+	clk := testclock.New(t0)
+	m := connection.NewManager(s, connection.Options{Now: clk.Now})
 	if _, err := m.Save(ctx, connection.Connection{Tenant: "tenant-a", Enabled: true, Profile: connection.Entra}); err != nil {
 		t.Fatalf("Save: %v", err)
 	}
@@ -154,7 +136,7 @@ var managerCases = []testCase{
 		if len(stored) != 1 || !stored[0].LastUsed.Equal(t0) {
 			t.Fatalf("stored tokens after Flush = %+v, want LastUsed %v", stored, t0)
 		}
-		clk.advance(30 * time.Second)
+		clk.Add(30 * time.Second)
 		if _, _, err := m.Verify(ctx, secret); err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +145,7 @@ var managerCases = []testCase{
 		if !stored[0].LastUsed.Equal(t0) {
 			t.Errorf("a use within the touch interval was written: LastUsed %v, want %v", stored[0].LastUsed, t0)
 		}
-		clk.advance(31 * time.Second)
+		clk.Add(31 * time.Second)
 		if _, _, err := m.Verify(ctx, secret); err != nil {
 			t.Fatal(err)
 		}

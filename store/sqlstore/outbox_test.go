@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/scimkit/scim/internal/testclock"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -58,24 +59,6 @@ func outboxDBs(t *testing.T, f func(t *testing.T, db outboxDB)) {
 	t.Run("Postgres", func(t *testing.T) {
 		f(t, outboxDB{sqlstore.Postgres, postgresSchema(t)})
 	})
-}
-
-// clock is a settable clock for WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // withEvent returns a context of tenant carrying one event of type typ
@@ -333,8 +316,8 @@ func writeUsers(tb testing.TB, s *sqlstore.Store, tenant, prefix string, n int) 
 // exactly the cursors that retention made incomplete.
 func TestOutboxAfter(t *testing.T) {
 	outboxDBs(t, func(t *testing.T, db outboxDB) {
-		clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-		s := db.store(t, sqlstore.WithClock(clk.now), sqlstore.WithOutboxRetention(time.Hour))
+		clk := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
+		s := db.store(t, sqlstore.WithClock(clk.Now), sqlstore.WithOutboxRetention(time.Hour))
 		o := s.Outbox()
 		ctx := context.Background()
 		var wantA, wantB []event.Event
@@ -385,7 +368,7 @@ func TestOutboxAfter(t *testing.T) {
 
 		// Two hours later, five more events of tenant-a; retention removes
 		// the first 25 (no consumer is registered).
-		clk.add(2 * time.Hour)
+		clk.Add(2 * time.Hour)
 		newer := writeUsers(t, s, "tenant-a", "new-", 5)
 		assert.NoError(t, o.Prune(ctx))
 		if n := outboxCount(t, s); n != 5 {
@@ -429,8 +412,8 @@ func stringsCut(c string) (string, string, bool) {
 // retention removes only what it has delivered.
 func TestOutboxRetentionKeepsUndelivered(t *testing.T) {
 	outboxDBs(t, func(t *testing.T, db outboxDB) {
-		clk := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-		s := db.store(t, sqlstore.WithClock(clk.now), sqlstore.WithOutboxRetention(time.Hour))
+		clk := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
+		s := db.store(t, sqlstore.WithClock(clk.Now), sqlstore.WithOutboxRetention(time.Hour))
 		evs := writeUsers(t, s, "tenant-a", "u", 6)
 		// A consumer that takes 4 events, then stops.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -447,7 +430,7 @@ func TestOutboxRetentionKeepsUndelivered(t *testing.T) {
 			t.Fatalf("Run: %v", err)
 		}
 		assert.Equal(t, seen, evs[:4], cmpopts.EquateEmpty())
-		clk.add(2 * time.Hour)
+		clk.Add(2 * time.Hour)
 		assert.NoError(t, s.Outbox().Prune(context.Background()))
 		assert.Equal(t, all(t, s.Outbox(), "tenant-a"), evs[4:], cmpopts.EquateEmpty())
 	})
