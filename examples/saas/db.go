@@ -216,6 +216,7 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 CREATE INDEX IF NOT EXISTS accounts_email_lower ON accounts (tenant_id, lower(email));
 CREATE INDEX IF NOT EXISTS accounts_scim_external_id ON accounts (tenant_id, scim_external_id);
+CREATE INDEX IF NOT EXISTS accounts_tenant_seq ON accounts (tenant_id, seq);
 CREATE TABLE IF NOT EXISTS teams (
 	seq SEQ,
 	tenant_id TEXT NOT NULL,
@@ -230,6 +231,7 @@ CREATE TABLE IF NOT EXISTS teams (
 );
 CREATE INDEX IF NOT EXISTS teams_name_lower ON teams (tenant_id, lower(name));
 CREATE INDEX IF NOT EXISTS teams_scim_external_id ON teams (tenant_id, scim_external_id);
+CREATE INDEX IF NOT EXISTS teams_tenant_seq ON teams (tenant_id, seq);
 CREATE TABLE IF NOT EXISTS team_members (
 	seq SEQ,
 	tenant_id TEXT NOT NULL,
@@ -544,15 +546,24 @@ func find[T any](ctx context.Context, db *DB, table, cols string, scan func(inte
 	tenantID, where string, args []any, offset, limit int,
 ) ([]T, int, error) {
 	count, page, all := db.findQueries(table, cols, tenantID, where, args, offset, limit)
+	var rows []T
+	if limit > 0 {
+		var err error
+		if rows, err = queryRows(ctx, db.sql, scan, page, all...); err != nil {
+			return nil, 0, err
+		}
+		// A page shorter than limit that is not past the end is the
+		// last: it tells the total, and Entra's lookups (one match or
+		// none) need no count.
+		if len(rows) < limit && (len(rows) > 0 || offset == 0) {
+			return rows, offset + len(rows), nil
+		}
+	}
 	var total int
 	if err := db.sql.QueryRowContext(ctx, count, all[:len(all)-2]...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	if limit <= 0 || offset >= total {
-		return nil, total, nil
-	}
-	rows, err := queryRows(ctx, db.sql, scan, page, all...)
-	return rows, total, err
+	return rows, total, nil
 }
 
 // findQueries returns the COUNT(*) query and the page query of find, and

@@ -214,3 +214,35 @@ func TestLookupsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesUseTheSeqIndex checks with EXPLAIN QUERY PLAN that SQLite reads
+// a page of a tenant's accounts or teams in list order from the
+// (tenant_id, seq) index, rather than sorting every row of the tenant
+// for each page (an import walk of 100,000 users did that for each page).
+func TestPagesUseTheSeqIndex(t *testing.T) {
+	db := openTestDB(t, "memory")
+	for _, tc := range []struct{ table, where, index string }{
+		{"accounts", scimVisible, "accounts_tenant_seq"},
+		{"teams", "", "teams_tenant_seq"},
+	} {
+		_, page, all := db.findQueries(tc.table, "id", "t1", tc.where, nil, 99900, 100)
+		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+page, all...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.table, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		p := strings.Join(plan, "; ")
+		if !strings.Contains(p, "INDEX "+tc.index) || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("%s page: plan %q, want the index %s and no sort", tc.table, p, tc.index)
+		}
+	}
+}

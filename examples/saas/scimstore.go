@@ -467,8 +467,19 @@ func (s *SCIMStore) ListUsers(ctx context.Context, p store.Page) (store.UserList
 
 func (s *SCIMStore) userList(ctx context.Context, rows []Account, total int) (store.UserList, error) {
 	out := store.UserList{TotalResults: total, Resources: make([]*resource.User, 0, len(rows))}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(rows))
 	for i := range rows {
-		u, err := s.user(ctx, &rows[i])
+		ids[i] = rows[i].ID
+	}
+	teams, err := s.db.TeamsOfAccounts(ctx, rows[0].TenantID, ids)
+	if err != nil {
+		return store.UserList{}, dbErr(err)
+	}
+	for i := range rows {
+		u, err := userFromAccount(&rows[i], teams[rows[i].ID])
 		if err != nil {
 			return store.UserList{}, err
 		}

@@ -119,6 +119,79 @@ func (db *DB) TeamsOfAccount(ctx context.Context, tenantID, accountID string) ([
 		WHERE m.tenant_id = ? AND m.member_id = ? AND m.member_is_team = ? ORDER BY t.seq`), tenantID, accountID, false)
 }
 
+// TeamsOfAccounts is TeamsOfAccount for several accounts at once: the
+// teams of each of ids, in team creation order, in one query per chunk
+// of kindsChunk ids rather than one per account (a page of users).
+func (db *DB) TeamsOfAccounts(ctx context.Context, tenantID string, ids []string) (map[string][]Team, error) {
+	out := make(map[string][]Team, len(ids))
+	for chunk := range slices.Chunk(ids, kindsChunk) {
+		args := make([]any, 0, 2+len(chunk))
+		args = append(args, tenantID, false)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		type row struct {
+			account string
+			team    Team
+		}
+		rows, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+			r.team, err = scanTeam(prefixScanner{sc, &r.account})
+			return r, err
+		}, db.q(`SELECT m.member_id, `+prefixed("t.", teamCols)+` FROM teams t
+			JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
+			WHERE m.tenant_id = ? AND m.member_is_team = ? AND m.member_id IN (`+marks(len(chunk))+`) ORDER BY t.seq`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.account] = append(out[r.account], r.team)
+		}
+	}
+	return out, nil
+}
+
+// membersOf is members for several teams at once: the members of each of
+// ids in the order they were added, in one query per chunk of ids.
+func (db *DB) membersOf(ctx context.Context, tenantID string, ids []string) (map[string][]TeamMember, error) {
+	out := make(map[string][]TeamMember, len(ids))
+	for chunk := range slices.Chunk(ids, kindsChunk) {
+		args := make([]any, 0, 1+len(chunk))
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		type row struct {
+			team string
+			m    TeamMember
+		}
+		rows, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+			return r, sc.Scan(&r.team, &r.m.ID, &r.m.IsTeam, &r.m.Display)
+		}, db.q(`SELECT team_id, member_id, member_is_team, display FROM team_members
+			WHERE tenant_id = ? AND team_id IN (`+marks(len(chunk))+`) ORDER BY seq`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.team] = append(out[r.team], r.m)
+		}
+	}
+	return out, nil
+}
+
+// prefixScanner scans a row's first column into first and the rest as
+// the wrapped scanner's caller asks.
+type prefixScanner struct {
+	row   interface{ Scan(...any) error }
+	first any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+// marks is n comma-separated placeholders, for an IN list.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 // members loads the members of team id in the order they were added.
 func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]TeamMember, error) {
 	out, err := queryRows(ctx, q, func(sc interface{ Scan(...any) error }) (m TeamMember, err error) {
@@ -155,9 +228,17 @@ func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any,
 	if err != nil || !withMembers {
 		return teams, total, err
 	}
+	ids := make([]string, len(teams))
 	for i := range teams {
-		if teams[i].Members, err = db.members(ctx, db.sql, tenantID, teams[i].ID); err != nil {
-			return nil, 0, err
+		ids[i] = teams[i].ID
+	}
+	members, err := db.membersOf(ctx, tenantID, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range teams {
+		if teams[i].Members = members[teams[i].ID]; teams[i].Members == nil {
+			teams[i].Members = []TeamMember{}
 		}
 	}
 	return teams, total, nil
@@ -208,7 +289,7 @@ func (db *DB) memberKinds(ctx context.Context, q querier, tenantID string, ids [
 	out := make(map[string]MemberKind)
 	uniq := slices.Compact(slices.Sorted(slices.Values(ids)))
 	for chunk := range slices.Chunk(uniq, kindsChunk) {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+		marks := marks(len(chunk))
 		args := make([]any, 0, 2+2*len(chunk))
 		args = append(args, tenantID)
 		for _, id := range chunk {

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestStatementsPerRequest counts the statements each of the identity
+// providers' frequent requests sends to the database (by the first table
+// each names): a lookup is the token, one page query and the teams of
+// what it found (teams joined with team_members); a page of users
+// reads the teams of all of them in one query, not one per user, and a
+// page of groups their members in one query. Only a full page, whose
+// total the page itself cannot tell, also counts. (The activity log's
+// writes are the Recorder's, batched off the request path.)
+func TestStatementsPerRequest(t *testing.T) {
+	const users, pageSize = 150, 100
+	for _, tc := range []struct {
+		name  string
+		store func(t *testing.T) string
+	}{
+		{"SQLite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "saas.db") }},
+		{"Postgres", postgresSchema},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := &queryLog{}
+			app, ts := startSpiedApp(t, tc.store(t), log)
+			ctx := t.Context()
+			team := Team{ID: "team-1", TenantID: "acme", Name: "Everyone"}
+			for i := range users {
+				a := Account{ID: fmt.Sprintf("acct-%04d", i), TenantID: "acme", Email: fmt.Sprintf("user%04d@example.com", i)}
+				if _, err := app.DB.InsertAccount(ctx, a); err != nil {
+					t.Fatalf("InsertAccount: %v", err)
+				}
+				team.Members = append(team.Members, TeamMember{ID: a.ID})
+			}
+			if _, err := app.DB.InsertTeam(ctx, team); err != nil {
+				t.Fatalf("InsertTeam: %v", err)
+			}
+			for i := range 3 {
+				if _, err := app.DB.InsertTeam(ctx, Team{ID: fmt.Sprintf("team-x%d", i), TenantID: "acme", Name: fmt.Sprintf("Team %d", i),
+					Members: []TeamMember{{ID: "acct-0001"}, {ID: "acct-0002"}}}); err != nil {
+					t.Fatalf("InsertTeam: %v", err)
+				}
+			}
+			entra := newIdP(t, ts)
+			for _, step := range []struct {
+				name, path string
+				want       []string // the statements, by the tables they read
+				items      int
+			}{
+				{"Entra's lookup, a hit", `/Users?filter=userName+eq+%22user0007@example.com%22`, []string{"scim_tokens", "accounts", "teams"}, 1},
+				{"Entra's lookup, a miss", `/Users?filter=userName+eq+%22nobody@example.com%22`, []string{"scim_tokens", "accounts"}, 0},
+				{"a full page of users", `/Users?startIndex=1&count=100`, []string{"scim_tokens", "accounts", "accounts", "teams"}, pageSize},
+				{"the last page of users", `/Users?startIndex=101&count=100`, []string{"scim_tokens", "accounts", "teams"}, users - pageSize},
+				{"a page of groups with members", `/Groups?count=100`, []string{"scim_tokens", "teams", "team_members"}, 4},
+				{"GET a user", `/Users/acct-0001`, []string{"scim_tokens", "accounts", "teams"}, -1},
+			} {
+				stop := log.record()
+				r := entra.do("GET", step.path, "")
+				queries := stop()
+				entra.want(r, 200, step.name)
+				var got []string
+				for _, q := range queries {
+					// The activity log is written by the Recorder's
+					// goroutine and a token's last use at most once a
+					// minute: neither is the request's.
+					if tb := firstTable(q); tb != "app_activity" && !strings.HasPrefix(q, "UPDATE scim_tokens") {
+						got = append(got, tb)
+					}
+				}
+				if d := cmp.Diff(step.want, got); d != "" {
+					t.Errorf("%s: statements by table (-want +got):\n%s\nall statements:\n%s", step.name, d, strings.Join(queries, "\n"))
+				}
+				if step.items >= 0 {
+					if n := len(r.object(t)["Resources"].([]any)); n != step.items {
+						t.Errorf("%s: %d resources, want %d", step.name, n, step.items)
+					}
+				}
+			}
+			// The batched reads give each user its own teams.
+			r := entra.do("GET", `/Users?startIndex=1&count=3&attributes=groups`, "")
+			entra.want(r, 200, "page with groups")
+			for i, res := range r.object(t)["Resources"].([]any) {
+				want := 1
+				if i > 0 {
+					want = 4
+				}
+				if n := len(res.(map[string]any)["groups"].([]any)); n != want {
+					t.Errorf("user %d of the page is in %d groups, want %d: %v", i, n, want, res)
+				}
+			}
+		})
+	}
+}
+
+// firstTable is the table a statement names first after FROM or INTO,
+// or the statement's first word.
+func firstTable(q string) string {
+	f := strings.Fields(q)
+	for i, w := range f {
+		if (strings.EqualFold(w, "FROM") || strings.EqualFold(w, "INTO")) && i+1 < len(f) {
+			return strings.Trim(f[i+1], "(),")
+		}
+	}
+	if len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
