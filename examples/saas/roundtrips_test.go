@@ -1,6 +1,7 @@
 package main
 
 import (
+	stdcmp "cmp"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -50,20 +51,26 @@ func TestStatementsPerRequest(t *testing.T) {
 			entra := newIdP(t, ts)
 			for _, step := range []struct {
 				name, path string
-				want       []string // the statements, by the tables they read
-				items      int
+				want       []string // the statements, by the tables they read or write
+				items      int      // resources in the ListResponse; -1 for a single resource
+				method     string   // GET when empty
+				body       string
+				status     int // 200 when 0
 			}{
-				{"Entra's lookup, a hit", `/Users?filter=userName+eq+%22user0007@example.com%22`, []string{"scim_tokens", "accounts", "teams"}, 1},
-				{"Entra's lookup, a miss", `/Users?filter=userName+eq+%22nobody@example.com%22`, []string{"scim_tokens", "accounts"}, 0},
-				{"a full page of users", `/Users?startIndex=1&count=100`, []string{"scim_tokens", "accounts", "accounts", "teams"}, pageSize},
-				{"the last page of users", `/Users?startIndex=101&count=100`, []string{"scim_tokens", "accounts", "teams"}, users - pageSize},
-				{"a page of groups with members", `/Groups?count=100`, []string{"scim_tokens", "teams", "team_members"}, 4},
-				{"GET a user", `/Users/acct-0001`, []string{"scim_tokens", "accounts", "teams"}, -1},
+				{"Entra's lookup, a hit", `/Users?filter=userName+eq+%22user0007@example.com%22`, []string{"scim_tokens", "accounts", "teams"}, 1, "", "", 0},
+				{"Entra's lookup, a miss", `/Users?filter=userName+eq+%22nobody@example.com%22`, []string{"scim_tokens", "accounts"}, 0, "", "", 0},
+				{"a full page of users", `/Users?startIndex=1&count=100`, []string{"scim_tokens", "accounts", "accounts", "teams"}, pageSize, "", "", 0},
+				{"the last page of users", `/Users?startIndex=101&count=100`, []string{"scim_tokens", "accounts", "teams"}, users - pageSize, "", "", 0},
+				{"a page of groups with members", `/Groups?count=100`, []string{"scim_tokens", "teams", "team_members"}, 4, "", "", 0},
+				{"GET a user", `/Users/acct-0001`, []string{"scim_tokens", "accounts", "teams"}, -1, "", "", 0},
+				// A new account is in no team: its create reads none.
+				{"POST a user", `/Users`, []string{"scim_tokens", "accounts", "app_events"}, -1, "POST",
+					`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"new@example.com","active":true}`, 201},
 			} {
 				stop := log.record()
-				r := entra.do("GET", step.path, "")
+				r := entra.do(stdcmp.Or(step.method, "GET"), step.path, step.body)
 				queries := stop()
-				entra.want(r, 200, step.name)
+				entra.want(r, stdcmp.Or(step.status, 200), step.name)
 				var got []string
 				for _, q := range queries {
 					// The activity log is written by the Recorder's

@@ -342,20 +342,21 @@ func (s *SCIMStore) GetUser(ctx context.Context, id string) (*resource.User, err
 
 // CreateUser implements store.Users.
 func (s *SCIMStore) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
-	return s.writeAccount(ctx, u, "", func(a Account, _ int64, out []OutboxRow) (Account, error) {
+	return s.writeAccount(ctx, u, "", true, func(a Account, _ int64, out []OutboxRow) (Account, error) {
 		return s.db.InsertAccount(ctx, a, out...)
 	})
 }
 
 // ReplaceUser implements store.Users.
 func (s *SCIMStore) ReplaceUser(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
-	return s.writeAccount(ctx, u, version, func(a Account, want int64, out []OutboxRow) (Account, error) {
+	return s.writeAccount(ctx, u, version, false, func(a Account, want int64, out []OutboxRow) (Account, error) {
 		return s.db.UpdateAccount(ctx, a, want, out...)
 	})
 }
 
-// writeAccount is writeTeam for users.
-func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, write func(a Account, want int64, out []OutboxRow) (Account, error)) (*resource.User, error) {
+// writeAccount is writeTeam for users; created says write inserts the
+// account.
+func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, created bool, write func(a Account, want int64, out []OutboxRow) (Account, error)) (*resource.User, error) {
 	want, err := expectedVersion(version)
 	if err != nil {
 		return nil, err
@@ -372,6 +373,11 @@ func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version 
 		return nil, dbErr(err)
 	}
 	s.wrote(out)
+	if created {
+		// A new account is in no team yet (a team's members must exist
+		// when they are added), so there are no teams to read.
+		return userFromAccount(&a, nil)
+	}
 	return s.user(ctx, &a)
 }
 
