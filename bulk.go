@@ -323,6 +323,7 @@ func collectRefs(v *jsonparse.Value, data []byte, refs []bulkRef) []bulkRef {
 // order finds the dependencies of the operations (the POSTs they
 // reference) and refuses the POSTs whose references are circular.
 func (req *bulkRequest) order() {
+	added := make([]int, len(req.ops)) // added[j] == i+1: j is a dependency of i already
 	for i := range req.ops {
 		op := &req.ops[i]
 		if op.refused != nil {
@@ -330,14 +331,10 @@ func (req *bulkRequest) order() {
 		}
 		add := func(bulkID string) {
 			j, ok := req.defs[bulkID]
-			if !ok {
-				return // refused when it runs
+			if !ok || added[j] == i+1 {
+				return // an undefined reference is refused when the operation runs
 			}
-			for _, d := range op.deps {
-				if d == j {
-					return
-				}
-			}
+			added[j] = i + 1
 			op.deps = append(op.deps, j)
 		}
 		if op.refRef {

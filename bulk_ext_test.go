@@ -553,3 +553,85 @@ func TestBulkStopsWhenTheContextEnds(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, l.TotalResults, 1)
 }
+
+// TestBulkDryRun: under a connection in dry-run mode each operation is
+// answered as it would be and nothing is written; each has an activity
+// entry of its own with its would-be effects. A resource a POST of the
+// request would create is not there for a later operation.
+func TestBulkDryRun(t *testing.T) {
+	for _, b := range dryBackends {
+		t.Run(b.name, func(t *testing.T) {
+			s := newDryServer(t, b, true, connection.Delete)
+			before := s.snapshot()
+			s.nextID = "id-9"
+			res := s.send("POST", "/Bulk", bulkRequestHead+`"Operations":[
+				{"method":"PATCH","path":"/Users/id-1","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}},
+				{"method":"POST","path":"/Users","bulkId":"new","data":`+entraUser("new@contoso.com", "ext-9")+`},
+				{"method":"PATCH","path":"/Groups/id-3","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"bulkId:new"}]}]}},
+				{"method":"POST","path":"/Users","bulkId":"dup","data":`+entraUser("EXISTING@contoso.com", "ext-8")+`},
+				{"method":"DELETE","path":"/Users/id-2"}]}`, http.StatusOK)
+			assert.Equal(t, res.header.Get(scim.DryRunHeader), "true")
+			var br struct{ Operations []bulkResult }
+			assert.NoError(t, json.Unmarshal(res.body, &br))
+			assert.Equal(t, statuses(t, br.Operations), []string{"200", "201", "400 invalidValue", "409 uniqueness", "204"})
+			assert.Equal(t, br.Operations[1].Location, "http://scim.example.com/Users/id-9")
+			assert.Equal(t, s.snapshot(), before)
+			if evs := s.events(); len(evs) != 0 {
+				t.Errorf("dry run delivered %d events", len(evs))
+			}
+			es := s.entries()
+			var got []string
+			for _, e := range es[len(es)-6:] {
+				if !e.DryRun {
+					t.Errorf("entry %s %s is not a dry run", e.Method, e.Target())
+				}
+				got = append(got, fmt.Sprint(e.Method, " ", e.Endpoint, " ", e.ResourceID, " ", e.Status, " ", e.Effects))
+			}
+			assert.Equal(t, got, []string{
+				"PATCH Users id-1 200 [user.deactivated id-1]",
+				"POST Users  201 [user.created id-9]",
+				"PATCH Groups id-3 400 []",
+				"POST Users  409 []",
+				"DELETE Users id-2 204 [user.deleted id-2]",
+				"POST Bulk  200 []",
+			})
+		})
+	}
+}
+
+// BenchmarkBulk measures a /Bulk request of 1000 operations on the memory
+// store: 1000 user POSTs; and 1000 group POSTs each naming the next one's
+// group by bulkId, so that every operation waits for a later one (the
+// request runs them last to first).
+func BenchmarkBulk(b *testing.B) {
+	for _, shape := range []string{"users", "reverse-chain"} {
+		b.Run(shape, func(b *testing.B) {
+			srv, err := scim.New(scim.Config{Store: memory.New(), Authenticate: func(r *http.Request) (context.Context, error) {
+				return store.WithTenant(r.Context(), "t"), nil
+			}})
+			assert.NoError(b, err)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				ops := make([]string, 1000)
+				for i := range ops {
+					n++
+					if shape == "users" {
+						ops[i] = userOp(fmt.Sprint("b", i), fmt.Sprintf("u%d@example.com", n))
+					} else if i < len(ops)-1 {
+						ops[i] = groupOp(fmt.Sprint("g", i), fmt.Sprint("group ", n), fmt.Sprint("bulkId:g", i+1))
+					} else {
+						ops[i] = groupOp(fmt.Sprint("g", i), fmt.Sprint("group ", n))
+					}
+				}
+				body := bulkRequestHead + `"Operations":[` + strings.Join(ops, ",") + `]}`
+				req := httptest.NewRequest("POST", "/Bulk", strings.NewReader(body))
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != 200 || strings.Count(rec.Body.String(), `"status":"201"`) != 1000 {
+					b.Fatalf("%d %.300s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
