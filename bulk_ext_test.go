@@ -635,3 +635,40 @@ func BenchmarkBulk(b *testing.B) {
 		})
 	}
 }
+
+// TestBulkTenantIsolation: a bulk request's operations are its tenant's:
+// on another tenant's ids they answer what they answer for an id nobody
+// has, another tenant's user is no member, and the other tenant's
+// resources are unchanged.
+func TestBulkTenantIsolation(t *testing.T) {
+	eachBulkBackend(t, nil, func(t *testing.T, h *harness) {
+		asB := "Authorization: Bearer other-token"
+		h.do("POST", "/scim/v2/Users", `{"userName":"b@example.com"}`, asB).expect(t, http.StatusCreated)                      // id-1
+		h.do("POST", "/scim/v2/Groups", `{"displayName":"B","members":[{"value":"id-1"}]}`, asB).expect(t, http.StatusCreated) // id-2
+		before := h.do("GET", "/scim/v2/Groups/id-2", "", asB).body
+		userBefore := h.do("GET", "/scim/v2/Users/id-1", "", asB).body
+		ops := func(user, group string) []string {
+			return []string{
+				`{"method":"PUT","path":"/Users/` + user + `","data":{"userName":"hijacked@example.com"}}`,
+				`{"method":"PATCH","path":"/Users/` + user + `","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}}`,
+				`{"method":"PATCH","path":"/Groups/` + group + `","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members"}]}}`,
+				`{"method":"DELETE","path":"/Groups/` + group + `"}`,
+				`{"method":"DELETE","path":"/Users/` + user + `"}`,
+			}
+		}
+		got := h.bulk(t, "", ops("id-1", "id-2")...)
+		want := h.bulk(t, "", ops("nobody", "nobody")...)
+		assert.Equal(t, statuses(t, got), []string{"404", "404", "404", "404", "404"})
+		for i := range got {
+			g := strings.ReplaceAll(strings.ReplaceAll(string(got[i].Response), "id-1", "nobody"), "id-2", "nobody")
+			if g != string(want[i].Response) {
+				t.Errorf("operation %d: B's id answers %s, an unknown id %s", i, got[i].Response, want[i].Response)
+			}
+		}
+		rs := h.bulk(t, "", `{"method":"POST","path":"/Groups","bulkId":"g","data":{"displayName":"Stolen","members":[{"value":"id-1"}]}}`)
+		assert.Equal(t, statuses(t, rs), []string{"400 invalidValue"})
+		assert.Equal(t, string(h.do("GET", "/scim/v2/Groups/id-2", "", asB).body), string(before))
+		assert.Equal(t, string(h.do("GET", "/scim/v2/Users/id-1", "", asB).body), string(userBefore))
+		assert.Equal(t, h.total(t, "/Users")+h.total(t, "/Groups"), 0.0)
+	})
+}
