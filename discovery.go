@@ -33,9 +33,9 @@ func (s *Server) serviceProviderConfig() []byte {
 		MaxResults int  `json:"maxResults"`
 	}
 	type bulkCfg struct {
-		Supported      bool `json:"supported"`
-		MaxOperations  int  `json:"maxOperations"`
-		MaxPayloadSize int  `json:"maxPayloadSize"`
+		Supported      bool  `json:"supported"`
+		MaxOperations  int   `json:"maxOperations"`
+		MaxPayloadSize int64 `json:"maxPayloadSize"`
 	}
 	type authScheme struct {
 		Type        string `json:"type"`
@@ -57,6 +57,7 @@ func (s *Server) serviceProviderConfig() []byte {
 		Schemas:          []string{ServiceProviderConfigSchema},
 		DocumentationURI: s.cfg.DocumentationURI,
 		Patch:            supported{true},
+		Bulk:             bulkCfg{Supported: true, MaxOperations: s.cfg.MaxBulkOperations, MaxPayloadSize: s.cfg.MaxBulkPayloadBytes},
 		Filter:           filterCfg{Supported: true, MaxResults: s.cfg.MaxResults},
 		Sort:             supported{true},
 		ETag:             supported{true},

@@ -50,10 +50,21 @@
 // Routing, content negotiation (application/scim+json and application/json
 // in, application/scim+json out), schema validation, IdP quirk handling,
 // filtering (package filter), PATCH (package patch), paging, sorting,
-// attribute projection, ETags, the discovery endpoints (/ServiceProviderConfig,
+// attribute projection, ETags, /Bulk, the discovery endpoints (/ServiceProviderConfig,
 // /ResourceTypes, /Schemas) and SCIM error envelopes (RFC 7644 §3.12). The app
 // supplies a [store.Store]; the tenant travels in the request context from
 // the Authenticate hook to the store ([store.WithTenant]).
+//
+// # Bulk
+//
+// POST /Bulk (RFC 7644 §3.7) runs each operation of a BulkRequest as a
+// request of its own through the same code as the single request, with
+// the bulk request's tenant, and answers a BulkResponse with each
+// operation's status. "bulkId:..." references are resolved to the ids
+// their POSTs created, in dependency order; circular references are
+// refused (409), failOnErrors is honoured, and Config.MaxBulkOperations
+// and Config.MaxBulkPayloadBytes are enforced (413) and advertised in
+// /ServiceProviderConfig.
 //
 // # Errors
 //
@@ -72,7 +83,9 @@
 //
 // # Limits
 //
-// Request bodies (Config.MaxBodyBytes, 1 MiB by default), page size
+// Request bodies (Config.MaxBodyBytes, 1 MiB by default; a /Bulk body
+// Config.MaxBulkPayloadBytes, 1 MiB, of at most Config.MaxBulkOperations,
+// 1000, operations), page size
 // (Config.MaxResults, 200 by default, advertised as filter.maxResults),
 // filter length, depth and clauses (Config.FilterLimits), and JSON depth,
 // string length and value counts (package resource) are bounded; a request

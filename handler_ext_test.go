@@ -179,8 +179,8 @@ func TestUnknownPathAndWrongMethodAnswerInSCIMForm(t *testing.T) {
 	if got := res.header.Get("Allow"); got != "GET, POST" {
 		t.Errorf("Allow = %q", got)
 	}
-	res = h.do("POST", "/scim/v2/Bulk", `{}`).expect(t, http.StatusNotImplemented)
-	assert.JSONEqual(t, res.body, []byte(errorBody(501, "", "/Bulk is not supported by this service provider")))
+	res = h.do("GET", "/scim/v2/Bulk", "").expect(t, http.StatusMethodNotAllowed)
+	assert.JSONEqual(t, res.body, []byte(errorBody(405, "", "GET is not allowed on /Bulk")))
 }
 
 func TestAuthentication(t *testing.T) {
@@ -536,7 +536,7 @@ func TestDiscoveryEndpoints(t *testing.T) {
 	h := newHarness(t, func(c *scim.Config) { c.MaxResults = 50 })
 	res := h.do("GET", "/scim/v2/ServiceProviderConfig", "").expect(t, http.StatusOK)
 	assert.JSONEqual(t, res.body, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-		"patch":{"supported":true},"bulk":{"supported":false,"maxOperations":0,"maxPayloadSize":0},
+		"patch":{"supported":true},"bulk":{"supported":true,"maxOperations":1000,"maxPayloadSize":1048576},
 		"filter":{"supported":true,"maxResults":50},"changePassword":{"supported":false},"sort":{"supported":true},"etag":{"supported":true},
 		"authenticationSchemes":[{"type":"oauthbearertoken","name":"OAuth Bearer Token","description":"Authentication with a bearer token (the Secret Token of the identity provider's provisioning settings)","primary":true}],
 		"meta":{"resourceType":"ServiceProviderConfig","location":"http://scim.example.com/scim/v2/ServiceProviderConfig"}}`))

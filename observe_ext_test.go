@@ -187,7 +187,7 @@ func TestObserveEveryAnswer(t *testing.T) {
 		{"POST", "/scim/v2/.search", `{}`, nil, want{"tenant-a", ".search", "", true, 200, "", ""}},
 		{"GET", "/scim/v2/serviceproviderconfig", "", nil, want{"tenant-a", "ServiceProviderConfig", "", false, 200, "", ""}},
 		{"GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "", nil, want{"tenant-a", "Schemas", "urn:ietf:params:scim:schemas:core:2.0:User", false, 200, "", ""}},
-		{"POST", "/scim/v2/Bulk", `{}`, nil, want{"tenant-a", "Bulk", "", false, 501, "", "Bulk"}},
+		{"POST", "/scim/v2/Bulk", `{}`, nil, want{"tenant-a", "Bulk", "", false, 400, "invalidSyntax", "BulkRequest"}},
 		{"GET", "/scim/v2/Nothing/here", "", nil, want{"tenant-a", "", "", false, 404, "", "no SCIM endpoint"}},
 		{"PUT", "/scim/v2/Groups", `{}`, nil, want{"tenant-a", "Groups", "", false, 405, "", "PUT"}},
 		{"GET", "/scim/v2/Users", "", []string{"Authorization: Bearer wrong-" + testToken}, want{"", "Users", "", false, 401, "", "authentication failed"}},

@@ -11,9 +11,14 @@ import (
 	"github.com/scimkit/scim/resource"
 )
 
-// readBody reads a JSON request body within the size limit. A body
-// declared larger than the limit is refused before any of it is read.
+// readBody reads a JSON request body within Config.MaxBodyBytes.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return s.readBodyLimit(w, r, s.cfg.MaxBodyBytes)
+}
+
+// readBodyLimit reads a JSON request body of at most limit bytes. A body
+// declared larger than the limit is refused before any of it is read.
+func (s *Server) readBodyLimit(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		// RFC 7644 §3.1 names application/scim+json; application/json is
@@ -22,7 +27,6 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 			return nil, NewError(http.StatusUnsupportedMediaType, "", "Content-Type must be application/scim+json or application/json, not "+strconv.Quote(ct))
 		}
 	}
-	limit := s.cfg.MaxBodyBytes
 	if r.ContentLength > limit {
 		return nil, &http.MaxBytesError{Limit: limit}
 	}

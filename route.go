@@ -98,8 +98,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 	case isMe(endpoint):
 		s.me(w, r, id) // me.go
-	case strings.EqualFold(endpoint, "Bulk"):
-		s.writeError(w, r, NewError(http.StatusNotImplemented, "", "/"+endpoint+" is not supported by this service provider"))
+	case strings.EqualFold(endpoint, "Bulk") && id == "":
+		if s.allow(w, r, http.MethodPost) {
+			s.bulk(w, r) // bulk.go
+		}
 	default:
 		s.notFound(w, r)
 	}

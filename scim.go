@@ -22,6 +22,11 @@ const (
 	DefaultMaxResults   = 200
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultRetryAfter   = 5 * time.Second
+
+	// DefaultMaxBulkOperations and DefaultMaxBulkPayloadBytes are the
+	// defaults of Config.MaxBulkOperations and Config.MaxBulkPayloadBytes.
+	DefaultMaxBulkOperations   = 1000
+	DefaultMaxBulkPayloadBytes = 1 << 20
 )
 
 // MaxIDBytes bounds the length of a resource id. An id in a request path
@@ -79,6 +84,20 @@ type Config struct {
 	// MaxBodyBytes caps request bodies; a larger body is answered 413
 	// without being parsed. Defaults to DefaultMaxBodyBytes (1 MiB).
 	MaxBodyBytes int64
+
+	// MaxBulkOperations caps the operations of one /Bulk request (RFC 7644
+	// §3.7.4): a request with more is answered 413 before any of its
+	// operations runs. It is advertised as bulk.maxOperations in
+	// /ServiceProviderConfig. Defaults to DefaultMaxBulkOperations (1000).
+	MaxBulkOperations int
+
+	// MaxBulkPayloadBytes caps the body of a /Bulk request, in place of
+	// MaxBodyBytes: a larger body is answered 413 without being parsed.
+	// The data of each operation is still held to MaxBodyBytes, as the
+	// body of its single request is. It is advertised as
+	// bulk.maxPayloadSize in /ServiceProviderConfig. Defaults to
+	// DefaultMaxBulkPayloadBytes (1 MiB).
+	MaxBulkPayloadBytes int64
 
 	// RetryAfter is sent, in whole seconds rounded up, as the Retry-After
 	// header of every 503: the store's backend is unavailable
@@ -164,7 +183,7 @@ type Config struct {
 }
 
 // Server is the SCIM service provider: an http.Handler serving /Users,
-// /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas relative to
+// /Groups, /Bulk, /ServiceProviderConfig, /ResourceTypes and /Schemas relative to
 // where it is mounted. Create it with New; it is safe for concurrent use.
 type Server struct {
 	cfg  Config
@@ -188,8 +207,14 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Authenticate == nil {
 		return nil, errors.New("scim: Config.Authenticate is required (use scim.NoAuthentication to opt out)")
 	}
-	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 {
-		return nil, errors.New("scim: Config.MaxResults, MaxBodyBytes and RetryAfter must not be negative")
+	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 || cfg.MaxBulkOperations < 0 || cfg.MaxBulkPayloadBytes < 0 {
+		return nil, errors.New("scim: Config.MaxResults, MaxBodyBytes, MaxBulkOperations, MaxBulkPayloadBytes and RetryAfter must not be negative")
+	}
+	if cfg.MaxBulkOperations == 0 {
+		cfg.MaxBulkOperations = DefaultMaxBulkOperations
+	}
+	if cfg.MaxBulkPayloadBytes == 0 {
+		cfg.MaxBulkPayloadBytes = DefaultMaxBulkPayloadBytes
 	}
 	if cfg.RetryAfter == 0 {
 		cfg.RetryAfter = DefaultRetryAfter

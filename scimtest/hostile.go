@@ -89,7 +89,8 @@ const (
 // and one group, and fails t if a peer answers with a 5xx other than 501
 // (an endpoint the server does not implement) or if the peers' statuses
 // differ: every store must answer a hostile input the same, with a 4xx
-// for the client's mistake.
+// for the client's mistake. The operations of a BulkResponse are held to
+// the same: no 5xx but 501, and the same statuses on every peer.
 //
 // A request that net/http's server would refuse before any handler runs
 // (an unparseable request line or header) is skipped.
@@ -97,6 +98,7 @@ func Hostile(t testing.TB, peers []Peer, req HostileRequest) {
 	t.Helper()
 	type answer struct {
 		status int
+		ops    string // the statuses of a BulkResponse's operations
 		body   string
 	}
 	answers := make([]answer, len(peers))
@@ -118,15 +120,22 @@ func Hostile(t testing.TB, peers []Peer, req HostileRequest) {
 		}
 		rec := httptest.NewRecorder()
 		p.Handler.ServeHTTP(rec, hr)
-		answers[i] = answer{rec.Code, rec.Body.String()}
+		ops, failed := bulkStatuses(rec.Body.Bytes())
+		if failed != "" {
+			ops += " (" + failed + ")"
+		}
+		answers[i] = answer{rec.Code, ops, rec.Body.String()}
 	}
 	var bad []string
 	for i, a := range answers {
 		if a.status >= 500 && a.status != http.StatusNotImplemented {
 			bad = append(bad, peers[i].Name+" answered "+strconv.Itoa(a.status))
 		}
-		if a.status != answers[0].status {
-			bad = append(bad, fmt.Sprintf("%s answered %d, %s %d", peers[i].Name, a.status, peers[0].Name, answers[0].status))
+		if strings.Contains(a.ops, "(") {
+			bad = append(bad, peers[i].Name+" answered a bulk operation with "+a.ops)
+		}
+		if a.status != answers[0].status || a.ops != answers[0].ops {
+			bad = append(bad, fmt.Sprintf("%s answered %d %s, %s %d %s", peers[i].Name, a.status, a.ops, peers[0].Name, answers[0].status, answers[0].ops))
 		}
 	}
 	if len(bad) > 0 {
@@ -140,6 +149,27 @@ func Hostile(t testing.TB, peers []Peer, req HostileRequest) {
 		}
 		t.Error(b.String())
 	}
+}
+
+// bulkStatuses returns the statuses of the operations of a BulkResponse,
+// space-separated ("" for any other body), and the first that is a 5xx
+// other than 501.
+func bulkStatuses(body []byte) (ops, failed string) {
+	var br struct {
+		Schemas    []string
+		Operations []struct{ Status string }
+	}
+	if json.Unmarshal(body, &br) != nil || len(br.Schemas) != 1 || br.Schemas[0] != scim.BulkResponseSchema {
+		return "", ""
+	}
+	st := make([]string, len(br.Operations))
+	for i, op := range br.Operations {
+		st[i] = op.Status
+		if strings.HasPrefix(op.Status, "5") && op.Status != "501" && failed == "" {
+			failed = "operation " + strconv.Itoa(i+1) + ": " + op.Status
+		}
+	}
+	return "[" + strings.Join(st, " ") + "]", failed
 }
 
 // describe prints req for a failure, long values shortened.
@@ -234,7 +264,10 @@ func FuzzHostile(f *testing.F, peers []Peer) {
 // clients have sent: NUL in string values and filter literals, ids that
 // are not valid UTF-8 or cannot be ids, values of 3,000 bytes in indexed
 // attributes, lone surrogates, huge schemas arrays, deep JSON, odd
-// paging and projection parameters. Each seed is one HostileRequest.
+// paging and projection parameters, and bulk requests with operations
+// outside /Users and /Groups, circular or undefined bulkId references,
+// duplicate bulkIds and too many operations. Each seed is one
+// HostileRequest.
 func HostileSeeds() []HostileRequest {
 	const ct = "Content-Type: application/scim+json"
 	long := incompressible(3000)
@@ -246,6 +279,9 @@ func HostileSeeds() []HostileRequest {
 	}
 	patch := func(ops string) []byte {
 		return []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + ops + `]}`)
+	}
+	bulk := func(ops ...string) []byte {
+		return []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` + strings.Join(ops, ",") + `]}`)
 	}
 	search := func(filter string) []byte {
 		return []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":` + filter + `}`)
@@ -333,7 +369,20 @@ func HostileSeeds() []HostileRequest {
 		{Method: "POST", Path: "/Users", Header: ct, Body: []byte(`{"userName":"fixture@example.com"}`)},
 		{Method: "POST", Path: "/Users", Header: ct, Body: []byte(`{"userName":"FIXTURE@EXAMPLE.COM"}`)},
 		{Method: "POST", Path: "/Groups", Header: ct, Body: []byte(`{"displayName":"fixture group"}`)},
+		// Bulk: malformed and hostile requests and operations.
 		{Method: "POST", Path: "/Bulk", Header: ct, Body: []byte(`{}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"POST","path":"/Bulk","bulkId":"b","data":` + string(bulk(`{"method":"DELETE","path":"/Users/{user}"}`)) + `}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"GET","path":"/Users/{user}"}`, `{"method":"POST","path":"/Users/.search","bulkId":"s","data":{}}`, `{"method":"POST","path":"/Me","bulkId":"m","data":{}}`, `{"method":"PATCH","path":"/Schemas/x","data":{}}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"POST","path":"/Users","data":{"userName":"nobulkid@example.com"}}`, `{"method":"DELETE","path":"/Users/bulkId:nowhere"}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"POST","path":"/Groups","bulkId":"a","data":{"displayName":"A","members":[{"value":"bulkId:b"}]}}`, `{"method":"POST","path":"/Groups","bulkId":"b","data":{"displayName":"B","members":[{"value":"bulkId:a"}]}}`, `{"method":"POST","path":"/Groups","bulkId":"c","data":{"displayName":"C","members":[{"value":"bulkId:c"},{"value":"bulkId:a"}]}}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"PATCH","path":"/Groups/{group}","data":`+string(patch(`{"op":"add","path":"members","value":[{"value":"bulkId:u"}]}`))+`}`, `{"method":"POST","path":"/Users","bulkId":"u","data":{"userName":"bulk@example.com"}}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"DELETE","path":"/Users/%00"}`, `{"method":"DELETE","path":"/Users/%FF"}`, `{"method":"DELETE","path":"/Groups/`+long+`"}`, `{"method":"PUT","path":"/Users/{user}","version":"`+long+`","data":{"userName":"fixture@example.com"}}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"POST","path":"/Users","bulkId":"d","data":"x"}`, `{"method":"PUT","path":"/Users/{user}","data":[1]}`, `{"method":"POST","path":"/Users","bulkId":"e","data":`+string(userNamed(`"`+long+`"`))+`}`, `{"method":"POST","path":"/Users","bulkId":"f","data":{"userName":"FIXTURE@EXAMPLE.COM"}}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a@example.com"}}`, `{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"b@example.com"}}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(`{"method":"POST","path":"/Users","bulkId":"x","data":` + strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000) + `}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: bulk(strings.TrimSuffix(strings.Repeat(`{"method":"DELETE","path":"/Users/x"},`, 1001), ","))},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"failOnErrors":1e400,"Operations":[]}`)},
+		{Method: "POST", Path: "/Bulk", Header: ct, Body: []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/{user}"`)},
 		{Method: "PATCH", Path: "/Users/{user}", Header: ct, Body: patch(strings.TrimSuffix(strings.Repeat(`{"op":"add","path":"emails","value":[{"value":"e@example.com"}]},`, 1001), ","))},
 	}
 	return seeds
