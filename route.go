@@ -101,6 +101,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case strings.EqualFold(endpoint, "Bulk"):
 		s.writeError(w, r, NewError(http.StatusNotImplemented, "", "/"+endpoint+" is not supported by this service provider"))
 	default:
+		if ct := s.customType(endpoint); ct != nil {
+			s.customRoute(w, r, ct, id) // a declared resource type (resourcetypes.go)
+			return
+		}
 		s.notFound(w, r)
 	}
 }
