@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/connection"
 	"github.com/scimkit/scim/internal/assert"
 	"github.com/scimkit/scim/patch"
 	"github.com/scimkit/scim/resource"
@@ -546,4 +547,31 @@ func TestCustomSourceNotFoundIsNotAServerError(t *testing.T) {
 	if !errors.Is(src.err, store.ErrNotFound) {
 		t.Fatal("unreachable")
 	}
+}
+
+// TestCustomTypesInDryRun: a dry-run connection reads custom types as
+// always, its writes to them are 501 with nothing asked of the source, and
+// its user writes are checked against the declared roles as without dry
+// run.
+func TestCustomTypesInDryRun(t *testing.T) {
+	src := &rwSource{}
+	src.CreateResource(context.Background(), obj("r1", `{"displayName":"One"}`))
+	h := newHarness(t, func(c *scim.Config) {
+		c.Authenticate = func(r *http.Request) (context.Context, error) {
+			ctx := store.WithTenant(r.Context(), "tenant-a")
+			return connection.NewContext(ctx, connection.Connection{Tenant: "tenant-a", Enabled: true, DryRun: true}), nil
+		}
+		c.ResourceTypes = []scim.CustomType{{Type: scim.OktaRoleType(), Source: src, Assigns: scim.AssignsRoles}}
+	})
+	h.do("GET", "/scim/v2/Roles/r1", "").expect(t, http.StatusOK)
+	h.do("POST", "/scim/v2/Roles", `{"displayName":"Two"}`).expect(t, http.StatusNotImplemented)
+	h.do("PUT", "/scim/v2/Roles/r1", `{"displayName":"Uno"}`).expect(t, http.StatusNotImplemented)
+	h.do("PATCH", "/scim/v2/Roles/r1", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x"}]}`).expect(t, http.StatusNotImplemented)
+	h.do("DELETE", "/scim/v2/Roles/r1", "").expect(t, http.StatusNotImplemented)
+	h.do("POST", "/scim/v2/Roles", `{"seats":1}`).expect(t, http.StatusBadRequest) // validated first
+	assert.Equal(t, len(src.objs), 1)
+	assert.JSONEqual(t, src.objs["r1"].Attributes, []byte(`{"displayName":"One"}`))
+
+	h.do("POST", "/scim/v2/Users", `{"userName":"a","roles":[{"value":"r2"}]}`).expect(t, http.StatusBadRequest)
+	h.do("POST", "/scim/v2/Users", `{"userName":"a","roles":[{"value":"r1"}]}`).expect(t, http.StatusCreated)
 }
