@@ -129,40 +129,69 @@ func newDiscovery(reg *resource.Registry) discovery {
 		resourceTypes: discoverySet{endpoint: "/ResourceTypes", resourceType: "ResourceType", byID: map[string]json.RawMessage{}},
 		schemas:       discoverySet{endpoint: "/Schemas", resourceType: "Schema", byID: map[string]json.RawMessage{}},
 	}
+	for _, rt := range reg.ResourceTypes() {
+		d.resourceTypes.add(rt.ID, resourceTypeJSON(rt))
+	}
+	for _, sc := range reg.Schemas() {
+		d.schemas.add(sc.ID, schemaJSON(sc))
+	}
+	return d
+}
+
+// addCustom lists the declared resource types after User and Group, and
+// their schemas after the built-in ones, each schema once (types may share
+// one).
+func (d *discovery) addCustom(types []*customType) {
+	for _, ct := range types {
+		d.resourceTypes.add(ct.rt.ID, resourceTypeJSON(ct.rt))
+		for _, sc := range append([]*resource.Schema{ct.rt.Schema}, extensionSchemas(ct.rt)...) {
+			if _, ok := d.schemas.byID[sc.ID]; !ok {
+				d.schemas.add(sc.ID, schemaJSON(sc))
+			}
+		}
+	}
+}
+
+// add appends a resource to the set.
+func (set *discoverySet) add(id string, b json.RawMessage) {
+	set.ids = append(set.ids, id)
+	set.byID[id] = b
+}
+
+// resourceTypeJSON encodes rt as a ResourceType resource (RFC 7643 §6),
+// without meta.
+func resourceTypeJSON(rt *resource.ResourceType) json.RawMessage {
 	type extJSON struct {
 		Schema   string `json:"schema"`
 		Required bool   `json:"required"`
 	}
-	for _, rt := range reg.ResourceTypes() {
-		v := struct {
-			Schemas     []string  `json:"schemas"`
-			ID          string    `json:"id"`
-			Name        string    `json:"name"`
-			Endpoint    string    `json:"endpoint"`
-			Description string    `json:"description,omitempty"`
-			Schema      string    `json:"schema"`
-			Extensions  []extJSON `json:"schemaExtensions,omitempty"`
-		}{Schemas: []string{ResourceTypeSchema}, ID: rt.ID, Name: rt.Name, Endpoint: rt.Endpoint, Description: rt.Description, Schema: rt.Schema.ID}
-		for _, e := range rt.Extensions {
-			v.Extensions = append(v.Extensions, extJSON{e.Schema.ID, e.Required})
-		}
-		b, _ := json.Marshal(v)
-		d.resourceTypes.ids = append(d.resourceTypes.ids, rt.ID)
-		d.resourceTypes.byID[rt.ID] = b
+	v := struct {
+		Schemas     []string  `json:"schemas"`
+		ID          string    `json:"id"`
+		Name        string    `json:"name"`
+		Endpoint    string    `json:"endpoint"`
+		Description string    `json:"description,omitempty"`
+		Schema      string    `json:"schema"`
+		Extensions  []extJSON `json:"schemaExtensions,omitempty"`
+	}{Schemas: []string{ResourceTypeSchema}, ID: rt.ID, Name: rt.Name, Endpoint: rt.Endpoint, Description: rt.Description, Schema: rt.Schema.ID}
+	for _, e := range rt.Extensions {
+		v.Extensions = append(v.Extensions, extJSON{e.Schema.ID, e.Required})
 	}
-	for _, sc := range reg.Schemas() {
-		v := struct {
-			Schemas     []string    `json:"schemas"`
-			ID          string      `json:"id"`
-			Name        string      `json:"name,omitempty"`
-			Description string      `json:"description,omitempty"`
-			Attributes  []*attrJSON `json:"attributes"`
-		}{Schemas: []string{SchemaSchema}, ID: sc.ID, Name: sc.Name, Description: sc.Description, Attributes: attrsJSON(sc.Attributes)}
-		b, _ := json.Marshal(v)
-		d.schemas.ids = append(d.schemas.ids, sc.ID)
-		d.schemas.byID[sc.ID] = b
-	}
-	return d
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// schemaJSON encodes sc as a Schema resource (RFC 7643 §7), without meta.
+func schemaJSON(sc *resource.Schema) json.RawMessage {
+	v := struct {
+		Schemas     []string    `json:"schemas"`
+		ID          string      `json:"id"`
+		Name        string      `json:"name,omitempty"`
+		Description string      `json:"description,omitempty"`
+		Attributes  []*attrJSON `json:"attributes"`
+	}{Schemas: []string{SchemaSchema}, ID: sc.ID, Name: sc.Name, Description: sc.Description, Attributes: attrsJSON(sc.Attributes)}
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // withMeta appends meta {resourceType, location} to an encoded object.

@@ -49,8 +49,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, id string, op
 	em := s.emitter(r)
 	res, evs, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
 		func(u *resource.User) (*resource.User, error) {
+			held := resource.User{Roles: u.Roles, Entitlements: u.Entitlements} // ApplyUser replaces *u
 			changed, err := patch.ApplyUser(s.reg, u, ops, opts)
 			if err != nil || !changed {
+				return nil, err
+			}
+			if err := s.checkAssignments(r.Context(), u, &held); err != nil {
 				return nil, err
 			}
 			userName = u.UserName

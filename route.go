@@ -103,6 +103,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			s.bulk(w, r) // bulk.go
 		}
 	default:
+		if ct := s.customType(endpoint); ct != nil {
+			s.customRoute(w, r, ct, id) // a declared resource type (resourcetypes.go)
+			return
+		}
 		s.notFound(w, r)
 	}
 }

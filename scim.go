@@ -76,6 +76,17 @@ type Config struct {
 	UserExtensions  []*resource.Schema
 	GroupExtensions []*resource.Schema
 
+	// ResourceTypes declares resource types besides User and Group that
+	// the app serves from its own sources, read-only or read-write, such
+	// as the roles and entitlements Okta's entitlement management reads
+	// (see CustomType, OktaRoleType, OktaEntitlementType). Each is routed
+	// at its endpoint, listed in /ResourceTypes with its schemas in
+	// /Schemas, and may restrict the values of a user's roles or
+	// entitlements (CustomType.Assigns). New refuses a type whose ID,
+	// name, endpoint or schema URN collides with a built-in one or
+	// another type's.
+	ResourceTypes []CustomType
+
 	// MaxResults caps the count of a list request and is the page size when
 	// a request gives no count; it is advertised as filter.maxResults in
 	// /ServiceProviderConfig. Defaults to DefaultMaxResults (200).
@@ -191,6 +202,8 @@ type Server struct {
 	log  *slog.Logger
 	spc  []byte // encoded /ServiceProviderConfig, built once
 	disc discovery
+	// custom is the declared resource types (resourcetypes.go).
+	custom customTypes
 	// retryAfter is the Retry-After value of a 503.
 	retryAfter string
 	// storeEvents reports a store that writes change events itself
@@ -238,13 +251,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}
-	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger, retryAfter: retryAfterHeader(cfg.RetryAfter)}
+	custom, err := newCustomTypes(cfg.ResourceTypes, reg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, reg: reg, log: cfg.Logger, retryAfter: retryAfterHeader(cfg.RetryAfter), custom: custom}
 	if ew, ok := cfg.Store.(store.EventWriter); ok && ew.WritesEvents() {
 		s.storeEvents = true
 	}
 	s.emits = s.storeEvents || cfg.Events != nil
 	s.spc = s.serviceProviderConfig()
 	s.disc = newDiscovery(reg)
+	s.disc.addCustom(custom.types)
 	return s, nil
 }
 

@@ -37,6 +37,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkAssignments(r.Context(), u, nil); err != nil { // resourcetypes.go
+		s.writeError(w, r, err)
+		return
+	}
 	now := s.cfg.Clock().UTC()
 	u.ID = s.cfg.NewID()
 	u.Meta = resource.Meta{ResourceType: "User", Created: now, LastModified: now}
@@ -91,6 +95,9 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 	res, evs, err := update(r.Context(), "User", id, ifMatchVersion(r), s.cfg.Store.GetUser, userVersion,
 		func(old *resource.User) (*resource.User, error) {
 			if err := s.reg.CheckImmutable(s.reg.User, old, u); err != nil {
+				return nil, err
+			}
+			if err := s.checkAssignments(r.Context(), u, old); err != nil {
 				return nil, err
 			}
 			nu := *u

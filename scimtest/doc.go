@@ -83,6 +83,13 @@
 // user_lifecycle (PUT profile, PUT active false, PUT active true) and
 // group_push (PUT the member list: two, one, none).
 //
+// Okta's entitlement management (Okta Identity Governance), not part of
+// Run since most apps serve no roles: [OktaEntitlements] reads
+// /ResourceTypes, /Schemas and every resource of each type whose schema is
+// Okta's Role or Entitlement URN (startIndex and count=100, as Okta
+// imports), then assigns a listed role with a PATCH and two with a PUT,
+// and checks that an unknown role or entitlement is 400 invalidValue.
+//
 // JumpCloud: test_connection (creates and deletes a test user and a test
 // group; nothing is left), manual_import (walks every page of GET /Users:
 // integer counts, no duplicate, no gap, the same order twice), and

@@ -171,6 +171,9 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 		// (app_activity), shown on /settings/scim/activity: never the
 		// token, never a body.
 		Observe: app.Recorder.Observe,
+		// The app's roles and entitlements, at /Roles and /Entitlements
+		// (roles.go).
+		ResourceTypes: resourceTypes(),
 	}
 	if baseURL != "" {
 		scfg.BaseURL = func(*http.Request) string { return baseURL + "/scim/v2" }
