@@ -70,6 +70,12 @@ type Config struct {
 	// (RFC 7643 §3.3). The enterprise User extension is always registered.
 	UserExtensions  []*resource.Schema
 	GroupExtensions []*resource.Schema
+	// RequiredExtensions lists the URNs of extensions (of UserExtensions,
+	// GroupExtensions or the enterprise one) that every resource of their
+	// type must carry: /ResourceTypes says "required": true, and a create,
+	// replace or PATCH leaving a resource without one is 400 invalidValue
+	// (resource.RegistryConfig.Required).
+	RequiredExtensions []string
 
 	// MaxResults caps the count of a list request and is the page size when
 	// a request gives no count; it is advertised as filter.maxResults in
@@ -209,7 +215,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.NewID == nil {
 		cfg.NewID = newUUID
 	}
-	reg, err := resource.NewRegistry(cfg.UserExtensions, cfg.GroupExtensions)
+	reg, err := resource.NewRegistryFrom(resource.RegistryConfig{
+		UserExtensions: cfg.UserExtensions, GroupExtensions: cfg.GroupExtensions, Required: cfg.RequiredExtensions})
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}
