@@ -963,6 +963,9 @@ func normalizeSimple(a *Attribute, v *jvalue, path string, q tol) ([]byte, error
 		if v.Kind != jNumber {
 			return nil, wrongType(path, "a number", v)
 		}
+		if f, err := strconv.ParseFloat(v.Str, 64); err != nil || (f == 0 && nonZeroMantissa(v.Str)) {
+			return nil, invalid(path, "is out of the range of a decimal (a float64)")
+		}
 		return []byte(v.Str), nil
 	case TypeComplex:
 		return nil, wrongType(path, "an object", v)
@@ -975,7 +978,8 @@ func normalizeSimple(a *Attribute, v *jvalue, path string, q tol) ([]byte, error
 	}
 	switch a.Type {
 	case TypeDateTime:
-		if _, err := time.Parse(time.RFC3339Nano, v.Str); err != nil {
+		if t, err := time.Parse(time.RFC3339Nano, v.Str); err != nil || t.Year() == 0 || strings.HasPrefix(v.Str, "0000") {
+			// XML Schema's dateTime (RFC 7643 §2.3.5) has no year 0000.
 			return nil, invalid(path, "must be an RFC 3339 date-time (RFC 7643 §2.3.5)")
 		}
 	case TypeBinary:
@@ -992,6 +996,17 @@ func normalizeSimple(a *Attribute, v *jvalue, path string, q tol) ([]byte, error
 		}
 	}
 	return jsonenc.AppendString(nil, v.Str), nil
+}
+
+// nonZeroMantissa reports whether the JSON number n has a non-zero digit
+// before its exponent: a number that ParseFloat reads as 0 then underflows.
+func nonZeroMantissa(n string) bool {
+	for i := 0; i < len(n) && n[i] != 'e' && n[i] != 'E'; i++ {
+		if n[i] >= '1' && n[i] <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // checkReference checks a reference value (RFC 7643 §2.3.7): a URI, and
