@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
 )
 
 const extURN = "urn:ietf:params:scim:schemas:extension:acme:2.0:User"
@@ -217,4 +219,113 @@ func jsonSame(a, b []byte) bool {
 		return false
 	}
 	return fmt.Sprint(x) == fmt.Sprint(y)
+}
+
+// TestTranslateExtensionColumns maps extension attributes to an app's
+// columns: Translate answers what filter.Match answers over the same
+// users, on SQLite and PostgreSQL.
+func TestTranslateExtensionColumns(t *testing.T) {
+	reg := extRegistry(t)
+	type row struct {
+		id, cost string
+		badge    int64
+		salary   float64
+		hired    string
+		remote   bool
+	}
+	rows := []row{
+		{"u0", "Sales", 10, 1000.5, "2024-01-02T08:00:00Z", true},
+		{"u1", "sales", 9, 999.75, "2024-01-02T09:30:00Z", false},
+		{"u2", "Ops", 100, 2000, "2024-01-01T04:00:00Z", false},
+		{"u3", "", -1, 0.1, "2023-06-01T00:00:00Z", true},
+	}
+	var users []*resource.User
+	for _, r := range rows {
+		ext := map[string]any{"badgeNumber": r.badge, "salary": r.salary, "hired": r.hired, "remote": r.remote}
+		if r.cost != "" {
+			ext["costCenter"] = r.cost
+		}
+		raw, _ := json.Marshal(ext)
+		u, err := reg.DecodeUser([]byte(fmt.Sprintf(`{"userName":%q,%q:%s}`, r.id, extURN, raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.ID = r.id
+		users = append(users, u)
+	}
+	filters := []string{
+		extURN + `:costCenter eq "SALES"`, extURN + `:costCenter pr`, extURN + `:costCenter sw "o"`, `badgeNumber gt 9`, `badgeNumber le -1`, `badgeNumber eq 1e2`,
+		`salary lt 1000`, `salary eq 999.75`, `hired gt "2024-01-02T08:00:00Z"`, `hired le "2024-01-02T10:00:00+02:00"`,
+		`remote eq true`, `not (remote eq true) and badgeNumber ge 10`,
+	}
+	for _, d := range []struct {
+		name    string
+		dialect sqlstore.Dialect
+		db      func(tb testing.TB) *sql.DB
+		ddl     string
+	}{
+		{"SQLite", sqlstore.SQLite, sqliteDB, `CREATE TABLE acct (id TEXT, cost_center TEXT, badge INTEGER, salary REAL, hired TEXT, remote INTEGER)`},
+		{"Postgres", sqlstore.Postgres, func(tb testing.TB) *sql.DB { return openPostgres(tb, postgresSchema(tb)) },
+			`CREATE TABLE acct (id text, cost_center text, badge bigint, salary double precision, hired timestamptz, remote boolean)`},
+	} {
+		t.Run(d.name, func(t *testing.T) {
+			db := d.db(t)
+			if _, err := db.Exec(d.ddl); err != nil {
+				t.Fatal(err)
+			}
+			ins := `INSERT INTO acct VALUES (?, ?, ?, ?, ?, ?)`
+			if d.dialect == sqlstore.Postgres {
+				ins = `INSERT INTO acct VALUES ($1, $2, $3, $4, $5, $6)`
+			}
+			for _, r := range rows {
+				var hired any = r.hired
+				if d.dialect == sqlstore.Postgres {
+					hired = at(r.hired)
+				}
+				var remote any = r.remote
+				if d.dialect == sqlstore.SQLite {
+					remote = map[bool]int{false: 0, true: 1}[r.remote]
+				}
+				if _, err := db.Exec(ins, r.id, sql.NullString{String: r.cost, Valid: r.cost != ""}, r.badge, r.salary, hired, remote); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := sqlstore.Mapping{Dialect: d.dialect, ResourceType: reg.User, Columns: map[string]string{
+				extURN + ":costCenter": "a.cost_center", extURN + ":badgeNumber": "a.badge", extURN + ":salary": "a.salary",
+				extURN + ":hired": "a.hired", extURN + ":remote": "a.remote",
+			}}
+			for _, fs := range filters {
+				e, err := filter.Parse(fs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []string
+				for _, u := range users {
+					if ok, _ := filter.Match(e, reg.User, u); ok {
+						want = append(want, u.ID)
+					}
+				}
+				where, args, err := sqlstore.Translate(e, m)
+				if err != nil {
+					t.Errorf("Translate(%s): %v", fs, err)
+					continue
+				}
+				rs, err := db.Query(`SELECT a.id FROM acct a WHERE `+where+` ORDER BY a.id`, args...)
+				if err != nil {
+					t.Errorf("%s: %s: %v", fs, where, err)
+					continue
+				}
+				var got []string
+				for rs.Next() {
+					var id string
+					rs.Scan(&id)
+					got = append(got, id)
+				}
+				rs.Close()
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: SQL %q, filter.Match %q (%s)", fs, got, want, where)
+				}
+			}
+		})
+	}
 }
