@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"maps"
 	"net/http"
 
 	"github.com/scimkit/scim/event"
@@ -105,6 +106,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, id string)
 			}
 			ng := *g
 			ng.ID = id
+			ng.Extensions = resource.KeepReadOnly(s.reg.Group, old.Extensions, maps.Clone(g.Extensions))
 			ng.Meta = resource.Meta{ResourceType: "Group", Created: old.Meta.Created, LastModified: s.cfg.Clock().UTC()}
 			return &ng, nil
 		}, s.cfg.Store.ReplaceGroup, em.groupRecorder(false))

@@ -75,6 +75,12 @@ type Config struct {
 	// (RFC 7643 §3.3). The enterprise User extension is always registered.
 	UserExtensions  []*resource.Schema
 	GroupExtensions []*resource.Schema
+	// RequiredExtensions lists the URNs of extensions (of UserExtensions,
+	// GroupExtensions or the enterprise one) that every resource of their
+	// type must carry: /ResourceTypes says "required": true, and a create,
+	// replace or PATCH leaving a resource without one is 400 invalidValue
+	// (resource.RegistryConfig.Required).
+	RequiredExtensions []string
 
 	// ResourceTypes declares resource types besides User and Group that
 	// the app serves from its own sources, read-only or read-write, such
@@ -247,7 +253,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.NewID == nil {
 		cfg.NewID = newUUID
 	}
-	reg, err := resource.NewRegistry(cfg.UserExtensions, cfg.GroupExtensions)
+	reg, err := resource.NewRegistryFrom(resource.RegistryConfig{
+		UserExtensions: cfg.UserExtensions, GroupExtensions: cfg.GroupExtensions, Required: cfg.RequiredExtensions})
 	if err != nil {
 		return nil, fmt.Errorf("scim: %w", err)
 	}

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"maps"
 	"net/http"
 
 	"github.com/scimkit/scim/connection"
@@ -102,6 +103,8 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, id string) 
 			}
 			nu := *u
 			nu.ID = id
+			// Read-only extension attributes keep their stored values.
+			nu.Extensions = resource.KeepReadOnly(s.reg.User, old.Extensions, maps.Clone(u.Extensions))
 			if nu.Active == nil {
 				nu.Active = old.Active
 			}

@@ -33,12 +33,31 @@ func (a *applier) run(ops []Op) error {
 	for i, k := range readOnlyKeys {
 		ro[i] = deepCopy(a.tree[k])
 	}
+	// The read-only attributes of custom extensions are the server's too.
+	var extRO []extReadOnly
+	for _, e := range a.rt.Extensions {
+		for _, at := range e.Schema.Attributes {
+			if at.Mutability == resource.ReadOnly && e.Schema.ID != resource.EnterpriseUserSchema {
+				x := extReadOnly{urn: e.Schema.ID, name: at.Name}
+				x.val = deepCopy(x.get(a.tree))
+				extRO = append(extRO, x)
+			}
+		}
+	}
 	for i := range ops {
 		err := a.apply(ops[i].read(a.opts))
 		if err == nil {
 			for j, k := range readOnlyKeys {
 				if !reflect.DeepEqual(ro[j], a.tree[k]) {
 					err = errf(mutability, "attribute "+strconv.Quote(k)+" is read-only (RFC 7643 §7)")
+					break
+				}
+			}
+		}
+		if err == nil {
+			for _, x := range extRO {
+				if !reflect.DeepEqual(x.val, x.get(a.tree)) {
+					err = errf(mutability, "attribute "+strconv.Quote(x.urn+":"+x.name)+" is read-only (RFC 7643 §7)")
 					break
 				}
 			}
@@ -50,6 +69,19 @@ func (a *applier) run(ops []Op) error {
 	}
 	a.flush()
 	return nil
+}
+
+// extReadOnly is a read-only attribute of a custom extension and its
+// value before the operations.
+type extReadOnly struct {
+	urn, name string
+	val       any
+}
+
+// get returns the attribute's value in tree t.
+func (x extReadOnly) get(t map[string]any) any {
+	m, _ := t[x.urn].(map[string]any)
+	return m[x.name]
 }
 
 // target is what an operation's path designates.

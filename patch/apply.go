@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 
 	"github.com/scimkit/scim/quirk"
 	"github.com/scimkit/scim/resource"
@@ -31,6 +32,9 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 	if u.Password != "" {
 		t["password"] = u.Password
 	}
+	if err := storedExtensions(reg.User, t, u.Extensions); err != nil {
+		return false, err
+	}
 	a := applier{rt: reg.User, opts: opts, tree: t}
 	if err := a.run(ops); err != nil {
 		return false, err
@@ -53,14 +57,14 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 		nu.Enterprise.Manager.DisplayName = u.Enterprise.Manager.DisplayName
 	}
 	nu.Extra = keepRaw(u.Extra, nu.Extra)
-	nu.Extensions = keepRaw(u.Extensions, nu.Extensions)
+	nu.Extensions = keepRaw(u.Extensions, resource.KeepReadOnly(reg.User, u.Extensions, nu.Extensions))
 	if err := reg.ValidateUser(nu); err != nil {
 		return false, fromResource(err)
 	}
 	if err := reg.CheckImmutable(reg.User, u, nu); err != nil {
 		return false, fromResource(err)
 	}
-	if nu.Password == u.Password && bytes.Equal(old, reg.AppendUser(nil, nu, nil)) {
+	if nu.Password == u.Password && bytes.Equal(old, reg.AppendUser(nil, nu, nil)) && sameRaws(u.Extensions, nu.Extensions) {
 		return false, nil
 	}
 	*u = *nu
@@ -92,6 +96,9 @@ func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Op
 	if err != nil {
 		return false, err
 	}
+	if err := storedExtensions(reg.Group, t, g.Extensions); err != nil {
+		return false, err
+	}
 	a := applier{rt: reg.Group, opts: opts, tree: t}
 	if err := a.run(ops); err != nil {
 		return false, err
@@ -108,14 +115,14 @@ func applyGroupTree(reg *resource.Registry, g *resource.Group, ops []Op, opts Op
 	}
 	ng.ID, ng.Meta = g.ID, g.Meta
 	ng.Extra = keepRaw(g.Extra, ng.Extra)
-	ng.Extensions = keepRaw(g.Extensions, ng.Extensions)
+	ng.Extensions = keepRaw(g.Extensions, resource.KeepReadOnly(reg.Group, g.Extensions, ng.Extensions))
 	if err := reg.ValidateGroup(ng); err != nil {
 		return false, fromResource(err)
 	}
 	if err := reg.CheckImmutable(reg.Group, g, ng); err != nil {
 		return false, fromResource(err)
 	}
-	if bytes.Equal(old, reg.AppendGroup(nil, ng, nil)) {
+	if bytes.Equal(old, reg.AppendGroup(nil, ng, nil)) && sameRaws(g.Extensions, ng.Extensions) {
 		return false, nil
 	}
 	*g = *ng
@@ -164,6 +171,46 @@ func keepRaw(old, nw map[string]json.RawMessage) map[string]json.RawMessage {
 		}
 	}
 	return nw
+}
+
+// storedExtensions puts the registered custom extensions of exts into the
+// tree t whole, as stored: the encoding the tree starts from leaves out
+// the attributes returned "never" or "request", which a PATCH keeps like
+// every attribute it does not touch.
+func storedExtensions(rt *resource.ResourceType, t map[string]any, exts map[string]json.RawMessage) *Error {
+	for _, e := range rt.Extensions {
+		id := e.Schema.ID
+		if id == resource.EnterpriseUserSchema {
+			continue
+		}
+		for k, raw := range exts {
+			if !strings.EqualFold(k, id) {
+				continue
+			}
+			v, err := parseJSON(raw, resource.MaxDepth, "the stored resource")
+			if err != nil {
+				return err
+			}
+			if m, ok := toAny(&v).(map[string]any); ok {
+				t[id] = m
+			}
+		}
+	}
+	return nil
+}
+
+// sameRaws reports whether two extension maps hold the same JSON values.
+func sameRaws(a, b map[string]json.RawMessage) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !jsonEqual(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonEqual(a, b []byte) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"github.com/scimkit/scim/internal/jsonparse"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -962,6 +963,9 @@ func normalizeSimple(a *Attribute, v *jvalue, path string, q tol) ([]byte, error
 		if v.Kind != jNumber {
 			return nil, wrongType(path, "a number", v)
 		}
+		if f, err := strconv.ParseFloat(v.Str, 64); err != nil || (f == 0 && nonZeroMantissa(v.Str)) {
+			return nil, invalid(path, "is out of the range of a decimal (a float64)")
+		}
 		return []byte(v.Str), nil
 	case TypeComplex:
 		return nil, wrongType(path, "an object", v)
@@ -974,13 +978,70 @@ func normalizeSimple(a *Attribute, v *jvalue, path string, q tol) ([]byte, error
 	}
 	switch a.Type {
 	case TypeDateTime:
-		if _, err := time.Parse(time.RFC3339Nano, v.Str); err != nil {
+		if t, err := time.Parse(time.RFC3339Nano, v.Str); err != nil || t.Year() == 0 || strings.HasPrefix(v.Str, "0000") {
+			// XML Schema's dateTime (RFC 7643 §2.3.5) has no year 0000.
 			return nil, invalid(path, "must be an RFC 3339 date-time (RFC 7643 §2.3.5)")
 		}
 	case TypeBinary:
 		if !isBase64(v.Str) {
 			return nil, invalid(path, "must be base64-encoded (RFC 7643 §2.3.6)")
 		}
+	case TypeReference:
+		if err := checkReference(a, v.Str, path); err != nil {
+			return nil, err
+		}
+	case TypeString:
+		if a.CanonicalOnly && len(a.CanonicalValues) > 0 && !canonicalValue(a, v.Str) {
+			return nil, invalid(path, "must be one of "+quoteAll(a.CanonicalValues)+", not "+strconv.Quote(v.Str))
+		}
 	}
 	return jsonenc.AppendString(nil, v.Str), nil
+}
+
+// nonZeroMantissa reports whether the JSON number n has a non-zero digit
+// before its exponent: a number that ParseFloat reads as 0 then underflows.
+func nonZeroMantissa(n string) bool {
+	for i := 0; i < len(n) && n[i] != 'e' && n[i] != 'E'; i++ {
+		if n[i] >= '1' && n[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReference checks a reference value (RFC 7643 §2.3.7): a URI, and
+// an absolute one when a's referenceTypes are only "external" and "uri"
+// (a reference to a resource of the server may be relative).
+func checkReference(a *Attribute, s, path string) error {
+	ref, err := url.Parse(s)
+	if err != nil || strings.ContainsAny(s, " \t\r\n") {
+		return invalid(path, "must be a URI (RFC 7643 §2.3.7)")
+	}
+	external := len(a.ReferenceTypes) > 0
+	for _, t := range a.ReferenceTypes {
+		external = external && (t == "external" || t == "uri")
+	}
+	if external && !ref.IsAbs() {
+		return invalid(path, "must be an absolute URI: its referenceTypes are "+quoteAll(a.ReferenceTypes))
+	}
+	return nil
+}
+
+// canonicalValue reports whether s is one of a's canonical values,
+// compared by a's caseExact.
+func canonicalValue(a *Attribute, s string) bool {
+	for _, c := range a.CanonicalValues {
+		if c == s || (!a.CaseExact && strings.EqualFold(c, s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
 }

@@ -13,6 +13,26 @@ import (
 // attributes, or its URN clashes (case-insensitively) with another schema.
 // The registry keeps the extension schemas; do not modify them afterwards.
 func NewRegistry(userExtensions, groupExtensions []*Schema) (*Registry, error) {
+	return NewRegistryFrom(RegistryConfig{UserExtensions: userExtensions, GroupExtensions: groupExtensions})
+}
+
+// RegistryConfig is what NewRegistryFrom builds a registry from.
+type RegistryConfig struct {
+	// UserExtensions and GroupExtensions are the custom extension schemas
+	// of User and Group, as for NewRegistry.
+	UserExtensions, GroupExtensions []*Schema
+	// Required lists the URNs (compared case-insensitively) of extensions
+	// that every resource of their type must carry: /ResourceTypes lists
+	// them with "required": true (RFC 7643 §6), and ValidateUser and
+	// ValidateGroup refuse a resource without one (a create, a replace or
+	// a PATCH that removes it) with invalidValue. Each must name one of
+	// UserExtensions, GroupExtensions or the enterprise extension.
+	Required []string
+}
+
+// NewRegistryFrom returns a registry like NewRegistry, from c.
+func NewRegistryFrom(c RegistryConfig) (*Registry, error) {
+	userExtensions, groupExtensions := c.UserExtensions, c.GroupExtensions
 	r := &Registry{
 		User: &ResourceType{
 			ID:          "User",
@@ -51,6 +71,19 @@ func NewRegistry(userExtensions, groupExtensions []*Schema) (*Registry, error) {
 	}
 	if err := add(r.Group, groupExtensions); err != nil {
 		return nil, err
+	}
+	for _, urn := range c.Required {
+		found := false
+		for _, rt := range []*ResourceType{r.User, r.Group} {
+			for i := range rt.Extensions {
+				if jsonparse.EqualFold(rt.Extensions[i].Schema.ID, urn) {
+					rt.Extensions[i].Required, found = true, true
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("resource: required extension %q is not registered", urn)
+		}
 	}
 	return r, nil
 }

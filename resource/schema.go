@@ -43,6 +43,20 @@ const (
 // Attribute describes one attribute of a schema (RFC 7643 §7). The registry
 // built from these definitions is the single source for validation,
 // /Schemas, filtering, projection, sorting and PATCH.
+//
+// For the attributes of a custom extension the characteristics are
+// enforced as follows (resource/decode.go, validate.go, projection.go,
+// patch): Type on every value (a string for an integer, 1.5 for an
+// integer, a dateTime that is not RFC 3339 are invalidValue; a reference
+// must be a URI, and an absolute one when its ReferenceTypes are only
+// "external" or "uri"); Required on the attribute and on the sub-attributes
+// of each complex value present; CaseExact in filters, sorting and
+// CanonicalOnly; Mutability readOnly (ignored in a POST or PUT body, where
+// the stored value stays; a PATCH changing it is mutability), immutable
+// (set once, then mutability) and writeOnly; Returned in every response.
+// Uniqueness is advertised in /Schemas only: the library enforces the
+// uniqueness of userName and of group displayName, and a store that
+// declares another attribute unique enforces it itself.
 type Attribute struct {
 	Name            string
 	Type            AttrType
@@ -54,8 +68,16 @@ type Attribute struct {
 	Returned        string
 	Uniqueness      string
 	CanonicalValues []string
-	ReferenceTypes  []string
-	SubAttributes   []*Attribute
+	// CanonicalOnly makes CanonicalValues binding for a custom extension
+	// attribute of type string: a value that is none of them (compared by
+	// CaseExact) is invalidValue. RFC 7643 §7 makes canonical values
+	// suggestions ("MAY be used"), so without it any value is accepted, as
+	// for the core attributes (Entra and Okta send emails types outside
+	// the canonical ones). It is not advertised in /Schemas, which has no
+	// such characteristic.
+	CanonicalOnly  bool
+	ReferenceTypes []string
+	SubAttributes  []*Attribute
 }
 
 // Sub returns the sub-attribute named name, compared case-insensitively, or

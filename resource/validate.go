@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/scimkit/scim/quirk"
 )
 
 // ValidateUser checks a decoded user against the schema (RFC 7643 §2.2,
@@ -28,6 +30,9 @@ func (r *Registry) ValidateUser(u *User) error {
 	}
 	if err := checkIndexed("externalId", u.ExternalID); err != nil {
 		return err
+	}
+	if u.Enterprise == nil && len(r.User.Extensions) > 0 && r.User.Extensions[0].Schema.ID == EnterpriseUserSchema && r.User.Extensions[0].Required {
+		return requiredErr(r.User, EnterpriseUserSchema)
 	}
 	return validateExtensions(r.User, u.Extensions)
 }
@@ -93,7 +98,7 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 		}
 	}
 	for _, e := range rt.Extensions {
-		if !e.Required {
+		if !e.Required || e.Schema.ID == EnterpriseUserSchema {
 			continue
 		}
 		found := false
@@ -101,10 +106,15 @@ func validateExtensions(rt *ResourceType, exts map[string]json.RawMessage) error
 			found = found || jsonparse.EqualFold(urn, e.Schema.ID)
 		}
 		if !found {
-			return &Error{ScimType: ScimTypeInvalidValue, Detail: "extension " + strconv.Quote(e.Schema.ID) + " is required for " + rt.Name}
+			return requiredErr(rt, e.Schema.ID)
 		}
 	}
 	return nil
+}
+
+func requiredErr(rt *ResourceType, urn string) *Error {
+	return &Error{ScimType: ScimTypeInvalidValue, Detail: "extension " + strconv.Quote(urn) + " is required for " + rt.Name +
+		": send at least one of its attributes"}
 }
 
 // checkRequired reports a missing required attribute of obj, descending
@@ -191,4 +201,81 @@ func immutableErr(s *Schema, name string) *Error {
 		path = s.ID + ":" + name
 	}
 	return &Error{ScimType: ScimTypeMutability, Detail: "attribute " + strconv.Quote(path) + " is immutable and cannot be changed once set"}
+}
+
+// KeepReadOnly returns next, the custom extensions of a resource about to
+// be written, with the values of the read-only attributes of rt's custom
+// extensions taken from old, the stored resource's extensions: they are
+// the server's (an app sets them through its store), a request body cannot
+// set them (RFC 7644 §3.5.1) and a write does not lose them. A PUT and a
+// PATCH both keep them this way (next may be changed and is returned). It
+// applies to top-level attributes of the extensions; the other members of
+// next stay as they are.
+func KeepReadOnly(rt *ResourceType, old, next map[string]json.RawMessage) map[string]json.RawMessage {
+	if rt == nil {
+		return next
+	}
+	for _, e := range rt.Extensions {
+		s := e.Schema
+		if s.ID == EnterpriseUserSchema || !hasReadOnly(s) {
+			continue
+		}
+		oldRaw, nextRaw := rawOf(old, s.ID), rawOf(next, s.ID)
+		if oldRaw == nil && nextRaw == nil {
+			continue
+		}
+		var mems []jmember
+		if v, err := parseJSON(nextRaw); err == nil && v.Kind == jObject {
+			for _, m := range v.Mems {
+				if a := s.Attr(m.Key); a == nil || a.Mutability != ReadOnly {
+					mems = append(mems, m)
+				}
+			}
+		}
+		if v, err := parseJSON(oldRaw); err == nil && v.Kind == jObject {
+			for _, m := range v.Mems {
+				if a := s.Attr(m.Key); a != nil && a.Mutability == ReadOnly {
+					mems = append(mems, m)
+				}
+			}
+		}
+		raw, err := normObject(s.Attributes, mems, s.ID, dec{keepRO: true, q: tol{on: quirk.All}})
+		if err != nil {
+			continue // a stored value that no longer validates: keep next as it is
+		}
+		for k := range next {
+			if jsonparse.EqualFold(k, s.ID) {
+				delete(next, k)
+			}
+		}
+		if raw != nil {
+			if next == nil {
+				next = map[string]json.RawMessage{}
+			}
+			next[s.ID] = raw
+		}
+	}
+	return next
+}
+
+func hasReadOnly(s *Schema) bool {
+	for _, a := range s.Attributes {
+		if a.Mutability == ReadOnly {
+			return true
+		}
+	}
+	return false
+}
+
+// rawOf returns exts[urn], the key compared case-insensitively, or nil.
+func rawOf(exts map[string]json.RawMessage, urn string) json.RawMessage {
+	if raw, ok := exts[urn]; ok {
+		return raw
+	}
+	for k, raw := range exts {
+		if jsonparse.EqualFold(k, urn) {
+			return raw
+		}
+	}
+	return nil
 }

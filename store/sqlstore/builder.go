@@ -34,7 +34,8 @@ type operand struct {
 	sql       string
 	kind      kind
 	caseExact bool
-	folded    bool // the expression already holds fold(value)
+	folded    bool   // the expression already holds fold(value)
+	jtype     string // SQLite kJSONNumber: the json_type of the value
 }
 
 // elements is a multi-valued attribute: a FROM clause yielding one row per
@@ -273,6 +274,10 @@ func (b *builder) op(x operand, a *resource.Attribute, c *filter.Compare) (strin
 		return b.timeCol(x, c)
 	case kNumber:
 		return b.number(x, c)
+	case kJSONNumber:
+		return b.jsonNumberOp(x, c)
+	case kJSONTime:
+		return b.jsonTimeOp(x, c)
 	}
 	if c.Value.Kind != filter.String && c.Value.Kind != filter.Number {
 		return sqlFalse, nil

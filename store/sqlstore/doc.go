@@ -91,8 +91,14 @@
 // the enterprise extension through the JSON functions of the dialect
 // (jsonb on PostgreSQL, json_extract and json_each on SQLite, so
 // emails[type eq "work"].value eq "x" is an EXISTS over the array), group
-// members and User.groups through EXISTS on scim_group_members, and
-// singular string and boolean attributes of custom extensions. Sorting on
+// members and User.groups through EXISTS on scim_group_members, and the
+// attributes of custom extensions (operands.go): strings, references,
+// binaries and booleans; integers and decimals compared as filter.Match
+// compares them (exactly when both sides are integers that fit an int64,
+// else as float64, from the number's text as sent); dateTimes on
+// PostgreSQL by instant at nanosecond precision; sub-attributes of
+// complex ones and value filters on multi-valued complex ones
+// (projects[name eq "x"]) as EXISTS over the array. Sorting on
 // an attribute without a column (name.familyName, title) sorts the matches
 // in Go with filter.Sort, which is exact.
 //
@@ -110,8 +116,10 @@
 // falls back to listing and filter.Match with exact totals: the schemas
 // attribute, meta.resourceType, meta.location and meta.version, value
 // filters on singular complex attributes, groups.display and groups.type,
-// members.$ref, multi-valued, numeric and dateTime attributes of custom
-// extensions, and non-ASCII values compared case-insensitively as above.
+// members.$ref, multi-valued simple attributes of custom extensions
+// (tags eq "x"), comparisons of their dateTimes on SQLite, filter
+// values that are not a finite float64 or are finer than microseconds,
+// and non-ASCII values compared case-insensitively as above.
 //
 // # Your own tables
 //

@@ -1,9 +1,20 @@
 package sqlstore
 
 import (
+	"math"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/scimkit/scim/filter"
 
 	"github.com/scimkit/scim/resource"
+)
+
+// Kinds of the JSON values of extension attributes (see builder.go).
+const (
+	kJSONNumber kind = kNumber + 1 + iota // a JSON number: its text on PostgreSQL, its value (and jtype) on SQLite
+	kJSONTime                             // a JSON string holding an RFC 3339 dateTime
 )
 
 // single returns the operand of a singular attribute (a, or its
@@ -50,8 +61,117 @@ func (b *builder) single(s *resource.Schema, a, sub *resource.Attribute) (operan
 		return operand{sql: b.jsonText(path, false), kind: kString, caseExact: cmpAttr.CaseExact}, cmpAttr, nil
 	case resource.TypeBoolean:
 		return operand{sql: b.jsonBool(path), kind: kBoolText}, cmpAttr, nil
+	case resource.TypeInteger, resource.TypeDecimal:
+		return b.jsonNumber(path), cmpAttr, nil
+	case resource.TypeDateTime:
+		if b.pg() {
+			return operand{sql: b.jsonString(path), kind: kJSONTime}, cmpAttr, nil
+		}
+		// pr and null translate; comparisons are left to filter.Match.
+		return operand{sql: b.jsonText(path, false), kind: kJSONTime}, cmpAttr, nil
 	}
 	return operand{}, nil, errUnsupported
+}
+
+// jsonNumber is the JSON number at path in t.data: on PostgreSQL its text
+// as sent (through json, not jsonb, which would rewrite 1e2 as 100), on
+// SQLite its value with its json_type.
+func (b *builder) jsonNumber(path []string) operand {
+	if b.pg() {
+		x := "json_extract_path(t.data::json, " + b.pathArgs(path) + ")"
+		return operand{sql: "(CASE WHEN json_typeof(" + x + ") = 'number' THEN " + x + " #>> '{}' END)", kind: kJSONNumber}
+	}
+	p := b.arg(sqlitePath(path))
+	t := "json_type(t.data, " + p + ")"
+	return operand{sql: "(CASE WHEN " + t + " IN ('integer', 'real') THEN json_extract(t.data, " + b.arg(sqlitePath(path)) + ") END)",
+		kind: kJSONNumber, jtype: "json_type(t.data, " + b.arg(sqlitePath(path)) + ")"}
+}
+
+// jsonString is the text of the JSON string at path in t.data
+// (PostgreSQL, through json).
+func (b *builder) jsonString(path []string) string {
+	x := "json_extract_path(t.data::json, " + b.pathArgs(path) + ")"
+	return "(CASE WHEN json_typeof(" + x + ") = 'string' THEN " + x + " #>> '{}' END)"
+}
+
+// jsonNumberOp compares a JSON number with the filter's number as
+// filter.Match does: exactly when both are integers that fit an int64,
+// else as float64 values (float8 on PostgreSQL, REAL on SQLite, both
+// correctly rounded from the text). A literal that is not a finite
+// float64 is ErrUnsupported; on PostgreSQL a stored number outside
+// float8's normal range compares as numeric, so no row makes the query
+// fail.
+func (b *builder) jsonNumberOp(x operand, c *filter.Compare) (string, error) {
+	sym := orderSym(c.Op)
+	if c.Value.Kind != filter.Number || sym == "" {
+		return sqlFalse, nil
+	}
+	lit := c.Value.Str
+	li, intErr := strconv.ParseInt(lit, 10, 64)
+	lf, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.IsInf(lf, 0) || math.IsNaN(lf) || (lf == 0 && strings.ContainsAny(strings.SplitN(strings.ToLower(lit), "e", 2)[0], "123456789")) {
+		return "", unsupportedf("number %s is not a finite float64", lit)
+	}
+	if b.pg() {
+		n := x.sql + "::numeric"
+		var sb strings.Builder
+		sb.WriteString("(" + x.sql + " IS NOT NULL AND CASE ")
+		if intErr == nil {
+			sb.WriteString("WHEN " + x.sql + " ~ '^-?[0-9]+$' AND " + n + " BETWEEN -9223372036854775808 AND 9223372036854775807 THEN " +
+				n + " " + sym + " CAST(" + b.arg(lit) + " AS numeric) ")
+		}
+		sb.WriteString("WHEN " + n + " = 0 OR abs(" + n + ") BETWEEN 1e-307 AND 1e308 THEN " + x.sql + "::float8 " + sym + " CAST(" + b.arg(lit) + " AS float8) ")
+		sb.WriteString("ELSE " + n + " " + sym + " CAST(" + b.arg(lit) + " AS numeric) END)")
+		return sb.String(), nil
+	}
+	if intErr == nil {
+		return "(" + x.sql + " IS NOT NULL AND CASE WHEN " + x.jtype + " = 'integer' THEN " + x.sql + " " + sym + " " + b.arg(li) +
+			" ELSE CAST(" + x.sql + " AS REAL) " + sym + " " + b.arg(lf) + " END)", nil
+	}
+	return "(" + x.sql + " IS NOT NULL AND CAST(" + x.sql + " AS REAL) " + sym + " " + b.arg(lf) + ")", nil
+}
+
+// rfc3339 is the form of the dateTimes filter.Match reads (time.RFC3339Nano),
+// which PostgreSQL's timestamptz reads too; year 0000 is refused by the
+// decoder, as by XML Schema's dateTime.
+const rfc3339 = `^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$`
+
+// jsonTimeOp compares a stored RFC 3339 string with the filter's dateTime
+// by instant, at nanosecond precision as filter.Match does, although
+// timestamptz holds microseconds: the stored text is cut to microseconds
+// (T) and whether digits beyond them are not all zero (R) decides the
+// ties, so eq is T = L and not R, gt is T > L or (T = L and R), and so on.
+// A filter value finer than microseconds is ErrUnsupported; a stored
+// value that is not RFC 3339 compares false, as in filter.Match.
+func (b *builder) jsonTimeOp(x operand, c *filter.Compare) (string, error) {
+	if !b.pg() {
+		return "", unsupportedf("%s compares a dateTime of an extension on SQLite", c.Path.String())
+	}
+	sym := orderSym(c.Op)
+	t, err := time.Parse(time.RFC3339Nano, c.Value.Str)
+	if c.Value.Kind != filter.String || err != nil || sym == "" {
+		return sqlFalse, nil
+	}
+	if t.Nanosecond()%int(time.Microsecond) != 0 {
+		return "", unsupportedf("%s: finer than microseconds", c.Value.Str)
+	}
+	lit := func() string { return "CAST(" + b.arg(t.UTC().Format(time.RFC3339Nano)) + " AS timestamptz)" }
+	cut := "regexp_replace(" + x.sql + `, '^([^.]*\.[0-9]{6})[0-9]+', '\1')::timestamptz`
+	rest := "(" + x.sql + ` ~ '\.[0-9]{6}[0-9]*[1-9]')`
+	var cond string
+	switch c.Op {
+	case filter.Eq:
+		cond = cut + " = " + lit() + " AND NOT " + rest
+	case filter.Gt:
+		cond = cut + " > " + lit() + " OR (" + cut + " = " + lit() + " AND " + rest + ")"
+	case filter.Ge:
+		cond = cut + " >= " + lit()
+	case filter.Lt:
+		cond = cut + " < " + lit()
+	case filter.Le:
+		cond = cut + " < " + lit() + " OR (" + cut + " = " + lit() + " AND NOT " + rest + ")"
+	}
+	return "(CASE WHEN " + x.sql + " ~ " + b.arg(rfc3339) + " AND substr(" + x.sql + ", 1, 4) <> '0000' THEN (" + cond + ") ELSE false END)", nil
 }
 
 // column returns the indexed column holding a core or common attribute.
@@ -142,7 +262,7 @@ func (b *builder) multi(s *resource.Schema, a *resource.Attribute) (elements, bo
 		return b.memberships(), true, nil
 	}
 	if s != b.rt.Schema {
-		return elements{}, false, errUnsupported
+		return b.extensionElements(s, a), true, nil
 	}
 	if b.pg() {
 		from := "jsonb_array_elements(CASE WHEN jsonb_typeof(jsonb_extract_path(t.data::jsonb, " + b.pathArgs([]string{a.Name}) +
@@ -213,4 +333,60 @@ func (b *builder) memberships() elements {
 		return operand{}, errUnsupported
 	}
 	return els
+}
+
+// extensionElements is a multi-valued complex attribute of a custom
+// extension as JSON array elements, read through json on PostgreSQL so
+// that numbers keep the text they were sent with (see jsonNumber).
+func (b *builder) extensionElements(s *resource.Schema, a *resource.Attribute) elements {
+	path := []string{s.ID, a.Name}
+	if b.pg() {
+		x := func() string { return "json_extract_path(t.data::json, " + b.pathArgs(path) + ")" }
+		return elements{
+			from: "json_array_elements(CASE WHEN json_typeof(" + x() + ") = 'array' THEN " + x() + " ELSE '[]'::json END) AS e(v)",
+			any:  "e.v::text <> '{}'",
+			field: func(sub *resource.Attribute, inValuePath bool) (operand, error) {
+				k := b.arg(sub.Name) + "::text"
+				typed := func(jt string) string {
+					return "(CASE WHEN json_typeof(e.v -> " + k + ") = '" + jt + "' THEN e.v ->> " + k + " END)"
+				}
+				switch sub.Type {
+				case resource.TypeString, resource.TypeReference, resource.TypeBinary:
+					return operand{sql: typed("string"), kind: kString, caseExact: sub.CaseExact}, nil
+				case resource.TypeBoolean:
+					x := typed("boolean")
+					if inValuePath && sub.Name == "primary" {
+						x = "COALESCE(" + x + ", 'false')"
+					}
+					return operand{sql: x, kind: kBoolText}, nil
+				case resource.TypeInteger, resource.TypeDecimal:
+					return operand{sql: typed("number"), kind: kJSONNumber}, nil
+				case resource.TypeDateTime:
+					return operand{sql: typed("string"), kind: kJSONTime}, nil
+				}
+				return operand{}, errUnsupported
+			},
+		}
+	}
+	return elements{
+		from: "json_each(t.data, " + b.arg(sqlitePath(path)) + ") AS e",
+		any:  "e.value <> '{}'",
+		field: func(sub *resource.Attribute, inValuePath bool) (operand, error) {
+			p := func() string { return b.arg(sqlitePath([]string{sub.Name})) }
+			switch sub.Type {
+			case resource.TypeString, resource.TypeReference, resource.TypeBinary:
+				return operand{sql: "(CASE WHEN json_type(e.value, " + p() + ") = 'text' THEN json_extract(e.value, " + p() + ") END)", kind: kString, caseExact: sub.CaseExact}, nil
+			case resource.TypeBoolean:
+				x := "(CASE WHEN json_type(e.value, " + p() + ") IN ('true', 'false') THEN json_type(e.value, " + p() + ") END)"
+				if inValuePath && sub.Name == "primary" {
+					x = "COALESCE(" + x + ", 'false')"
+				}
+				return operand{sql: x, kind: kBoolText}, nil
+			case resource.TypeInteger, resource.TypeDecimal:
+				return operand{sql: "(CASE WHEN json_type(e.value, " + p() + ") IN ('integer', 'real') THEN json_extract(e.value, " + p() + ") END)",
+					kind: kJSONNumber, jtype: "json_type(e.value, " + p() + ")"}, nil
+			}
+			return operand{}, errUnsupported
+		},
+	}
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		{"ReplaceGroupAttributes", attributeCases},
 		{"Identity", identityCases},
 		{"RoundTrip", roundTripCases},
+		{"Extensions", extensionCases},
 		{"Archive", archiveCases},
 	}
 	for _, g := range groups {
