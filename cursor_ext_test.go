@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -416,4 +417,134 @@ func TestRootSearchCursorWalk(t *testing.T) {
 		cursor = *p.NextCursor
 	}
 	assert.Equal(t, names, []string{"u0", "u1", "u2", "g0", "g1", "g2"})
+}
+
+// inTx is a store that can group writes in one transaction
+// (sqlstore.Store.InTx).
+type inTx interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// fillUsers creates n users in the tenant "" of st, in creation order, in
+// transactions of 10,000 on a SQL store.
+func fillUsers(b *testing.B, st store.Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for start := 0; start < n; start += 10_000 {
+		batch := func(ctx context.Context) error {
+			for i := start; i < min(start+10_000, n); i++ {
+				u := &resource.User{ID: fmt.Sprintf("u%07d", i), UserName: fmt.Sprintf("user%07d@example.com", i), DisplayName: "User",
+					Meta: resource.Meta{Created: testNow.Add(time.Duration(i) * time.Millisecond)}}
+				if _, err := st.CreateUser(ctx, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var err error
+		if tx, ok := st.(inTx); ok {
+			err = tx.InTx(ctx, batch)
+		} else {
+			err = batch(ctx)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListWalk measures one page of 100 users at the start and at the
+// end of a tenant of 100,000 users (1,000,000 on SQLite with
+// SCIM_BENCH_MILLION=1), through the handler, on each store, for the two
+// ways an identity provider walks a list:
+//
+//   - startIndex: what Okta and JumpCloud send. "end-offset" is a page at
+//     startIndex=n-99 that no earlier page led to (a miss of the seek
+//     cache: the store skips n-100 matches); "end-seek" is the same page
+//     right after the page before it (the seek cache's position).
+//   - cursor: RFC 9865, the first page and the page after a nextCursor at
+//     the end.
+//
+// Flat paging shows as start ≈ end-seek ≈ cursor end.
+func BenchmarkListWalk(b *testing.B) {
+	type storeCase struct {
+		name string
+		n    int
+		open func(b *testing.B) store.Store
+	}
+	cases := []storeCase{
+		{"memory", 100_000, func(b *testing.B) store.Store { return memory.New() }},
+		{"SQLite", 100_000, func(b *testing.B) store.Store { return openSQLStore(b, sqliteTestDB(b), sqlstore.SQLite) }},
+	}
+	if os.Getenv("SCIM_TEST_POSTGRES_DSN") != "" {
+		cases = append(cases, storeCase{"PostgreSQL", 100_000, func(b *testing.B) store.Store {
+			return openSQLStore(b, postgresTestDB(b, postgresTestSchema(b)), sqlstore.Postgres)
+		}})
+	}
+	if os.Getenv("SCIM_BENCH_MILLION") == "1" {
+		cases = append(cases, storeCase{"SQLite_1M", 1_000_000, func(b *testing.B) store.Store { return openSQLStore(b, sqliteTestDB(b), sqlstore.SQLite) }})
+	}
+	for _, sc := range cases {
+		b.Run(fmt.Sprintf("%s/users=%d", sc.name, sc.n), func(b *testing.B) {
+			st := sc.open(b)
+			fillUsers(b, st, sc.n)
+			srv, err := scim.New(scim.Config{Store: st, Authenticate: scim.NoAuthentication})
+			if err != nil {
+				b.Fatal(err)
+			}
+			get := func(b *testing.B, target string) listPage {
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d %s", target, rec.Code, rec.Body)
+				}
+				var p listPage
+				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+					b.Fatal(err)
+				}
+				return p
+			}
+			run := func(name, target string, before func(b *testing.B)) {
+				b.Run(name, func(b *testing.B) {
+					if before != nil {
+						before(b)
+					}
+					req := httptest.NewRequest("GET", target, nil)
+					for b.Loop() {
+						rec := httptest.NewRecorder()
+						srv.ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK {
+							b.Fatalf("%s: %d", target, rec.Code)
+						}
+					}
+				})
+			}
+			last := sc.n - 99
+			run("startIndex/start", "/Users?startIndex=1&count=100", nil)
+			run("startIndex/end-offset", fmt.Sprintf("/Users?startIndex=%d&count=100", last), nil)
+			run("startIndex/end-seek", fmt.Sprintf("/Users?startIndex=%d&count=100", last), func(b *testing.B) {
+				get(b, fmt.Sprintf("/Users?startIndex=%d&count=100", last-100))
+			})
+			run("cursor/start", "/Users?count=100&cursor", nil)
+			cur := endCursor(b, get, sc.n)
+			run("cursor/end", "/Users?count=100&cursor="+cur, nil)
+		})
+	}
+}
+
+// endCursor walks the tenant of n users by cursor, 100 at a time, and
+// returns the nextCursor that leads to the page of the last 100 users.
+func endCursor(b *testing.B, get func(*testing.B, string) listPage, n int) string {
+	b.Helper()
+	q := "/Users?count=100&attributes=id&cursor"
+	for i := 0; ; i++ {
+		p := get(b, q)
+		if p.NextCursor == nil {
+			b.Fatal("the walk ended before its last page")
+		}
+		if (i+2)*100 >= n {
+			return *p.NextCursor
+		}
+		q = "/Users?count=100&attributes=id&cursor=" + *p.NextCursor
+	}
 }
