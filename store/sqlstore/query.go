@@ -25,8 +25,9 @@ type plan struct {
 	// by keyset: after, when the page follows a position, is the keyset
 	// condition (with its args appended to args), which COUNT(*) leaves
 	// out.
-	seek  bool
-	after string
+	seek      bool
+	after     string
+	afterArgs int // the number of args of after
 	// noTotal is Page.NoTotal: a seek page may skip COUNT(*).
 	noTotal bool
 }
@@ -79,12 +80,19 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 		if err != nil {
 			return plan{}, err
 		}
-		// Not the row value (key, id) > (?, ?), which SQLite's planner
-		// does not turn into a range of the expression index: the first
-		// term bounds the index range, the second drops the rows of the
-		// position's own creation time up to its id.
-		const key = "COALESCE(t.created, '')"
-		p.after = "(" + key + " >= " + b.arg(created) + " AND (" + key + " > " + b.arg(created) + " OR t.id > " + b.arg(id) + "))"
+		if s.dialect == Postgres {
+			// A row comparison is an index condition of the btree.
+			p.after = "(" + seekOrder + ") > (" + b.arg(created) + ", " + b.arg(id) + ")"
+			p.afterArgs = 2
+		} else {
+			// SQLite's planner does not turn the row value into a range
+			// of the expression index: the first term bounds the range,
+			// the second drops the rows of the position's own creation
+			// time up to its id.
+			const key = "COALESCE(t.created, '')"
+			p.after = "(" + key + " >= " + b.arg(created) + " AND (" + key + " > " + b.arg(created) + " OR t.id > " + b.arg(id) + "))"
+			p.afterArgs = 3
+		}
 		p.offset = 0
 	}
 	p.args = b.args
@@ -105,7 +113,7 @@ func (p plan) countArgs() []any {
 	if p.after == "" {
 		return p.args
 	}
-	return p.args[:len(p.args)-3]
+	return p.args[:len(p.args)-p.afterArgs]
 }
 
 // QueryUsers implements [store.UserQuerier]: the filter becomes a WHERE

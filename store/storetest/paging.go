@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -23,6 +24,9 @@ var pagingCases = []testCase{
 			if f != "" {
 				e = mustParse(t, f)
 			}
+			if _, err := q.QueryUsers(ctx, store.Query{Filter: e, Page: store.Page{StartIndex: 1, Count: 1}}); errors.Is(err, store.ErrUnsupported) {
+				continue // the handler's fallback answers it, by offset
+			}
 			query := func(p store.Page) ([]string, int, string) {
 				l, err := q.QueryUsers(ctx, store.Query{Filter: e, Page: p})
 				if err != nil {
@@ -41,6 +45,9 @@ var pagingCases = []testCase{
 			var e filter.Expr
 			if f != "" {
 				e = mustParse(t, f)
+			}
+			if _, err := q.QueryGroups(ctx, store.Query{Filter: e, Page: store.Page{StartIndex: 1, Count: 1}}); errors.Is(err, store.ErrUnsupported) {
+				continue
 			}
 			for _, m := range bothMembers {
 				query := func(p store.Page) ([]string, int, string) {
