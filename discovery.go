@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/resource"
 )
@@ -53,6 +54,7 @@ func (s *Server) serviceProviderConfig() []byte {
 		Sort             supported    `json:"sort"`
 		ETag             supported    `json:"etag"`
 		AuthSchemes      []authScheme `json:"authenticationSchemes"`
+		Pagination       pagination   `json:"pagination"`
 	}{
 		Schemas:          []string{ServiceProviderConfigSchema},
 		DocumentationURI: s.cfg.DocumentationURI,
@@ -65,9 +67,33 @@ func (s *Server) serviceProviderConfig() []byte {
 			Type: "oauthbearertoken", Name: "OAuth Bearer Token",
 			Description: "Authentication with a bearer token (the Secret Token of the identity provider's provisioning settings)", Primary: true,
 		}},
+		Pagination: s.pagination(),
 	}
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// pagination is the pagination block of /ServiceProviderConfig (RFC 9865
+// §4).
+type pagination struct {
+	Cursor                  bool   `json:"cursor"`
+	Index                   bool   `json:"index"`
+	DefaultPaginationMethod string `json:"defaultPaginationMethod"`
+	DefaultPageSize         int    `json:"defaultPageSize"`
+	MaxPageSize             int    `json:"maxPageSize"`
+	CursorTimeout           int    `json:"cursorTimeout"`
+}
+
+// pagination says how the server pages lists: by index and by cursor,
+// index when a request names neither (what every identity provider
+// expects, RFC 9865 §2.4), Config.MaxResults as the default and the
+// maximum page size, and the cursor timeout in whole seconds.
+func (s *Server) pagination() pagination {
+	return pagination{
+		Cursor: true, Index: true, DefaultPaginationMethod: "index",
+		DefaultPageSize: s.cfg.MaxResults, MaxPageSize: s.cfg.MaxResults,
+		CursorTimeout: max(1, int(s.cfg.CursorTimeout/time.Second)),
+	}
 }
 
 // discovery holds the encoded /ResourceTypes and /Schemas resources, built

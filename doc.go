@@ -49,7 +49,8 @@
 //
 // Routing, content negotiation (application/scim+json and application/json
 // in, application/scim+json out), schema validation, IdP quirk handling,
-// filtering (package filter), PATCH (package patch), paging, sorting,
+// filtering (package filter), PATCH (package patch), paging (by startIndex,
+// and by RFC 9865 cursor: see Config.CursorKey), sorting,
 // attribute projection, ETags, /Bulk, the discovery endpoints (/ServiceProviderConfig,
 // /ResourceTypes, /Schemas) and SCIM error envelopes (RFC 7644 §3.12). The app
 // supplies a [store.Store]; the tenant travels in the request context from

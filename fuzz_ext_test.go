@@ -28,6 +28,9 @@ func FuzzHandler(f *testing.F) {
 		{"POST", "/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"id pr","count":1}`},
 		{"DELETE", "/Groups/g1", ""},
 		{"GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", ""},
+		{"GET", "/Users?count=1&cursor", ""},
+		{"GET", "/Users?count=1&cursor=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA", ""},
+		{"POST", "/.search", `{"cursor":"","count":1}`},
 	} {
 		f.Add(s.method, s.target, s.body)
 	}

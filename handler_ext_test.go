@@ -539,6 +539,7 @@ func TestDiscoveryEndpoints(t *testing.T) {
 		"patch":{"supported":true},"bulk":{"supported":true,"maxOperations":1000,"maxPayloadSize":1048576},
 		"filter":{"supported":true,"maxResults":50},"changePassword":{"supported":false},"sort":{"supported":true},"etag":{"supported":true},
 		"authenticationSchemes":[{"type":"oauthbearertoken","name":"OAuth Bearer Token","description":"Authentication with a bearer token (the Secret Token of the identity provider's provisioning settings)","primary":true}],
+		"pagination":{"cursor":true,"index":true,"defaultPaginationMethod":"index","defaultPageSize":50,"maxPageSize":50,"cursorTimeout":3600},
 		"meta":{"resourceType":"ServiceProviderConfig","location":"http://scim.example.com/scim/v2/ServiceProviderConfig"}}`))
 
 	res = h.do("GET", "/scim/v2/ResourceTypes/User", "").expect(t, http.StatusOK)

@@ -75,17 +75,45 @@ func (s *Server) buildQuery(p listRequest, pg store.Page, rt *resource.ResourceT
 // filter valid for neither is an error) and sortBy is refused. A filter
 // that matches nothing is 200 with an empty ListResponse, which Entra's
 // Test Connection requires (a 404 quarantines the job).
+//
+// Paging is by index (startIndex, the default method) unless the request
+// has the cursor parameter (RFC 9865): see listPage for how a page is
+// found and cursorLinks for the cursors a cursor page returns.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, users, groups bool) {
 	if users && groups && p.sortBy != "" {
 		s.writeError(w, r, NewError(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy is not supported in a search across resource types"))
 		return
 	}
-	pg, err := s.page(p)
+	ctx, fo := r.Context(), s.filterOptions(r.Context())
+	lp := listPage{tenant: store.TenantFrom(ctx), endpoint: "/"}
+	switch {
+	case !groups:
+		lp.endpoint = "Users"
+	case !users:
+		lp.endpoint = "Groups"
+	}
+	var err error
+	if p.hasCursor {
+		lp.shape = queryShape(lp.endpoint, p)
+		var st cursorState
+		lp.pg, st, err = s.cursorPage(lp.tenant, lp.shape, p)
+		lp.cursor = &st
+	} else {
+		lp.pg, err = s.page(p)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx, fo := r.Context(), s.filterOptions(r.Context())
+	if users && groups {
+		// The result set spans two orders: its cursors are offsets.
+		lp.pg.After, lp.pg.NoTotal = "", false
+	} else if lp.cursor == nil && lp.pg.Count > 0 && lp.pg.StartIndex > 1 {
+		lp.shape = queryShape(lp.endpoint, p)
+		lp.seek = seekKey{lp.tenant, lp.shape, lp.pg.StartIndex}
+		lp.pg.After = s.seeks.get(lp.seek)
+	}
+	pg := lp.pg
 	var uq, gq store.Query
 	var uproj, gproj *resource.Projection
 	var uerr, gerr error
@@ -105,23 +133,55 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 	var ul store.UserList
 	var gl store.GroupList
 	if users {
-		if ul, err = s.queryUsers(ctx, uq); err != nil {
-			s.writeError(w, r, err)
+		ul, err = s.queryUsers(ctx, uq)
+		if errors.Is(err, store.ErrInvalidPosition) && lp.cursor == nil && uq.After != "" {
+			s.seeks.drop(lp.seek)
+			uq.After, lp.pg.After = "", ""
+			ul, err = s.queryUsers(ctx, uq)
+		}
+		if err != nil {
+			s.writeError(w, r, positionError(err))
 			return
 		}
 	}
 	if groups {
-		gq.StartIndex = max(pg.StartIndex-ul.TotalResults, 1)
-		gq.Count = pg.Count - len(ul.Resources)
-		if gl, err = s.queryGroups(ctx, gq); err != nil {
-			s.writeError(w, r, err)
+		if users {
+			gq.StartIndex = max(pg.StartIndex-max(ul.TotalResults, 0), 1)
+			gq.Count = pg.Count - len(ul.Resources)
+		}
+		gl, err = s.queryGroups(ctx, gq)
+		if errors.Is(err, store.ErrInvalidPosition) && lp.cursor == nil && gq.After != "" {
+			s.seeks.drop(lp.seek)
+			gq.After, lp.pg.After = "", ""
+			gl, err = s.queryGroups(ctx, gq)
+		}
+		if err != nil {
+			s.writeError(w, r, positionError(err))
 			return
 		}
+	}
+	n, total, next := len(ul.Resources)+len(gl.Resources), ul.TotalResults+gl.TotalResults, ul.Next+gl.Next
+	if ul.TotalResults < 0 || gl.TotalResults < 0 {
+		total = -1
+	}
+	if users && groups {
+		next = ""
 	}
 	base := s.baseURL(r)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	b := appendListHead((*bp)[:0], ul.TotalResults+gl.TotalResults, len(ul.Resources)+len(gl.Resources), pg.StartIndex)
+	var b []byte
+	if lp.cursor != nil {
+		b = s.appendCursorHead((*bp)[:0], &lp, n, total, next)
+	} else {
+		if next != "" && lp.endpoint != "/" {
+			if lp.seek.start == 0 {
+				lp.shape = queryShape(lp.endpoint, p)
+			}
+			s.seeks.put(seekKey{lp.tenant, lp.shape, pg.StartIndex + n}, next)
+		}
+		b = appendListHead((*bp)[:0], total, n, pg.StartIndex)
+	}
 	b = appendResources(b, ul.Resources, func(b []byte, u *resource.User) []byte {
 		s.linkUser(base, u)
 		return s.reg.AppendUser(b, u, uproj)
@@ -136,6 +196,76 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 	b = append(b, "]}"...)
 	*bp = b
 	writeJSON(w, http.StatusOK, b)
+}
+
+// listPage is the page a list request asks for and how it was found.
+type listPage struct {
+	tenant   string
+	endpoint string   // "Users", "Groups" or "/" for the root's .search
+	shape    [32]byte // queryShape, when a cursor or the seek cache needs it
+	pg       store.Page
+	// cursor is the walk's state on a cursor request (RFC 9865), nil for
+	// index paging.
+	cursor *cursorState
+	// seek is the seekCache key of an index page after the first.
+	seek seekKey
+}
+
+// positionError answers a store position the store cannot read (which
+// only a cursor can bring, the seek cache retrying by offset) as 400
+// invalidCursor.
+func positionError(err error) error {
+	if errors.Is(err, store.ErrInvalidPosition) {
+		return errInvalidCursor
+	}
+	return err
+}
+
+// appendCursorHead appends the head of a cursor page's ListResponse (RFC
+// 9865 §2): totalResults (the store's count, else the walk's first page's;
+// omitted when neither is known, as RFC 9865 allows), itemsPerPage, and
+// the cursors. nextCursor is there exactly when more pages follow: after
+// a store position (next) when the store gave one, else at the offset
+// after this page while the total says more follow (a store that cannot
+// seek, or the root's search); a page after a store position that ends
+// without one is the last. previousCursor is an offset cursor at the
+// index count before this page's, on every page but the first (RFC 9865:
+// never with the first page): going back costs what an index page costs,
+// and while resources are created or deleted before the page it may
+// overlap or miss the page that was seen before.
+func (s *Server) appendCursorHead(b []byte, lp *listPage, n, total int, next string) []byte {
+	st := lp.cursor
+	if total < 0 {
+		total = st.total
+	}
+	b = append(b, `{"schemas":["`+ListResponseSchema+`"]`...)
+	if total >= 0 {
+		b = append(b, `,"totalResults":`...)
+		b = strconv.AppendInt(b, int64(total), 10)
+	}
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	if st.count > 0 {
+		var nst *cursorState
+		switch {
+		case next != "":
+			nst = &cursorState{index: st.index + n, count: st.count, total: total, pos: next}
+		case lp.pg.After == "" && n > 0 && st.index-1+n < total:
+			nst = &cursorState{index: st.index + n, count: st.count, total: total}
+		}
+		if nst != nil {
+			b = append(b, `,"nextCursor":"`...)
+			b = append(b, s.cursors.encode(lp.tenant, lp.shape, *nst)...)
+			b = append(b, '"')
+		}
+		if st.index > 1 {
+			pst := cursorState{index: max(1, st.index-st.count), count: st.count, total: total}
+			b = append(b, `,"previousCursor":"`...)
+			b = append(b, s.cursors.encode(lp.tenant, lp.shape, pst)...)
+			b = append(b, '"')
+		}
+	}
+	return append(b, `,"Resources":[`...)
 }
 
 // appendResources appends rs, comma-separated and each by appendOne, as

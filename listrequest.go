@@ -21,6 +21,11 @@ type listRequest struct {
 	filter, sortBy, sortOrder      string
 	startIndex, count              string
 	attributes, excludedAttributes string
+	// cursor is the RFC 9865 cursor sent; hasCursor reports that the
+	// request has the cursor parameter at all, empty included, which asks
+	// for the first page of a cursor walk (RFC 9865 §2).
+	cursor    string
+	hasCursor bool
 }
 
 // page is the page a list request asks for, by the paging rules of RFC
@@ -45,6 +50,38 @@ func (s *Server) page(p listRequest) (store.Page, error) {
 	return pg, nil
 }
 
+// cursorPage is the page of a cursor request (RFC 9865) for tenant and
+// the query's shape, with the state of the walk: an empty cursor starts a
+// walk at index 1; another is decoded (invalidCursor, expiredCursor). The
+// count is read as by page (absent: Config.MaxResults; negative: 0, RFC
+// 9865 Table 1; capped at Config.MaxResults, the advertised maxPageSize),
+// except that one that is not an integer, or that differs from the count
+// of the walk's first page, is 400 invalidCount (RFC 9865 §2.1). A page
+// after a store position asks for no total (the first page's is
+// reported).
+func (s *Server) cursorPage(tenant string, shape [32]byte, p listRequest) (store.Page, cursorState, error) {
+	count := s.cfg.MaxResults
+	if p.count != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(p.count))
+		if err != nil {
+			return store.Page{}, cursorState{}, NewError(http.StatusBadRequest, ScimTypeInvalidCount, "count must be an integer, not "+strconv.Quote(p.count))
+		}
+		count = min(max(n, 0), s.cfg.MaxResults)
+	}
+	st := cursorState{index: 1, count: count, total: -1}
+	if p.cursor != "" {
+		var err error
+		if st, err = s.cursors.decode(tenant, shape, p.cursor); err != nil {
+			return store.Page{}, st, err
+		}
+		if st.count != count {
+			return store.Page{}, st, NewError(http.StatusBadRequest, ScimTypeInvalidCount,
+				"count must stay "+strconv.Itoa(st.count)+", the count of the walk's first page, on every page of a cursor walk")
+		}
+	}
+	return store.Page{StartIndex: st.index, Count: count, After: st.pos, NoTotal: st.pos != ""}, st, nil
+}
+
 // parseIndex parses an integer query parameter.
 func parseIndex(name, v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -64,6 +101,7 @@ type searchRequest struct {
 	SortOrder          string   `json:"sortOrder"`
 	StartIndex         *int     `json:"startIndex"`
 	Count              *int     `json:"count"`
+	Cursor             *string  `json:"cursor"`
 }
 
 // readSearch reads the list request of a SearchRequest body.
@@ -92,6 +130,9 @@ func (s *Server) readSearch(w http.ResponseWriter, r *http.Request) (listRequest
 	}
 	if sr.Count != nil {
 		p.count = strconv.Itoa(*sr.Count)
+	}
+	if sr.Cursor != nil {
+		p.cursor, p.hasCursor = *sr.Cursor, true
 	}
 	return p, nil
 }
@@ -124,6 +165,12 @@ func parseQuery(raw string) (listRequest, error) {
 			dst = &q.sortBy
 		case strings.EqualFold(k, "sortOrder"):
 			dst = &q.sortOrder
+		case strings.EqualFold(k, "cursor"):
+			if q.hasCursor {
+				continue
+			}
+			q.hasCursor = true
+			dst = &q.cursor
 		default:
 			continue
 		}

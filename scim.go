@@ -98,6 +98,22 @@ type Config struct {
 	// /ServiceProviderConfig. Defaults to DefaultMaxResults (200).
 	MaxResults int
 
+	// CursorKey is the key of the HMAC-SHA256 that makes RFC 9865
+	// cursors tamper-proof and binds each to its tenant and query (at
+	// least 16 bytes; 32 random bytes are best). nil means a random key
+	// per Server: a cursor is then good only on the Server that issued it,
+	// so replicas behind one load balancer must share a key (a cursor
+	// from a replica with another key is answered 400 invalidCursor, as a
+	// forged one). Changing the key invalidates the cursors issued with
+	// the old one.
+	CursorKey []byte
+
+	// CursorTimeout is how long a cursor stays valid after the page that
+	// returned it; an older one is answered 400 expiredCursor. It is
+	// advertised as pagination.cursorTimeout. Defaults to
+	// DefaultCursorTimeout (1 hour).
+	CursorTimeout time.Duration
+
 	// MaxBodyBytes caps request bodies; a larger body is answered 413
 	// without being parsed. Defaults to DefaultMaxBodyBytes (1 MiB).
 	MaxBodyBytes int64
@@ -216,6 +232,10 @@ type Server struct {
 	// (store.EventWriter); emits, that the handler builds them: for such
 	// a store or for Config.Events.
 	storeEvents, emits bool
+	// cursors makes and reads RFC 9865 cursors (cursor.go); seeks
+	// remembers where startIndex walks stopped.
+	cursors *cursorCodec
+	seeks   *seekCache
 }
 
 // New validates cfg and returns a Server.
@@ -226,14 +246,20 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Authenticate == nil {
 		return nil, errors.New("scim: Config.Authenticate is required (use scim.NoAuthentication to opt out)")
 	}
-	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 || cfg.MaxBulkOperations < 0 || cfg.MaxBulkPayloadBytes < 0 {
-		return nil, errors.New("scim: Config.MaxResults, MaxBodyBytes, MaxBulkOperations, MaxBulkPayloadBytes and RetryAfter must not be negative")
+	if cfg.MaxResults < 0 || cfg.MaxBodyBytes < 0 || cfg.RetryAfter < 0 || cfg.MaxBulkOperations < 0 || cfg.MaxBulkPayloadBytes < 0 || cfg.CursorTimeout < 0 {
+		return nil, errors.New("scim: Config.MaxResults, MaxBodyBytes, MaxBulkOperations, MaxBulkPayloadBytes, RetryAfter and CursorTimeout must not be negative")
 	}
 	if cfg.MaxBulkOperations == 0 {
 		cfg.MaxBulkOperations = DefaultMaxBulkOperations
 	}
 	if cfg.MaxBulkPayloadBytes == 0 {
 		cfg.MaxBulkPayloadBytes = DefaultMaxBulkPayloadBytes
+	}
+	if cfg.CursorKey != nil && len(cfg.CursorKey) < 16 {
+		return nil, errors.New("scim: Config.CursorKey must be at least 16 bytes")
+	}
+	if cfg.CursorTimeout == 0 {
+		cfg.CursorTimeout = DefaultCursorTimeout
 	}
 	if cfg.RetryAfter == 0 {
 		cfg.RetryAfter = DefaultRetryAfter
@@ -267,6 +293,8 @@ func New(cfg Config) (*Server, error) {
 		s.storeEvents = true
 	}
 	s.emits = s.storeEvents || cfg.Events != nil
+	s.cursors = newCursorCodec(cfg.CursorKey, cfg.CursorTimeout, cfg.Clock)
+	s.seeks = newSeekCache(cfg.CursorTimeout, cfg.Clock)
 	s.spc = s.serviceProviderConfig()
 	s.disc = newDiscovery(reg)
 	s.disc.addCustom(custom.types)

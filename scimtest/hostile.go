@@ -358,6 +358,13 @@ func HostileSeeds() []HostileRequest {
 		// Odd paging, sorting, projection and headers.
 		{Method: "GET", Path: "/Users", RawQuery: "startIndex=99999999999999999999&count=-99999999999999999999"},
 		{Method: "GET", Path: "/Users", RawQuery: "sortBy=%00&sortOrder=%FF"},
+		// RFC 9865 cursors no server issued, and odd counts with them.
+		{Method: "GET", Path: "/Users", RawQuery: "cursor=%00%FF&count=2"},
+		{Method: "GET", Path: "/Users", RawQuery: "cursor=AQ&count=-1"},
+		{Method: "GET", Path: "/Groups", RawQuery: "cursor=" + strings.Repeat("A", 20000)},
+		{Method: "GET", Path: "/Users", RawQuery: "cursor=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA&count=99999999999999999999"},
+		{Method: "POST", Path: "/.search", Header: ct, Body: []byte(`{"cursor":"` + strings.Repeat("_-", 3000) + `","count":1}`)},
+		{Method: "POST", Path: "/Users/.search", Header: ct, Body: []byte(`{"cursor":7}`)},
 		{Method: "GET", Path: "/Users", RawQuery: "sortBy=emails%5Bvalue%20eq%20%22x%22%5D"},
 		{Method: "GET", Path: "/Users/{user}", RawQuery: "attributes=%00&excludedAttributes=%FF"},
 		{Method: "GET", Path: "/Groups", RawQuery: "attributes=" + strings.Repeat("members,", 2000)},

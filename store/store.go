@@ -56,6 +56,33 @@
 // the same userName again. To the app it is kept, deactivated, with when
 // it was archived, through GetArchivedUser and ListArchivedUsers.
 //
+// # Positions (seek paging)
+//
+// A list walk (RFC 9865 cursors, or startIndex pages one after another)
+// is cheap at its end only when a page can start where the previous one
+// stopped instead of skipping every earlier match. A [UserQuerier] (or
+// [GroupQuerier]) that can seek says so by itself, per answer: with a page
+// of Count > 0 resources that has more matches after it, it sets
+// UserList.Next (GroupList.Next) to a position, an opaque string of at
+// most [MaxPositionBytes] bytes that only the store reads. Having returned
+// a position for a query, the store must honour it as Page.After in a
+// query of the same tenant with the same filter, sortBy and sortOrder: the
+// page is then the first Count matches that come after the position in
+// the query's order, whatever StartIndex says, and it sets Next again
+// when more follow. Next is "" on a page that is the last one, and
+// always from a store (or for a query) that cannot seek. So in a walk from
+// the first page that follows Next, a resource that is neither changed nor
+// deleted is in exactly one page (no skips, no duplicates), whatever else
+// is created, changed or deleted meanwhile; a resource created during the
+// walk is seen at most once, and one whose sort key changes may be missed
+// or seen twice. A position the store cannot read answers an error
+// wrapping [ErrInvalidPosition]. A store that never sets Next needs none
+// of this: the handler pages it by StartIndex.
+//
+// Page.NoTotal says that the caller does not need TotalResults (a cursor
+// page after the first): a store may then skip counting and return
+// TotalResults -1; a store that counts anyway returns the count.
+//
 // [storetest.Run] checks a store against this contract.
 package store
 
@@ -88,7 +115,15 @@ var (
 	// store recovers from it without a restart. An error that a retry
 	// cannot fix (a bug, a constraint) must not wrap it.
 	ErrUnavailable = errors.New("store: backend unavailable")
+	// ErrInvalidPosition is returned, possibly wrapped, for a Page.After
+	// the store cannot read (see "Positions" in the package
+	// documentation); the handler answers 400 invalidCursor.
+	ErrInvalidPosition = errors.New("store: invalid page position")
 )
+
+// MaxPositionBytes bounds the length of a position a store returns as
+// UserList.Next or GroupList.Next; the handler carries it inside a cursor.
+const MaxPositionBytes = 2048
 
 type tenantKey struct{}
 
@@ -128,6 +163,15 @@ func DuplicateGroupNamesAllowed(ctx context.Context) bool {
 type Page struct {
 	StartIndex int
 	Count      int
+	// After, when not "", is a position the store returned as Next for
+	// the same query: the page is the first Count matches after it, and
+	// StartIndex is ignored (see "Positions" in the package
+	// documentation). The handler sets it only in a [Query] given to a
+	// store's querier, never for ListUsers or ListGroups.
+	After string
+	// NoTotal says the caller does not need TotalResults: the store may
+	// skip counting and return TotalResults -1.
+	NoTotal bool
 }
 
 // SortOrder is the direction of sortBy (RFC 7644 §3.4.2.3).
@@ -193,16 +237,24 @@ func WithoutMembersIf(exclude bool) Members {
 	return WithMembers
 }
 
-// UserList is one page of users and the total number of matches.
+// UserList is one page of users and the total number of matches (-1
+// when the page asked for NoTotal and the store did not count).
 type UserList struct {
 	Resources    []*resource.User
 	TotalResults int
+	// Next is the position after the last of Resources when more matches
+	// follow and the store can seek for the query, else "" (see
+	// "Positions" in the package documentation).
+	Next string
 }
 
-// GroupList is one page of groups and the total number of matches.
+// GroupList is one page of groups and the total number of matches, as
+// UserList.
 type GroupList struct {
 	Resources    []*resource.Group
 	TotalResults int
+	// Next is as UserList.Next.
+	Next string
 }
 
 // Users stores User resources.

@@ -9,7 +9,9 @@
 // It is meant for tests, demos and small deployments that can lose their
 // directory on restart. It is safe for concurrent use, keeps every tenant
 // ([store.TenantFrom]) apart, and is deterministic: lists are in creation
-// order, stable across pages.
+// order, stable across pages. A page in that order seeks (its position is
+// the creation sequence number, see "Positions" in package store), so the
+// last page of a large tenant costs what the first does.
 //
 // # Indexes
 //

@@ -2,6 +2,9 @@ package memory
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -13,8 +16,10 @@ import (
 // store.ErrUnsupported: a filter with an indexed comparison ("userName eq",
 // "externalId eq", "id eq", alone or as one side of an "and") is answered
 // from the index, any other by a scan in creation order; every candidate is
-// checked with filter.Match, then the matches are sorted with filter.Sort
-// and paged.
+// checked with filter.Match. In the default order (no sortBy) the page is
+// cut as the scan goes (seqPage) and can seek: its position is the
+// creation sequence number. With sortBy the matches are sorted with
+// filter.Sort and paged, and the store cannot seek (Next is "").
 func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
 	rt := resource.DefaultRegistry().User
 	if q.ResourceType != nil {
@@ -42,27 +47,47 @@ func (s *Store) QueryUsers(ctx context.Context, q store.Query) (store.UserList, 
 	// Stored users carry no Groups; derive them for the filter or the sort
 	// only when they name groups, so that other queries copy nothing.
 	needGroups := filter.Mentions(q.Filter, "groups") || q.SortBy.Is("groups", q.SortBy.Sub)
-	var matcher *filter.Matcher // compiled for the first candidate it checks
-	var matched []*resource.User
-	for _, r := range cands {
-		u := r.u
-		if needGroups {
-			view := *u
-			view.Groups = t.groupRefs(u.ID)
-			u = &view
+	view := func(r *userRec) *resource.User {
+		if !needGroups {
+			return r.u
 		}
-		if q.Filter != nil && !(exact && isASCII(u.UserName)) {
+		v := *r.u
+		v.Groups = t.groupRefs(r.u.ID)
+		return &v
+	}
+	var match func(*userRec) (bool, error)
+	if q.Filter != nil {
+		var matcher *filter.Matcher // compiled for the first candidate it checks
+		match = func(r *userRec) (bool, error) {
+			u := view(r)
+			if exact && isASCII(u.UserName) {
+				return true, nil
+			}
 			if matcher == nil {
 				var err error
 				if matcher, err = filter.Compile(q.Filter, rt); err != nil {
-					return store.UserList{}, err
+					return false, err
 				}
 			}
-			if !matcher.Match(u) {
+			return matcher.Match(u), nil
+		}
+	}
+	if q.SortBy.IsZero() {
+		out, total, next, err := seqPage(cands, q.Page, match, func(r *userRec) *resource.User { return t.userOut(r.u) })
+		return store.UserList{Resources: out, TotalResults: total, Next: next}, err
+	}
+	var matched []*resource.User
+	for _, r := range cands {
+		if match != nil {
+			ok, err := match(r)
+			if err != nil {
+				return store.UserList{}, err
+			}
+			if !ok {
 				continue
 			}
 		}
-		matched = append(matched, u)
+		matched = append(matched, view(r))
 	}
 	out, total, err := sortAndPage(rt, matched, q, t.userOut)
 	return store.UserList{Resources: out, TotalResults: total}, err
@@ -91,6 +116,17 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList
 			cands = c
 		}
 	}
+	var match func(*groupRec) (bool, error)
+	if q.Filter != nil {
+		match = func(r *groupRec) (bool, error) {
+			m := groupMatcher{rt: rt, r: r}
+			return m.match(q.Filter)
+		}
+	}
+	if q.SortBy.IsZero() {
+		out, total, next, err := seqPage(cands, q.Page, match, func(r *groupRec) *resource.Group { return groupOut(r, q.Members) })
+		return store.GroupList{Resources: out, TotalResults: total, Next: next}, err
+	}
 	sortMembers := q.SortBy.Is("members", q.SortBy.Sub)
 	var matched []*resource.Group
 	recOf := make(map[*resource.Group]*groupRec)
@@ -114,6 +150,87 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (store.GroupList
 	}
 	out, total, err := sortAndPage(rt, matched, q, func(g *resource.Group) *resource.Group { return groupOut(recOf[g], q.Members) })
 	return store.GroupList{Resources: out, TotalResults: total}, err
+}
+
+// seqPage returns page p of the records of cands (in creation order)
+// that match (nil: every one), each copied for the caller with out, their
+// total, and the position after the page when more matches follow: the
+// creation sequence number of its last record, so that p.After seeks by
+// binary search. Without a filter it touches only the page's records and
+// the total is len(cands); with one it matches every candidate when a
+// total is needed and stops at the first match after the page when
+// p.NoTotal says none is (the total is then -1), but copies only the
+// page.
+func seqPage[R sequenced, T any](cands []R, p store.Page, match func(R) (bool, error), out func(R) T) ([]T, int, string, error) {
+	lo, skip := 0, max(p.StartIndex, 1)-1
+	if p.After != "" {
+		after, err := strconv.ParseUint(p.After, 10, 64)
+		if err != nil {
+			return nil, 0, "", fmt.Errorf("memory: position %q: %w", p.After, store.ErrInvalidPosition)
+		}
+		lo = sort.Search(len(cands), func(i int) bool { return cands[i].sequence() > after })
+		skip = 0
+	}
+	count := max(p.Count, 0)
+	if match == nil {
+		from := min(lo+skip, len(cands))
+		to := from + min(count, len(cands)-from)
+		res := make([]T, 0, to-from)
+		for _, r := range cands[from:to] {
+			res = append(res, out(r))
+		}
+		next := ""
+		if to > from && to < len(cands) {
+			next = strconv.FormatUint(cands[to-1].sequence(), 10)
+		}
+		return res, len(cands), next, nil
+	}
+	total := 0
+	if !p.NoTotal {
+		for _, r := range cands[:lo] {
+			ok, err := match(r)
+			if err != nil {
+				return nil, 0, "", err
+			}
+			if ok {
+				total++
+			}
+		}
+	}
+	res := make([]T, 0, min(count, len(cands)-lo))
+	var last uint64
+	more := false
+	for _, r := range cands[lo:] {
+		ok, err := match(r)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		if !ok {
+			continue
+		}
+		total++
+		switch {
+		case skip > 0:
+			skip--
+			continue
+		case len(res) < count:
+			res = append(res, out(r))
+			last = r.sequence()
+			continue
+		}
+		more = true
+		if p.NoTotal {
+			break
+		}
+	}
+	next := ""
+	if more && len(res) > 0 {
+		next = strconv.FormatUint(last, 10)
+	}
+	if p.NoTotal {
+		total = -1
+	}
+	return res, total, next, nil
 }
 
 // sortAndPage sorts the matches of q as it says and returns its page of

@@ -439,7 +439,7 @@ func (b *builder) elemWhere(e filter.Expr, parent *resource.Attribute, els eleme
 // orderBy returns the ORDER BY clause for sortBy, or ok false when the
 // sort must happen in Go (filter.Sort) for exact agreement.
 func (b *builder) orderBy(by filter.AttrPath, desc bool) (string, bool) {
-	const stable = "t.created, t.id"
+	const stable = seekOrder
 	if by.IsZero() {
 		return stable, true
 	}

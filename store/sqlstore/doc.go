@@ -85,7 +85,10 @@
 // [Store.QueryUsers] and [Store.QueryGroups] translate the filter into a
 // WHERE clause with bind parameters, count with COUNT(*), sort with ORDER BY
 // (the sort key, then meta.created and id, the list order) and page with
-// LIMIT and OFFSET. Every operator, and/or/not and value filters translate:
+// LIMIT and OFFSET; in the list order a page after a position (a cursor's,
+// or the one the handler remembers for the next startIndex) seeks by
+// keyset on an index instead and skips the count when no total is needed
+// (see "Positions" in package store). Every operator, and/or/not and value filters translate:
 // the indexed columns directly (userName eq, externalId eq, id eq and group
 // displayName eq use the indexes), other attributes of the core schema and
 // the enterprise extension through the JSON functions of the dialect

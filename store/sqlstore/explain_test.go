@@ -136,3 +136,41 @@ func usesIndex(d sqlstore.Dialect, plan, index string) bool {
 	}
 	return strings.Contains(plan, "USING INDEX "+index+" ") || strings.Contains(plan, "USING COVERING INDEX "+index+" ")
 }
+
+// TestPagesSeekOnTheIndex asserts with EXPLAIN that a page in the default
+// order, the first and one after a position near the end, is a range scan
+// of the index of migration 0009 in the index's order: no sort of the
+// tenant's rows, no rows skipped by OFFSET.
+func TestPagesSeekOnTheIndex(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			s := d.new(t)
+			fill(t, s, 2000)
+			if _, err := s.DB().Exec("ANALYZE"); err != nil {
+				t.Fatalf("ANALYZE: %v", err)
+			}
+			ctx := store.WithTenant(context.Background(), "tenant-a")
+			deep, err := s.QueryUsers(ctx, store.Query{Page: store.Page{StartIndex: 1900, Count: 1}})
+			if err != nil || deep.Next == "" {
+				t.Fatalf("QueryUsers at 1900: Next %q, %v", deep.Next, err)
+			}
+			for _, p := range []store.Page{{StartIndex: 1, Count: 100}, {Count: 100, After: deep.Next}} {
+				query, args, err := sqlstore.SelectSQL(ctx, s, store.Query{Page: p}, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan := explain(t, s, query, args)
+				index, sorted := "USING INDEX scim_users_seek", "TEMP B-TREE"
+				if s.Dialect() == sqlstore.Postgres {
+					index, sorted = `"Index Name": "scim_users_seek"`, `"Node Type": "Sort"`
+				}
+				if !strings.Contains(plan, index) || strings.Contains(plan, sorted) {
+					t.Errorf("page %+v is not a range scan of scim_users_seek in its order:\n%s\n%s", p, query, plan)
+				}
+				if p.After != "" && s.Dialect() == sqlstore.SQLite && !strings.Contains(plan, "(tenant=? AND <expr>>?)") {
+					t.Errorf("the page after a position does not seek:\n%s", plan)
+				}
+			}
+		})
+	}
+}

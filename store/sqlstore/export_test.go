@@ -14,6 +14,6 @@ func SelectSQL(ctx context.Context, s *Store, q store.Query, users bool) (string
 		return "", nil, err
 	}
 	args := append(p.args[:len(p.args):len(p.args)], p.limit, p.offset)
-	return "SELECT " + prefixed(p.columns) + " FROM " + p.table + " t WHERE " + p.where + " ORDER BY " + p.order +
+	return "SELECT " + prefixed(p.columns) + " FROM " + p.table + " t WHERE " + p.pageWhere() + " ORDER BY " + p.order +
 		" LIMIT " + s.ph(len(args)-1) + " OFFSET " + s.ph(len(args)), args, nil
 }

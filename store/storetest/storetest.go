@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		{"RoundTrip", roundTripCases},
 		{"Extensions", extensionCases},
 		{"Archive", archiveCases},
+		{"Paging", pagingCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
