@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		{"Identity", identityCases},
 		{"RoundTrip", roundTripCases},
 		{"Archive", archiveCases},
+		{"StreamGroup", streamCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
