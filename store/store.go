@@ -346,8 +346,9 @@ type GroupAttributesReplacer interface {
 // not seen by the stream, in part or in whole. A stream must not hold up
 // writes: a write of the group during a stream, whose callbacks may be
 // slow (they write to a client), completes without waiting for the
-// stream to end. The memory store copies the group under its read lock;
-// store/sqlstore reads in one read-only snapshot transaction.
+// stream to end. The memory store copies the group's attributes and one
+// pointer per member under its read lock; store/sqlstore reads in one
+// read-only snapshot transaction.
 type GroupStreamer interface {
 	StreamGroup(ctx context.Context, id string, max int, head func(g *resource.Group) error, batch func(members []resource.Member) error) error
 }
