@@ -14,11 +14,14 @@ import (
 // middleware may modify them.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{"application/scim+json; charset=utf-8"}
+	h["Content-Type"] = []string{contentType}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+// contentType is the Content-Type of every JSON response.
+const contentType = "application/scim+json; charset=utf-8"
 
 // ListResponseSchema is the URN of a ListResponse (RFC 7644 §3.4.2).
 const ListResponseSchema = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -54,8 +57,13 @@ func (s *Server) linkUser(base string, u *resource.User) {
 func (s *Server) linkGroup(base string, g *resource.Group) {
 	g.Meta.ResourceType = "Group"
 	g.Meta.Location = base + "/Groups/" + g.ID
-	for i := range g.Members {
-		m := &g.Members[i]
+	linkMembers(base, g.Members)
+}
+
+// linkMembers fills the $ref of each member from its type.
+func linkMembers(base string, ms []resource.Member) {
+	for i := range ms {
+		m := &ms[i]
 		if m.Ref == "" && m.Value != "" {
 			if m.Type == "Group" {
 				m.Ref = base + "/Groups/" + m.Value

@@ -127,8 +127,38 @@ func (r *Registry) appendGroup(dst []byte, g *Group, p *Projection, all bool) []
 	if g == nil {
 		return append(dst, "null"...)
 	}
-	const core = GroupSchema
 	exts := r.extensionsOut(r.Group, g.Extensions, p, all)
+	dst = appendGroupHead(dst, g, p, exts)
+	dst = appendGroupMembers(dst, g.Members, 0, p)
+	return r.appendGroupTail(dst, g, len(g.Members), p, exts)
+}
+
+// AppendGroupHead, AppendGroupMembers and AppendGroupTail append the
+// encoding of a group in parts, for a writer that has the group's
+// members in batches: AppendGroupHead(g) followed by AppendGroupMembers
+// for each batch and AppendGroupTail(g) is byte for byte
+// AppendGroup(g with the batches as its Members). AppendGroupHead appends
+// the group up to its members (g.Members is not read), and g must not be
+// nil.
+func (r *Registry) AppendGroupHead(dst []byte, g *Group, p *Projection) []byte {
+	return appendGroupHead(dst, g, p, r.extensionsOut(r.Group, g.Extensions, p, false))
+}
+
+// AppendGroupMembers appends the members ms of a group whose first n
+// members were appended before (see [Registry.AppendGroupHead]); nothing
+// when p leaves members out.
+func (r *Registry) AppendGroupMembers(dst []byte, ms []Member, n int, p *Projection) []byte {
+	return appendGroupMembers(dst, ms, n, p)
+}
+
+// AppendGroupTail appends the rest of a group after its n members (see
+// [Registry.AppendGroupHead]); g.Members is not read.
+func (r *Registry) AppendGroupTail(dst []byte, g *Group, n int, p *Projection) []byte {
+	return r.appendGroupTail(dst, g, n, p, r.extensionsOut(r.Group, g.Extensions, p, false))
+}
+
+func appendGroupHead(dst []byte, g *Group, p *Projection, exts []extOut) []byte {
+	const core = GroupSchema
 	dst = append(dst, `{"schemas":["`+GroupSchema+`"`...)
 	for _, e := range exts {
 		dst = append(dst, ',')
@@ -142,15 +172,28 @@ func (r *Registry) appendGroup(dst []byte, g *Group, p *Projection, all bool) []
 	if p.want(core, "displayName", ReturnedDefault) {
 		dst = appendStrField(dst, "displayName", g.DisplayName)
 	}
-	if len(g.Members) > 0 && p.want(core, "members", ReturnedDefault) {
+	return dst
+}
+
+func appendGroupMembers(dst []byte, ms []Member, n int, p *Projection) []byte {
+	if len(ms) == 0 || !p.want(GroupSchema, "members", ReturnedDefault) {
+		return dst
+	}
+	if n == 0 {
 		dst = append(dst, `,"members":[`...)
-		part := p.partial(core, "members")
-		for i, m := range g.Members {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendRef(dst, p, part, "members", m.Value, m.Ref, "display", m.Display, m.Type)
+	}
+	part := p.partial(GroupSchema, "members")
+	for i, m := range ms {
+		if n > 0 || i > 0 {
+			dst = append(dst, ',')
 		}
+		dst = appendRef(dst, p, part, "members", m.Value, m.Ref, "display", m.Display, m.Type)
+	}
+	return dst
+}
+
+func (r *Registry) appendGroupTail(dst []byte, g *Group, n int, p *Projection, exts []extOut) []byte {
+	if n > 0 && p.want(GroupSchema, "members", ReturnedDefault) {
 		dst = append(dst, ']')
 	}
 	for _, e := range exts {
@@ -160,7 +203,7 @@ func (r *Registry) appendGroup(dst []byte, g *Group, p *Projection, all bool) []
 		dst = append(dst, e.raw...)
 	}
 	dst = r.appendExtra(dst, r.Group, g.Extra, p)
-	dst = appendMeta(dst, p, core, &g.Meta)
+	dst = appendMeta(dst, p, GroupSchema, &g.Meta)
 	return append(dst, '}')
 }
 

@@ -368,6 +368,43 @@ type GroupAttributesReplacer interface {
 	ReplaceGroupAttributes(ctx context.Context, g *resource.Group, version string) (*resource.Group, error)
 }
 
+// GroupStreamer is an optional fast path: a store that can read a group
+// with its members in batches, so that the handler writes a GET of a
+// large group to the client as the store reads it, holding one batch of
+// members at a time rather than the whole membership. Without it the
+// handler reads the group with GetGroup.
+//
+// StreamGroup reads the group id of ctx's tenant. It first calls head,
+// once, with the group's attributes and version and Members empty, as
+// GetGroup(ctx, id, WithoutMembers) returns them; then it calls batch
+// with the members, in the order GetGroup(ctx, id, WithMembers) returns
+// them, each call with at least one and at most max members (max < 1
+// means 1), and returns nil after the last. A group without members
+// gets head and no batch. It returns ErrNotFound, without calling head,
+// if there is no such group.
+//
+// If head or batch returns an error, StreamGroup stops reading and
+// returns that error as it is (not wrapped or classified), so the caller
+// can stop a stream with an error of its own, such as after head when a
+// conditional GET is answered 304. The slice given to batch is valid only
+// during the call: the store may reuse it for the next batch, and the
+// callee may change its elements (fill each member's Ref) but must not
+// keep it.
+//
+// One state: head and every batch describe the group as it was at one
+// instant between the call and the call of head, a snapshot, so the
+// version head gives is the version of the members streamed, and a write
+// of the group (or of its members) that ends after head was called is
+// not seen by the stream, in part or in whole. A stream must not hold up
+// writes: a write of the group during a stream, whose callbacks may be
+// slow (they write to a client), completes without waiting for the
+// stream to end. The memory store copies the group's attributes and one
+// pointer per member under its read lock; store/sqlstore reads in one
+// read-only snapshot transaction.
+type GroupStreamer interface {
+	StreamGroup(ctx context.Context, id string, max int, head func(g *resource.Group) error, batch func(members []resource.Member) error) error
+}
+
 // MemberType is what a member value names in a tenant, as a set: a user,
 // a group, or (when a user and a group share the id) both.
 type MemberType uint8

@@ -1,7 +1,8 @@
 // Package memory is the reference in-memory implementation of the
 // [store.Store] contract, with every optional fast path: [store.UserQuerier],
 // [store.GroupQuerier], [store.GroupMemberPatcher],
-// [store.GroupAttributesReplacer] and [store.MemberResolver], and
+// [store.GroupAttributesReplacer], [store.MemberResolver] and
+// [store.GroupStreamer], and
 // [store.UserArchiver], which moves a user from the tenant's live indexes
 // to an archive that no SCIM read consults, and, with an event log,
 // [store.EventWriter].

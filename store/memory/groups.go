@@ -12,6 +12,7 @@ import (
 var (
 	_ store.GroupAttributesReplacer = (*Store)(nil)
 	_ store.MemberResolver          = (*Store)(nil)
+	_ store.GroupStreamer           = (*Store)(nil)
 )
 
 // groupRec is a stored group. g.Members is always nil: the members live in
@@ -25,6 +26,9 @@ type groupRec struct {
 	head, tail *memberNode
 }
 
+// memberNode is one member of a group. m is never changed once the node
+// is linked in (a change of a member is a new node), so StreamGroup reads
+// it without the lock.
 type memberNode struct {
 	m          resource.Member
 	prev, next *memberNode
@@ -183,6 +187,44 @@ func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (*reso
 	}
 	defer t.mu.RUnlock()
 	return groupOut(r, m), nil
+}
+
+// StreamGroup implements [store.GroupStreamer]. Under the tenant's read
+// lock it copies the group's attributes and one pointer per member, in
+// insertion order (8 bytes a member, 0.8 MB for 100,000); it then calls
+// head and copies the members a batch at a time into one buffer of size,
+// without the lock, so writes proceed while the callbacks run and the
+// stream still shows the group as it was under the lock (a member node is
+// never changed once linked in, and one unlinked stays readable).
+func (s *Store) StreamGroup(ctx context.Context, id string, size int, head func(*resource.Group) error, batch func([]resource.Member) error) error {
+	t, r, err := readable(s, ctx, groupsOf, id)
+	if err != nil {
+		return err
+	}
+	g := groupOut(r, store.WithoutMembers)
+	nodes := make([]*memberNode, 0, len(r.members))
+	for n := r.head; n != nil; n = n.next {
+		nodes = append(nodes, n)
+	}
+	t.mu.RUnlock()
+	if err := head(g); err != nil {
+		return err
+	}
+	size = max(size, 1)
+	buf := make([]resource.Member, 0, min(size, len(nodes)))
+	for len(nodes) > 0 {
+		k := min(size, len(nodes))
+		buf = buf[:0]
+		for _, n := range nodes[:k] {
+			buf = append(buf, n.m)
+		}
+		clear(nodes[:k]) // a node removed meanwhile can be collected
+		nodes = nodes[k:]
+		if err := batch(buf); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CreateGroup implements [store.Groups]. Members with the same value

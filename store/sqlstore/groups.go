@@ -17,6 +17,7 @@ import (
 var (
 	_ store.GroupAttributesReplacer = (*Store)(nil)
 	_ store.MemberResolver          = (*Store)(nil)
+	_ store.GroupStreamer           = (*Store)(nil)
 )
 
 // GetGroup implements [store.Groups]. With store.WithoutMembers it reads the
@@ -34,6 +35,96 @@ func (s *Store) GetGroup(ctx context.Context, id string, m store.Members) (_ *re
 		}
 	}
 	return g, nil
+}
+
+// StreamGroup implements [store.GroupStreamer] in one read-only
+// transaction (REPEATABLE READ on PostgreSQL, a deferred one on SQLite),
+// whose snapshot the group row and every batch are read from: the row,
+// then the members in batches of size by keyset on the primary key of
+// scim_group_members (member_id > the last one read, ORDER BY member_id,
+// the order of GetGroup, LIMIT size), each batch's rows closed before
+// batch is called. Writers do not wait for it on PostgreSQL and on SQLite
+// in WAL mode (the DSN of the package documentation); it holds one
+// connection until it ends, so with a pool of one (an in-memory SQLite)
+// other calls wait for the stream. In a context of [Store.InTx] it reads
+// in that transaction. The errors of head and batch are returned as
+// they are, not classified.
+func (s *Store) StreamGroup(ctx context.Context, id string, size int, head func(*resource.Group) error, batch func([]resource.Member) error) error {
+	var cbErr error // the callbacks' error, returned as is
+	err := s.snapshot(ctx, func(q querier) error {
+		g, err := groups.get(ctx, s, q, id)
+		if err != nil {
+			return err
+		}
+		if cbErr = head(g); cbErr != nil {
+			return cbErr
+		}
+		size = max(size, 1)
+		tenant := store.TenantFrom(ctx)
+		buf := make([]resource.Member, 0, min(size, 1024))
+		for first, after := true, ""; ; first = false {
+			var rows *sql.Rows
+			if first {
+				rows, err = q.QueryContext(ctx, s.rebind(`SELECT member_id, member_type, display FROM scim_group_members
+					WHERE tenant = $1 AND group_id = $2 ORDER BY member_id LIMIT $3`), tenant, id, size)
+			} else {
+				rows, err = q.QueryContext(ctx, s.rebind(`SELECT member_id, member_type, display FROM scim_group_members
+					WHERE tenant = $1 AND group_id = $2 AND member_id > $3 ORDER BY member_id LIMIT $4`),
+					tenant, id, after, size)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlstore: stream members: %w", err)
+			}
+			buf = buf[:0]
+			for rows.Next() {
+				var m resource.Member
+				var typ, display sql.NullString
+				if err := rows.Scan(&m.Value, &typ, &display); err != nil {
+					rows.Close()
+					return fmt.Errorf("sqlstore: stream members: %w", err)
+				}
+				m.Type, m.Display = typ.String, display.String
+				buf = append(buf, m)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("sqlstore: stream members: %w", err)
+			}
+			if len(buf) == 0 {
+				return nil
+			}
+			after = buf[len(buf)-1].Value
+			if cbErr = batch(buf); cbErr != nil {
+				return cbErr
+			}
+			if len(buf) < size {
+				return nil
+			}
+		}
+	})
+	if cbErr != nil {
+		return cbErr
+	}
+	classify(&err)
+	return err
+}
+
+// snapshot runs fn in the context's transaction, or in a new read-only
+// one, rolled back afterwards, that reads one snapshot.
+func (s *Store) snapshot(ctx context.Context, fn func(q querier) error) error {
+	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
+		return fn(st.tx)
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
 }
 
 // groupArgs returns the parameters of a write of g: tenant, id,

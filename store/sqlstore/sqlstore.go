@@ -39,7 +39,8 @@ func (d Dialect) String() string {
 
 // Store is a [store.Store] on a SQL database. It also implements
 // [store.UserQuerier], [store.GroupQuerier], [store.GroupMemberPatcher],
-// [store.GroupAttributesReplacer], [store.MemberResolver] and
+// [store.GroupAttributesReplacer], [store.MemberResolver],
+// [store.GroupStreamer] and
 // [store.EventWriter] (its outbox, [Store.Outbox]), and runs
 // an app's work and its own in one transaction with [Store.InTx]. It is
 // safe for concurrent use, also by several processes sharing one database.

@@ -15,7 +15,7 @@
 //	go test -run 'TestStore/Users/Replace_version_mismatch'
 //
 // The groups of cases are Users, Groups, Membership, Tenants, Query,
-// PatchMembers, MemberReferences, ReplaceGroupAttributes, Archive, Events, RoundTrip (an
+// PatchMembers, MemberReferences, ReplaceGroupAttributes, Archive, StreamGroup, Events, RoundTrip (an
 // unassigned active and members' display read back as written) and Identity
 // (userName and group displayName uniqueness under filter.Fold, also from
 // 16 goroutines at once, and its agreement with eq, sw and co lookups for
@@ -27,7 +27,14 @@
 // externalId can be created again while its id stays taken, the record
 // reads back with active false and its archive time, versions and
 // tenants are honoured, and of 16 concurrent archives and deletes of one
-// user exactly one succeeds. Events runs when the store writes change
+// user exactly one succeeds. StreamGroup runs when the store implements
+// store.GroupStreamer: head then batches of at most max members agree
+// with GetGroup (attributes, version, members in its order) for several
+// batch sizes, a group not there or another tenant's calls nothing back
+// and is ErrNotFound, an error of head or batch stops the stream and is
+// returned as is, and writes made inside the first batch (PatchMembers,
+// ReplaceGroup, DeleteGroup, DeleteUser of a member) complete and are not
+// seen by the stream. Events runs when the store writes change
 // events (store.EventWriter with WritesEvents true), reading what it
 // recorded through [WithEventSource] (or the store, when it is an
 // event.Source): every write (CreateUser, ReplaceUser, DeleteUser,

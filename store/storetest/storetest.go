@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		{"Extensions", extensionCases},
 		{"Archive", archiveCases},
 		{"Paging", pagingCases},
+		{"StreamGroup", streamCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
