@@ -139,16 +139,18 @@ func (db *DB) AccountsByExternalID(ctx context.Context, tenantID, extID string) 
 // Accounts returns up to limit accounts of the tenant from offset in
 // creation order, and the number of accounts.
 func (db *DB) Accounts(ctx context.Context, tenantID string, offset, limit int) ([]Account, int, error) {
-	return db.FindAccounts(ctx, tenantID, "", nil, offset, limit)
+	rows, total, _, err := db.FindAccounts(ctx, tenantID, "", nil, Window{Offset: offset, Limit: limit})
+	return rows, total, err
 }
 
-// FindAccounts returns up to limit accounts of the tenant from offset, in
+// FindAccounts returns the accounts of the tenant in window w, in
 // creation order, that satisfy the SQL condition where over the columns
-// of accounts ("" for all), and the number of accounts that satisfy it.
-// where takes args through the dialect's placeholders: "?" on SQLite,
-// $2, $3, ... on PostgreSQL ($1 is the tenant; see WhereFirstArg).
-func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []any, offset, limit int) ([]Account, int, error) {
-	return find(ctx, db, "accounts", accountCols, scanAccount, tenantID, where, args, offset, limit)
+// of accounts ("" for all), the number of accounts that satisfy it, and
+// the seq to continue after when more follow (see find). where takes
+// args through the dialect's placeholders: "?" on SQLite, $2, $3, ... on
+// PostgreSQL ($1 is the tenant; see WhereFirstArg).
+func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []any, w Window) ([]Account, int, int64, error) {
+	return find(ctx, db, "accounts", accountCols, scanAccount, tenantID, where, args, w)
 }
 
 // InsertAccount inserts a new account with Version 1 and returns it. It
@@ -269,7 +271,8 @@ func (db *DB) ArchiveAccount(ctx context.Context, tenantID, id string, expectedV
 // removed (ArchiveAccount), from offset in creation order, and their
 // number.
 func (db *DB) RemovedAccounts(ctx context.Context, tenantID string, offset, limit int) ([]Account, int, error) {
-	return db.FindAccounts(ctx, tenantID, `scim_removed_at IS NOT NULL`, nil, offset, limit)
+	rows, total, _, err := db.FindAccounts(ctx, tenantID, `scim_removed_at IS NOT NULL`, nil, Window{Offset: offset, Limit: limit})
+	return rows, total, err
 }
 
 // checkAccountWritten explains a conditioned write of the account (the

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -539,37 +540,69 @@ func queryRows[T any](ctx context.Context, q querier, scan func(interface{ Scan(
 // condition of FindAccounts and FindTeams on PostgreSQL.
 const WhereFirstArg = 2
 
-// find returns up to limit rows (cols, read with scan) of table in the
-// tenant from offset, in creation order, that satisfy where (see
-// FindAccounts), and the number of rows that satisfy it.
-func find[T any](ctx context.Context, db *DB, table, cols string, scan func(interface{ Scan(...any) error }) (T, error),
-	tenantID, where string, args []any, offset, limit int,
-) ([]T, int, error) {
-	count, page, all := db.findQueries(table, cols, tenantID, where, args, offset, limit)
-	var rows []T
-	if limit > 0 {
-		var err error
-		if rows, err = queryRows(ctx, db.sql, scan, page, all...); err != nil {
-			return nil, 0, err
-		}
-		// A page shorter than limit that is not past the end is the
-		// last: it tells the total, and Entra's lookups (one match or
-		// none) need no count.
-		if len(rows) < limit && (len(rows) > 0 || offset == 0) {
-			return rows, offset + len(rows), nil
-		}
-	}
-	var total int
-	if err := db.sql.QueryRowContext(ctx, count, all[:len(all)-2]...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	return rows, total, nil
+// Window is the page find reads: Limit rows from Offset in creation (seq)
+// order or, when After > 0, the first Limit rows after the row of seq
+// After, so that a page deep in a walk costs what the first one does
+// (the (tenant_id, seq) indexes give both). NoTotal lets find skip the
+// count when the page does not tell it, and answer -1.
+type Window struct {
+	Offset, Limit int
+	After         int64
+	NoTotal       bool
 }
 
-// findQueries returns the COUNT(*) query and the page query of find, and
-// their arguments: the page query's; the count query takes all but the
-// last two.
-func (db *DB) findQueries(table, cols, tenantID, where string, args []any, offset, limit int) (count, page string, all []any) {
+// find returns the rows (cols, read with scan) of table in the tenant
+// that satisfy where (see FindAccounts) in w, the number of rows that
+// satisfy it, and the seq of the last row returned when more follow (0
+// on the last page). It reads one row more than w.Limit to know whether
+// more follow; a page that is the last tells the total itself, so only a
+// page with more after it (or one past the end) runs COUNT(*).
+func find[T any](ctx context.Context, db *DB, table, cols string, scan func(interface{ Scan(...any) error }) (T, error),
+	tenantID, where string, args []any, w Window,
+) (rows []T, total int, next int64, err error) {
+	q := db.findQueries(table, cols, tenantID, where, args, w)
+	if w.Limit > 0 {
+		type row struct {
+			seq int64
+			v   T
+		}
+		found, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+			r.v, err = scan(prefixScanner{sc, &r.seq})
+			return r, err
+		}, q.page, q.pageArgs...)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		more := len(found) > w.Limit
+		if more {
+			found = found[:w.Limit]
+			next = found[len(found)-1].seq
+		}
+		rows = make([]T, len(found))
+		for i := range found {
+			rows[i] = found[i].v
+		}
+		if !more && w.After == 0 && (len(rows) > 0 || w.Offset == 0) {
+			return rows, w.Offset + len(rows), 0, nil
+		}
+	}
+	if w.NoTotal {
+		return rows, -1, next, nil
+	}
+	if err := db.sql.QueryRowContext(ctx, q.count, q.countArgs...).Scan(&total); err != nil {
+		return nil, 0, 0, err
+	}
+	return rows, total, next, nil
+}
+
+// findQuery is the COUNT(*) query and the page query of find, with their
+// arguments. The page query selects seq before the columns.
+type findQuery struct {
+	count, page         string
+	countArgs, pageArgs []any
+}
+
+func (db *DB) findQueries(table, cols, tenantID, where string, args []any, w Window) findQuery {
 	ph := func(n int) string {
 		if db.dialect == postgresDialect {
 			return "$" + strconv.Itoa(n)
@@ -580,11 +613,20 @@ func (db *DB) findQueries(table, cols, tenantID, where string, args []any, offse
 	if where != "" {
 		cond += ` AND (` + where + `)`
 	}
-	all = append(append([]any{tenantID}, args...), max(limit, 0), max(offset, 0))
-	count = `SELECT COUNT(*) FROM ` + table + ` WHERE ` + cond
-	page = `SELECT ` + cols + ` FROM ` + table + ` WHERE ` + cond +
-		` ORDER BY seq LIMIT ` + ph(len(all)-1) + ` OFFSET ` + ph(len(all))
-	return count, page, all
+	var q findQuery
+	q.countArgs = append([]any{tenantID}, args...)
+	q.count = `SELECT COUNT(*) FROM ` + table + ` WHERE ` + cond
+	q.pageArgs = slices.Clone(q.countArgs)
+	offset := max(w.Offset, 0)
+	if w.After > 0 {
+		q.pageArgs = append(q.pageArgs, w.After)
+		cond += ` AND seq > ` + ph(len(q.pageArgs))
+		offset = 0
+	}
+	q.pageArgs = append(q.pageArgs, max(w.Limit, 0)+1, offset)
+	q.page = `SELECT seq, ` + cols + ` FROM ` + table + ` WHERE ` + cond +
+		` ORDER BY seq LIMIT ` + ph(len(q.pageArgs)-1) + ` OFFSET ` + ph(len(q.pageArgs))
+	return q
 }
 
 // nullBool is b as a nullable BOOLEAN column takes it: NULL for nil.

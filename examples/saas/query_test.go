@@ -194,8 +194,8 @@ func TestLookupsUseIndexes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}
-		count, _, all := db.findQueries(tc.table, "id", "t1", where, args, 0, 1)
-		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+count, all[:len(all)-2]...)
+		q := db.findQueries(tc.table, "id", "t1", where, args, Window{Limit: 1})
+		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.count, q.countArgs...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}
@@ -221,12 +221,17 @@ func TestLookupsUseIndexes(t *testing.T) {
 // for each page (an import walk of 100,000 users did that for each page).
 func TestPagesUseTheSeqIndex(t *testing.T) {
 	db := openTestDB(t, "memory")
-	for _, tc := range []struct{ table, where, index string }{
-		{"accounts", scimVisible, "accounts_tenant_seq"},
-		{"teams", "", "teams_tenant_seq"},
+	for _, tc := range []struct {
+		table, where, index string
+		w                   Window
+	}{
+		{"accounts", scimVisible, "accounts_tenant_seq", Window{Offset: 99900, Limit: 100}},
+		{"teams", "", "teams_tenant_seq", Window{Offset: 99900, Limit: 100}},
+		{"accounts", scimVisible, "accounts_tenant_seq", Window{After: 99900, Limit: 100}},
+		{"teams", "", "teams_tenant_seq", Window{After: 99900, Limit: 100}},
 	} {
-		_, page, all := db.findQueries(tc.table, "id", "t1", tc.where, nil, 99900, 100)
-		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+page, all...)
+		q := db.findQueries(tc.table, "id", "t1", tc.where, nil, tc.w)
+		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.page, q.pageArgs...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.table, err)
 		}

@@ -464,7 +464,7 @@ func (s *SCIMStore) ListArchivedUsers(ctx context.Context, p store.Page) (store.
 
 // ListUsers implements store.Users, in account creation order.
 func (s *SCIMStore) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
-	rows, total, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), scimVisible, nil, max(p.StartIndex, 1)-1, p.Count)
+	rows, total, _, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), scimVisible, nil, Window{Offset: max(p.StartIndex, 1) - 1, Limit: p.Count})
 	if err != nil {
 		return store.UserList{}, dbErr(err)
 	}
@@ -557,10 +557,12 @@ func (s *SCIMStore) where(q store.Query, rt *resource.ResourceType, cols, folded
 }
 
 // QueryUsers implements the optional store.UserQuerier: the filter runs
-// in SQL, with COUNT(*) for totalResults and LIMIT and OFFSET for the
-// page. The lookups every IdP sends before it creates a user,
-// `userName eq "..."` (Entra, Okta, JumpCloud) and `externalId eq "..."`
-// (Entra), use the accounts indexes.
+// in SQL, the page is read by LIMIT and OFFSET or, for a query that
+// continues after a position (a cursor, or the next page of a startIndex
+// walk), by seq on the (tenant_id, seq) index, and COUNT(*) runs only
+// when the page does not tell the total (see find). The lookups every IdP
+// sends before it creates a user, `userName eq "..."` (Entra, Okta,
+// JumpCloud) and `externalId eq "..."` (Entra), use the accounts indexes.
 func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
 	where, args, err := s.where(q, resource.DefaultRegistry().User, userColumns, userFolded)
 	if err != nil {
@@ -571,11 +573,17 @@ func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLi
 	} else {
 		where = scimVisible + " AND (" + where + ")"
 	}
-	rows, total, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count)
+	w, err := window(q.Page)
+	if err != nil {
+		return store.UserList{}, err
+	}
+	rows, total, next, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), where, args, w)
 	if err != nil {
 		return store.UserList{}, dbErr(err)
 	}
-	return s.userList(ctx, rows, total)
+	l, err := s.userList(ctx, rows, total)
+	l.Next = position(next)
+	return l, err
 }
 
 // QueryGroups implements the optional store.GroupQuerier, as QueryUsers
@@ -586,11 +594,40 @@ func (s *SCIMStore) QueryGroups(ctx context.Context, q store.Query) (store.Group
 	if err != nil {
 		return store.GroupList{}, err
 	}
-	rows, total, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, max(q.StartIndex, 1)-1, q.Count, q.Members == store.WithMembers)
+	w, err := window(q.Page)
+	if err != nil {
+		return store.GroupList{}, err
+	}
+	rows, total, next, err := s.db.FindTeams(ctx, store.TenantFrom(ctx), where, args, w, q.Members == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, dbErr(err)
 	}
-	return groupList(rows, total)
+	l, err := groupList(rows, total)
+	l.Next = position(next)
+	return l, err
+}
+
+// window is the DB's window for a store page: a position the queriers
+// returned (the decimal seq of the last row of a page, see the store
+// package's "Positions") continues after that row.
+func window(p store.Page) (Window, error) {
+	w := Window{Offset: max(p.StartIndex, 1) - 1, Limit: p.Count, NoTotal: p.NoTotal}
+	if p.After != "" {
+		seq, err := strconv.ParseInt(p.After, 10, 64)
+		if err != nil || seq <= 0 {
+			return Window{}, fmt.Errorf("%w: %q is no position of this store", store.ErrInvalidPosition, p.After)
+		}
+		w.After = seq
+	}
+	return w, nil
+}
+
+// position is the store position of seq: "" for none.
+func position(seq int64) string {
+	if seq == 0 {
+		return ""
+	}
+	return strconv.FormatInt(seq, 10)
 }
 
 // GetGroup implements store.Groups; with store.WithoutMembers the team_members

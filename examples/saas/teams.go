@@ -218,15 +218,16 @@ func (db *DB) TeamByID(ctx context.Context, tenantID, id string, withMembers boo
 // Teams returns up to limit teams from offset in creation order, with
 // their members if withMembers, and the number of teams.
 func (db *DB) Teams(ctx context.Context, tenantID string, offset, limit int, withMembers bool) ([]Team, int, error) {
-	return db.FindTeams(ctx, tenantID, "", nil, offset, limit, withMembers)
+	rows, total, _, err := db.FindTeams(ctx, tenantID, "", nil, Window{Offset: offset, Limit: limit}, withMembers)
+	return rows, total, err
 }
 
 // FindTeams is FindAccounts for teams, with their members if
 // withMembers.
-func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any, offset, limit int, withMembers bool) ([]Team, int, error) {
-	teams, total, err := find(ctx, db, "teams", teamCols, scanTeam, tenantID, where, args, offset, limit)
+func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any, w Window, withMembers bool) ([]Team, int, int64, error) {
+	teams, total, next, err := find(ctx, db, "teams", teamCols, scanTeam, tenantID, where, args, w)
 	if err != nil || !withMembers {
-		return teams, total, err
+		return teams, total, next, err
 	}
 	ids := make([]string, len(teams))
 	for i := range teams {
@@ -234,14 +235,14 @@ func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any,
 	}
 	members, err := db.membersOf(ctx, tenantID, ids)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	for i := range teams {
 		if teams[i].Members = members[teams[i].ID]; teams[i].Members == nil {
 			teams[i].Members = []TeamMember{}
 		}
 	}
-	return teams, total, nil
+	return teams, total, next, nil
 }
 
 // checkMembers returns ErrNoSuchMember if a member of ms is not an
