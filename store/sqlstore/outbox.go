@@ -24,16 +24,18 @@ import (
 // something (CreateUser, ReplaceUser, DeleteUser, ArchiveUser,
 // CreateGroup, ReplaceGroup, ReplaceGroupAttributes, PatchMembers,
 // DeleteGroup) inserts the events of its context ([store.EventsFrom]) into
-// the table scim_outbox (migration 0007) in its own transaction, after the
-// statement that locked or created the resource's row, so the events
-// exist exactly when the change commits. A write that fails, or whose
+// the table scim_outbox (migrations 0007 and 0010) in its own
+// transaction, after the statement that locked or created the resource's
+// row (on PostgreSQL in that statement: execWrite), so the events exist
+// exactly when the change commits. A write that fails, or whose
 // [Store.InTx] rolls back, leaves none. Before writing, each event gets
 // the version the write gave the resource as Version (a delete's events
 // keep ""), the write's tenant ([store.TenantFrom]) as Tenant, a new ID if
 // it has none and the store's clock as Time if it has none.
 //
 // Events get a position in commit order: on SQLite the table's
-// AUTOINCREMENT key (one writer at a time); on PostgreSQL a position
+// INTEGER PRIMARY KEY seq (one writer at a time), which never goes back
+// (sqliteLastSeq); on PostgreSQL a position
 // column that the outbox assigns to committed rows, in insertion order,
 // holding the one row of scim_outbox_state while it does, so that a
 // transaction that commits late is positioned after those that committed
@@ -326,15 +328,31 @@ func (s *Store) writeEvents(ctx context.Context, q querier, version string) erro
 	for start := 0; start < len(data); start += eventRowChunk {
 		chunk := data[start:min(start+eventRowChunk, len(data))]
 		var b strings.Builder
-		b.WriteString("INSERT INTO scim_outbox (tenant, written, data) VALUES ")
 		args := make([]any, 0, 2+len(chunk))
 		args = append(args, tenant, written)
-		for i, d := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
+		if s.dialect == SQLite {
+			// seq: the first row's is one more than the largest seq
+			// there is or retention removed; the others' (NULL) are
+			// one more than the row before.
+			b.WriteString("INSERT INTO scim_outbox (seq, tenant, written, data) VALUES ")
+			for i, d := range chunk {
+				if i > 0 {
+					b.WriteString(", (NULL, ")
+				} else {
+					b.WriteString("(" + sqliteNextSeq + ", ")
+				}
+				args = append(args, d)
+				b.WriteString(s.ph(1) + ", " + s.ph(2) + ", " + s.ph(len(args)) + ")")
 			}
-			args = append(args, d)
-			b.WriteString("(" + s.ph(1) + ", " + s.ph(2) + ", " + s.ph(len(args)) + ")")
+		} else {
+			b.WriteString("INSERT INTO scim_outbox (tenant, written, data) VALUES ")
+			for i, d := range chunk {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, d)
+				b.WriteString("(" + s.ph(1) + ", " + s.ph(2) + ", " + s.ph(len(args)) + ")")
+			}
 		}
 		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: %w", err)
@@ -343,6 +361,16 @@ func (s *Store) writeEvents(ctx context.Context, q querier, version string) erro
 	s.wroteEvents(ctx)
 	return nil
 }
+
+// sqliteLastSeq is, on SQLite, the last seq the outbox gave: the largest
+// in the table, or the largest retention removed (scim_outbox_state's
+// last_pos, raised by Prune before it deletes), whichever is larger. seq
+// is an INTEGER PRIMARY KEY without AUTOINCREMENT (migration 0010), so
+// that a write does not also update sqlite_sequence.
+const sqliteLastSeq = "(SELECT max(last_pos, COALESCE((SELECT MAX(seq) FROM scim_outbox), 0)) FROM scim_outbox_state WHERE id = 1)"
+
+// sqliteNextSeq is the seq of a write's first event on SQLite.
+const sqliteNextSeq = "(" + sqliteLastSeq + " + 1)"
 
 // wroteEvents marks the transaction of ctx as one that wrote events, so
 // that its commit wakes the outbox's drainers.
@@ -483,7 +511,7 @@ func (o *Outbox) positionOnce(ctx context.Context, lock string) (n int64, err er
 func (o *Outbox) state(ctx context.Context) (epoch string, last int64, err error) {
 	query := "SELECT epoch, last_pos FROM scim_outbox_state WHERE id = 1"
 	if o.s.dialect == SQLite {
-		query = "SELECT epoch, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'scim_outbox'), 0) FROM scim_outbox_state WHERE id = 1"
+		query = "SELECT epoch, " + sqliteLastSeq + " FROM scim_outbox_state WHERE id = 1"
 	}
 	if err := o.s.db.QueryRowContext(ctx, query).Scan(&epoch, &last); err != nil {
 		return "", 0, fmt.Errorf("sqlstore: outbox: %w", err)
@@ -635,6 +663,11 @@ func (o *Outbox) Prune(ctx context.Context) (err error) {
 			SELECT tenant, MAX(`+col+`) FROM scim_outbox WHERE `+cond+` GROUP BY tenant
 			ON CONFLICT (tenant) DO UPDATE SET pos = `+greatest+`(scim_outbox_pruned.pos, excluded.pos)`), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: prune: %w", err)
+		}
+		if o.s.dialect == SQLite { // seq never goes back (sqliteLastSeq)
+			if _, err := q.ExecContext(ctx, "UPDATE scim_outbox_state SET last_pos = "+sqliteLastSeq+" WHERE id = 1"); err != nil {
+				return fmt.Errorf("sqlstore: outbox: prune: %w", err)
+			}
 		}
 		if _, err := q.ExecContext(ctx, o.s.rebind("DELETE FROM scim_outbox WHERE "+cond), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: prune: %w", err)
