@@ -159,16 +159,16 @@ func (s *Store) CreateGroup(ctx context.Context, g *resource.Group) (_ *resource
 		if err := s.checkGroupName(ctx, q, "create", "", g.DisplayName); err != nil {
 			return err
 		}
-		_, err := q.ExecContext(ctx, s.rebind(`INSERT INTO scim_groups
+		_, folded, err := s.execWrite(ctx, q, `INSERT INTO scim_groups
 			(tenant, id, display_name, display_name_folded, external_id, data, created, last_modified, display_name_key, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`), args...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)`, args, true)
 		if err != nil {
 			return fmt.Errorf("sqlstore: create group: %w", mapErr(err))
 		}
 		if err := s.addMembers(ctx, q, g.ID, g.Members); err != nil {
 			return err
 		}
-		if out, err = s.GetGroup(ctx, g.ID, store.WithMembers); err != nil {
+		if out, err = s.GetGroup(ctx, g.ID, store.WithMembers); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)
@@ -211,7 +211,8 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 		if err := s.checkGroupName(ctx, q, "replace", g.ID, g.DisplayName); err != nil {
 			return err
 		}
-		if err := s.updateRow(ctx, q, "replace group", query, args, "scim_groups", g.ID); err != nil {
+		folded, err := s.updateRow(ctx, q, "replace group", query, args, "scim_groups", g.ID)
+		if err != nil {
 			return err
 		}
 		if members {
@@ -223,7 +224,7 @@ func (s *Store) replaceGroup(ctx context.Context, g *resource.Group, version str
 				return err
 			}
 		}
-		if out, err = s.GetGroup(ctx, g.ID, store.WithoutMembersIf(!members)); err != nil {
+		if out, err = s.GetGroup(ctx, g.ID, store.WithoutMembersIf(!members)); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)
@@ -236,14 +237,15 @@ func (s *Store) DeleteGroup(ctx context.Context, id, version string) (err error)
 	defer classify(&err)
 	tenant := store.TenantFrom(ctx)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
-		if err := s.deleteRow(ctx, q, "scim_groups", id, version); err != nil {
+		folded, err := s.deleteRow(ctx, q, "scim_groups", id, version)
+		if err != nil {
 			return err
 		}
 		if _, err := q.ExecContext(ctx, s.rebind("DELETE FROM scim_group_members WHERE tenant = $1 AND group_id = $2"), tenant, id); err != nil {
 			return fmt.Errorf("sqlstore: delete group: %w", err)
 		}
 		// The group may itself be a member of other groups.
-		if err := s.dropMember(ctx, q, id); err != nil {
+		if err := s.dropMember(ctx, q, id); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, "")
@@ -354,7 +356,16 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
 		query, args := ifVersion("UPDATE scim_groups SET version = version + 1, last_modified = $3 WHERE tenant = $1 AND id = $2",
 			[]any{tenant, groupID, timeText(s.now())}, version)
-		err := q.QueryRowContext(ctx, s.rebind(query+" RETURNING version"), args...).Scan(&newVersion)
+		query, args, folded, err := s.foldEvents(ctx, query, args, true)
+		if err != nil {
+			return err
+		}
+		if folded { // one row per event, each with the version
+			query += " RETURNING (SELECT version FROM w)"
+		} else {
+			query += " RETURNING version"
+		}
+		err = q.QueryRowContext(ctx, query, args...).Scan(&newVersion)
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.missingOrStale(ctx, q, "scim_groups", groupID)
 		}
@@ -369,6 +380,10 @@ func (s *Store) PatchMembers(ctx context.Context, groupID string, add []resource
 		}
 		if err := s.addMembers(ctx, q, groupID, add); err != nil {
 			return err
+		}
+		if folded {
+			s.wroteEvents(ctx)
+			return nil
 		}
 		return s.writeEvents(ctx, q, versionText(newVersion))
 	})

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/event"
+	"github.com/scimkit/scim/internal/jsonenc"
 	"github.com/scimkit/scim/store"
 )
 
@@ -22,16 +24,18 @@ import (
 // something (CreateUser, ReplaceUser, DeleteUser, ArchiveUser,
 // CreateGroup, ReplaceGroup, ReplaceGroupAttributes, PatchMembers,
 // DeleteGroup) inserts the events of its context ([store.EventsFrom]) into
-// the table scim_outbox (migration 0007) in its own transaction, after the
-// statement that locked or created the resource's row, so the events
-// exist exactly when the change commits. A write that fails, or whose
+// the table scim_outbox (migrations 0007 and 0010) in its own
+// transaction, after the statement that locked or created the resource's
+// row (on PostgreSQL in that statement: execWrite), so the events exist
+// exactly when the change commits. A write that fails, or whose
 // [Store.InTx] rolls back, leaves none. Before writing, each event gets
 // the version the write gave the resource as Version (a delete's events
 // keep ""), the write's tenant ([store.TenantFrom]) as Tenant, a new ID if
 // it has none and the store's clock as Time if it has none.
 //
 // Events get a position in commit order: on SQLite the table's
-// AUTOINCREMENT key (one writer at a time); on PostgreSQL a position
+// INTEGER PRIMARY KEY seq (one writer at a time), which never goes back
+// (sqliteLastSeq); on PostgreSQL a position
 // column that the outbox assigns to committed rows, in insertion order,
 // holding the one row of scim_outbox_state while it does, so that a
 // transaction that commits late is positioned after those that committed
@@ -150,9 +154,106 @@ type wireEvent struct {
 	Resource     json.RawMessage `json:"resource,omitempty"`
 }
 
+// encodeEvent returns the stored JSON form of e (wireEvent's).
 func encodeEvent(e *event.Event) ([]byte, error) {
-	return json.Marshal(wireEvent{e.ID, e.Tenant, e.ResourceType, e.ResourceID, e.ExternalID, e.Type, e.Time,
-		e.Request, e.Method, e.Profile, e.Attributes, e.Members, e.Version, e.Resource})
+	var c compactor
+	b, err := appendEvent(nil, e, &c)
+	if err != nil {
+		return nil, err
+	}
+	return appendVersion(b, e.Version), nil
+}
+
+// compactor compacts the Resource of events, once for the events of one
+// write that share it (event.UserEvents gives them one slice).
+type compactor struct {
+	src []byte // the Resource last compacted
+	out []byte // its compact form
+}
+
+func (c *compactor) compact(r []byte) ([]byte, error) {
+	if len(c.src) == len(r) && len(r) > 0 && &c.src[0] == &r[0] {
+		return c.out, nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(r))
+	if err := json.Compact(&buf, r); err != nil {
+		return nil, fmt.Errorf("event resource: %w", err)
+	}
+	c.src, c.out = r, buf.Bytes()
+	return c.out, nil
+}
+
+// appendEvent appends the stored JSON form of e (wireEvent's fields, the
+// same JSON encoding/json gives it) to dst, up to and without its
+// version and closing brace, which appendVersion adds: the version may be
+// the database's (foldEvents). It writes by hand what json.Marshal would
+// find by reflection, and compacts the Resource once per write (c).
+func appendEvent(dst []byte, e *event.Event, c *compactor) ([]byte, error) {
+	str := func(name, v string, omitEmpty bool) {
+		if omitEmpty && v == "" {
+			return
+		}
+		dst = append(dst, ',', '"')
+		dst = append(dst, name...)
+		dst = append(dst, '"', ':')
+		dst = jsonenc.AppendString(dst, v)
+	}
+	list := func(name string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		dst = append(dst, ',', '"')
+		dst = append(dst, name...)
+		dst = append(dst, `":[`...)
+		for i, v := range vs {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = jsonenc.AppendString(dst, v)
+		}
+		dst = append(dst, ']')
+	}
+	if y := e.Time.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("event %s: time %v: year outside of range [0,9999]", e.ID, e.Time)
+	}
+	dst = append(dst, `{"id":`...)
+	dst = jsonenc.AppendString(dst, e.ID)
+	str("tenant", e.Tenant, false)
+	str("resourceType", e.ResourceType, false)
+	str("resourceId", e.ResourceID, false)
+	str("externalId", e.ExternalID, true)
+	str("type", string(e.Type), false)
+	dst = append(dst, `,"time":"`...)
+	dst = e.Time.AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, '"')
+	str("request", e.Request, true)
+	str("method", e.Method, true)
+	str("profile", e.Profile, true)
+	list("attributes", e.Attributes)
+	list("members", e.Members)
+	if len(e.Resource) > 0 {
+		r, err := c.compact(e.Resource)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, `,"resource":`...)
+		dst = append(dst, r...)
+	}
+	return dst, nil
+}
+
+// versionOpen ends an event whose version is still to come.
+const versionOpen = `,"version":"`
+
+// appendVersion ends the JSON form appendEvent began, with version v
+// (none when "").
+func appendVersion(dst []byte, v string) []byte {
+	if v != "" {
+		dst = append(dst, `,"version":`...)
+		dst = jsonenc.AppendString(dst, v)
+	}
+	return append(dst, '}')
 }
 
 func decodeEvent(data []byte) (event.Event, error) {
@@ -168,56 +269,175 @@ func decodeEvent(data []byte) (event.Event, error) {
 // eventRowChunk is the number of events per multi-row INSERT.
 const eventRowChunk = 200
 
-// writeEvents inserts the change events of ctx into the outbox, on q,
-// the transaction of the write that gave the resource version (""
-// for a delete). Every write method calls it last in its transaction.
-func (s *Store) writeEvents(ctx context.Context, q querier, version string) error {
+// outboxRows returns the events of ctx as rows of scim_outbox, each the
+// JSON form of one event, nil when there are none or the outbox is off.
+// Each event gets the tenant of ctx, a new ID if it has none, the store's
+// clock (also the rows' written, returned) as Time if it has none, and
+// version as Version unless it is a delete's. With open, every event but
+// a delete's is left open (see appendEvent) for the version the database
+// gives the write, and opened[i] says which.
+func (s *Store) outboxRows(ctx context.Context, version string, open bool) (data [][]byte, opened []bool, written any, err error) {
 	if s.outbox == nil {
-		return nil
+		return nil, nil, nil, nil
 	}
 	evs := store.EventsFrom(ctx)
 	if len(evs) == 0 {
-		return nil
+		return nil, nil, nil, nil
 	}
 	tenant := store.TenantFrom(ctx)
 	now := s.now()
-	written := timeText(now)
-	for start := 0; start < len(evs); start += eventRowChunk {
-		chunk := evs[start:min(start+eventRowChunk, len(evs))]
+	data = make([][]byte, len(evs))
+	opened = make([]bool, len(evs))
+	var c compactor
+	for i := range evs {
+		e := evs[i] // a copy: the caller's events stay as they are
+		e.Tenant = tenant
+		if e.ID == "" {
+			e.ID = event.NewID()
+		}
+		if e.Time.IsZero() {
+			e.Time = now
+		}
+		deleted := e.Type == event.UserDeleted || e.Type == event.GroupDeleted
+		if !deleted {
+			e.Version = version
+		}
+		b, err := appendEvent(make([]byte, 0, 320+len(e.Resource)), &e, &c)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("sqlstore: outbox: %w", err)
+		}
+		if open && !deleted {
+			data[i], opened[i] = append(b, versionOpen...), true
+		} else {
+			data[i] = appendVersion(b, e.Version)
+		}
+	}
+	return data, opened, timeText(now), nil
+}
+
+// writeEvents inserts the change events of ctx into the outbox, on q,
+// the transaction of the write that gave the resource version (""
+// for a delete). Every write method calls it last in its transaction,
+// unless execWrite wrote them.
+func (s *Store) writeEvents(ctx context.Context, q querier, version string) error {
+	data, _, written, err := s.outboxRows(ctx, version, false)
+	if err != nil || len(data) == 0 {
+		return err
+	}
+	tenant := store.TenantFrom(ctx)
+	for start := 0; start < len(data); start += eventRowChunk {
+		chunk := data[start:min(start+eventRowChunk, len(data))]
 		var b strings.Builder
-		b.WriteString("INSERT INTO scim_outbox (tenant, written, data) VALUES ")
 		args := make([]any, 0, 2+len(chunk))
 		args = append(args, tenant, written)
-		for i := range chunk {
-			e := chunk[i] // a copy: the caller's events stay as they are
-			e.Tenant = tenant
-			if e.ID == "" {
-				e.ID = event.NewID()
+		if s.dialect == SQLite {
+			// seq: the first row's is one more than the largest seq
+			// there is or retention removed; the others' (NULL) are
+			// one more than the row before.
+			b.WriteString("INSERT INTO scim_outbox (seq, tenant, written, data) VALUES ")
+			for i, d := range chunk {
+				if i > 0 {
+					b.WriteString(", (NULL, ")
+				} else {
+					b.WriteString("(" + sqliteNextSeq + ", ")
+				}
+				args = append(args, d)
+				b.WriteString(s.ph(1) + ", " + s.ph(2) + ", " + s.ph(len(args)) + ")")
 			}
-			if e.Time.IsZero() {
-				e.Time = now
+		} else {
+			b.WriteString("INSERT INTO scim_outbox (tenant, written, data) VALUES ")
+			for i, d := range chunk {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, d)
+				b.WriteString("(" + s.ph(1) + ", " + s.ph(2) + ", " + s.ph(len(args)) + ")")
 			}
-			if e.Type != event.UserDeleted && e.Type != event.GroupDeleted {
-				e.Version = version
-			}
-			data, err := encodeEvent(&e)
-			if err != nil {
-				return fmt.Errorf("sqlstore: outbox: %w", err)
-			}
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			args = append(args, data)
-			fmt.Fprintf(&b, "(%s, %s, %s)", s.ph(1), s.ph(2), s.ph(len(args)))
 		}
 		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: %w", err)
 		}
 	}
+	s.wroteEvents(ctx)
+	return nil
+}
+
+// sqliteLastSeq is, on SQLite, the last seq the outbox gave: the largest
+// in the table, or the largest retention removed (scim_outbox_state's
+// last_pos, raised by Prune before it deletes), whichever is larger. seq
+// is an INTEGER PRIMARY KEY without AUTOINCREMENT (migration 0010), so
+// that a write does not also update sqlite_sequence.
+const sqliteLastSeq = "(SELECT max(last_pos, COALESCE((SELECT MAX(seq) FROM scim_outbox), 0)) FROM scim_outbox_state WHERE id = 1)"
+
+// sqliteNextSeq is the seq of a write's first event on SQLite.
+const sqliteNextSeq = "(" + sqliteLastSeq + " + 1)"
+
+// wroteEvents marks the transaction of ctx as one that wrote events, so
+// that its commit wakes the outbox's drainers.
+func (s *Store) wroteEvents(ctx context.Context) {
 	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
 		st.events.Store(true)
 	}
-	return nil
+}
+
+// execWrite runs query on q: the statement of a write that creates,
+// updates or deletes the row of one resource, and so locks it (an
+// INSERT, UPDATE or DELETE with $n placeholders and no RETURNING). On
+// PostgreSQL, when ctx has change events, the same statement inserts
+// them into the outbox (foldEvents), and folded reports it; the Result's
+// RowsAffected is zero exactly when the write wrote no row either way.
+// Otherwise (SQLite, no events, more than eventRowChunk of them) the
+// write calls writeEvents last.
+func (s *Store) execWrite(ctx context.Context, q querier, query string, args []any, versioned bool) (_ sql.Result, folded bool, err error) {
+	fq, fargs, folded, err := s.foldEvents(ctx, query, args, versioned)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := q.ExecContext(ctx, fq, fargs...)
+	if err != nil {
+		return nil, false, err
+	}
+	if folded {
+		s.wroteEvents(ctx)
+	}
+	return res, folded, nil
+}
+
+// foldEvents returns the statement that runs query (as execWrite
+// describes it) and, on PostgreSQL when ctx has change events, inserts
+// them into the outbox: a data-modifying WITH whose INSERT into
+// scim_outbox writes one row per event for each row the write wrote,
+// with the version it gave the row (RETURNING version), or "" for a
+// delete (versioned false), in the events' order. The write and its
+// events are then one round trip, and the events are inserted once the
+// row is locked, as writeEvents' are. The WITH's write is w, for a
+// RETURNING the caller appends. folded is false, and the statement query
+// itself (rebound), when there is nothing to fold.
+func (s *Store) foldEvents(ctx context.Context, query string, args []any, versioned bool) (_ string, _ []any, folded bool, err error) {
+	if s.dialect != Postgres || s.outbox == nil || len(store.EventsFrom(ctx)) > eventRowChunk {
+		return s.rebind(query), args, false, nil
+	}
+	data, opened, written, err := s.outboxRows(ctx, "", versioned)
+	if err != nil || len(data) == 0 {
+		return query, args, false, err
+	}
+	var b strings.Builder
+	b.WriteString("WITH w AS (")
+	b.WriteString(query)
+	b.WriteString(" RETURNING version) INSERT INTO scim_outbox (tenant, written, data) SELECT ")
+	args = append(args[:len(args):len(args)], store.TenantFrom(ctx), written)
+	b.WriteString("$" + strconv.Itoa(len(args)-1) + "::text, $" + strconv.Itoa(len(args)) + "::text")
+	b.WriteString(`, CASE WHEN e.o THEN e.d || w.version::text || '"}' ELSE e.d END FROM w, (VALUES `)
+	for i, d := range data {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, d)
+		b.WriteString("(" + strconv.Itoa(i) + ", $" + strconv.Itoa(len(args)) + "::text, " + strconv.FormatBool(opened[i]) + ")")
+	}
+	// Rows are numbered (seq) in the order the INSERT receives them.
+	b.WriteString(") AS e (n, d, o) ORDER BY e.n")
+	return b.String(), args, true, nil
 }
 
 // posCol is the column of an event's position.
@@ -291,7 +511,7 @@ func (o *Outbox) positionOnce(ctx context.Context, lock string) (n int64, err er
 func (o *Outbox) state(ctx context.Context) (epoch string, last int64, err error) {
 	query := "SELECT epoch, last_pos FROM scim_outbox_state WHERE id = 1"
 	if o.s.dialect == SQLite {
-		query = "SELECT epoch, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'scim_outbox'), 0) FROM scim_outbox_state WHERE id = 1"
+		query = "SELECT epoch, " + sqliteLastSeq + " FROM scim_outbox_state WHERE id = 1"
 	}
 	if err := o.s.db.QueryRowContext(ctx, query).Scan(&epoch, &last); err != nil {
 		return "", 0, fmt.Errorf("sqlstore: outbox: %w", err)
@@ -443,6 +663,11 @@ func (o *Outbox) Prune(ctx context.Context) (err error) {
 			SELECT tenant, MAX(`+col+`) FROM scim_outbox WHERE `+cond+` GROUP BY tenant
 			ON CONFLICT (tenant) DO UPDATE SET pos = `+greatest+`(scim_outbox_pruned.pos, excluded.pos)`), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: prune: %w", err)
+		}
+		if o.s.dialect == SQLite { // seq never goes back (sqliteLastSeq)
+			if _, err := q.ExecContext(ctx, "UPDATE scim_outbox_state SET last_pos = "+sqliteLastSeq+" WHERE id = 1"); err != nil {
+				return fmt.Errorf("sqlstore: outbox: prune: %w", err)
+			}
 		}
 		if _, err := q.ExecContext(ctx, o.s.rebind("DELETE FROM scim_outbox WHERE "+cond), args...); err != nil {
 			return fmt.Errorf("sqlstore: outbox: prune: %w", err)

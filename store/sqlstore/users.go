@@ -57,16 +57,16 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 	}
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		_, err := q.ExecContext(ctx, s.rebind(`INSERT INTO scim_users
+		_, folded, err := s.execWrite(ctx, q, `INSERT INTO scim_users
 			(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`), args...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`, args, true)
 		if err != nil {
 			return fmt.Errorf("sqlstore: create user: %w", mapErr(err))
 		}
 		if err := s.archivedIDTaken(ctx, q, u.ID); err != nil {
 			return err
 		}
-		if out, err = s.GetUser(ctx, u.ID); err != nil {
+		if out, err = s.GetUser(ctx, u.ID); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)
@@ -88,10 +88,11 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	query, args = ifVersion(query, args, version)
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		if err := s.updateRow(ctx, q, "replace user", query, args, "scim_users", u.ID); err != nil {
+		folded, err := s.updateRow(ctx, q, "replace user", query, args, "scim_users", u.ID)
+		if err != nil {
 			return err
 		}
-		if out, err = s.GetUser(ctx, u.ID); err != nil {
+		if out, err = s.GetUser(ctx, u.ID); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)
@@ -100,14 +101,15 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 }
 
 // updateRow runs query, an UPDATE of the row id of table conditioned on
-// its version (the write being op): ErrNotFound or ErrPreconditionFailed
-// when it touched no row.
-func (s *Store) updateRow(ctx context.Context, q querier, op, query string, args []any, table, id string) error {
-	res, err := q.ExecContext(ctx, s.rebind(query), args...)
+// its version (the write being op), with execWrite: ErrNotFound or
+// ErrPreconditionFailed when it touched no row. folded reports whether
+// it wrote the events of ctx.
+func (s *Store) updateRow(ctx context.Context, q querier, op, query string, args []any, table, id string) (folded bool, err error) {
+	res, folded, err := s.execWrite(ctx, q, query, args, true)
 	if err != nil {
-		return fmt.Errorf("sqlstore: %s: %w", op, mapErr(err))
+		return false, fmt.Errorf("sqlstore: %s: %w", op, mapErr(err))
 	}
-	return s.checkWritten(ctx, q, res, table, id)
+	return folded, s.checkWritten(ctx, q, res, table, id)
 }
 
 // checkWritten turns an UPDATE or DELETE that touched no row into
@@ -140,10 +142,11 @@ func (s *Store) missingOrStale(ctx context.Context, q querier, table, id string)
 func (s *Store) DeleteUser(ctx context.Context, id, version string) (err error) {
 	defer classify(&err)
 	return s.write(ctx, func(ctx context.Context, q querier) error {
-		if err := s.deleteRow(ctx, q, "scim_users", id, version); err != nil {
+		folded, err := s.deleteRow(ctx, q, "scim_users", id, version)
+		if err != nil {
 			return err
 		}
-		if err := s.dropMember(ctx, q, id); err != nil {
+		if err := s.dropMember(ctx, q, id); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, "")
@@ -151,15 +154,16 @@ func (s *Store) DeleteUser(ctx context.Context, id, version string) (err error) 
 }
 
 // deleteRow deletes the row id of table (scim_users or scim_groups) in
-// the tenant, conditioned on version unless it is "": ErrNotFound or
-// ErrPreconditionFailed when no row was deleted.
-func (s *Store) deleteRow(ctx context.Context, q querier, table, id, version string) error {
+// the tenant, conditioned on version unless it is "", with execWrite:
+// ErrNotFound or ErrPreconditionFailed when no row was deleted. folded
+// reports whether it wrote the events of ctx.
+func (s *Store) deleteRow(ctx context.Context, q querier, table, id, version string) (folded bool, err error) {
 	query, args := ifVersion("DELETE FROM "+table+" WHERE tenant = $1 AND id = $2", []any{store.TenantFrom(ctx), id}, version)
-	res, err := q.ExecContext(ctx, s.rebind(query), args...)
+	res, folded, err := s.execWrite(ctx, q, query, args, false)
 	if err != nil {
-		return fmt.Errorf("sqlstore: delete from %s: %w", table, err)
+		return false, fmt.Errorf("sqlstore: delete from %s: %w", table, err)
 	}
-	return s.checkWritten(ctx, q, res, table, id)
+	return folded, s.checkWritten(ctx, q, res, table, id)
 }
 
 // dropMember removes member id from every group of the tenant, bumping the
