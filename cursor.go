@@ -200,7 +200,24 @@ type seekKey struct {
 type seekEntry struct {
 	pos   string
 	added time.Time
+	seekTotal
 }
+
+// seekTotal is the totalResults a startIndex walk's pages carry forward
+// from the page that counted it, and when that page counted.
+type seekTotal struct {
+	total   int
+	counted time.Time
+}
+
+// seekTotalMaxAge is how long a startIndex walk's seek pages repeat the
+// totalResults that a page counted before asking the store to count
+// again. A count costs a scan of every match (the whole tenant for an
+// import walk), which for 100,000 users is most of a page's cost; pages
+// are not consistent with one another anyway (RFC 7644 §3.4.2.4: clients
+// "MUST be prepared to handle inconsistent results"), so a walk's total
+// may lag writes by up to this long.
+const seekTotalMaxAge = 10 * time.Second
 
 // seekCache makes a startIndex walk (what Okta and JumpCloud send:
 // startIndex=1, 101, 201, ... with one count) seek instead of skipping:
@@ -227,23 +244,29 @@ func newSeekCache(ttl time.Duration, now func() time.Time) *seekCache {
 	return &seekCache{entries: make(map[seekKey]seekEntry), order: make([]seekKey, 0, seekCacheSize), ttl: ttl, now: now}
 }
 
-// get returns the position remembered for k, or "".
-func (c *seekCache) get(k seekKey) string {
+// get returns the position remembered for k, or "", and the total to
+// carry forward (zero when it is older than seekTotalMaxAge, or there is
+// none).
+func (c *seekCache) get(k seekKey) (string, seekTotal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
 	if !ok {
-		return ""
+		return "", seekTotal{}
 	}
-	if c.now().Sub(e.added) > c.ttl {
+	now := c.now()
+	if now.Sub(e.added) > c.ttl {
 		delete(c.entries, k)
-		return ""
+		return "", seekTotal{}
 	}
-	return e.pos
+	if e.counted.IsZero() || now.Sub(e.counted) > seekTotalMaxAge {
+		e.seekTotal = seekTotal{}
+	}
+	return e.pos, e.seekTotal
 }
 
-// put remembers pos for k.
-func (c *seekCache) put(k seekKey, pos string) {
+// put remembers pos for k, with the total of the page before it.
+func (c *seekCache) put(k seekKey, pos string, t seekTotal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.entries[k]; !ok {
@@ -255,7 +278,7 @@ func (c *seekCache) put(k seekKey, pos string) {
 			c.next = (c.next + 1) % seekCacheSize
 		}
 	}
-	c.entries[k] = seekEntry{pos: pos, added: c.now()}
+	c.entries[k] = seekEntry{pos: pos, added: c.now(), seekTotal: t}
 }
 
 // drop forgets k.

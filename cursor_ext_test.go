@@ -548,3 +548,52 @@ func endCursor(b *testing.B, get func(*testing.B, string) listPage, n int) strin
 		q = "/Users?count=100&attributes=id&cursor=" + *p.NextCursor
 	}
 }
+
+// totalsStore is a seeking store that does not count when the page says
+// NoTotal (as sqlstore does), and records which queries counted.
+type totalsStore struct {
+	*memory.Store
+	counted []bool
+}
+
+func (c *totalsStore) QueryUsers(ctx context.Context, q store.Query) (store.UserList, error) {
+	l, err := c.Store.QueryUsers(ctx, q)
+	c.counted = append(c.counted, !q.NoTotal)
+	if q.NoTotal {
+		l.TotalResults = -1
+	}
+	return l, err
+}
+
+// TestStartIndexWalkCountsOnce: the pages of a startIndex walk that seek
+// repeat the total the walk counted, for up to ten seconds, instead of
+// counting every match again for each page (for an import walk, the
+// whole tenant); a page after that counts again.
+func TestStartIndexWalkCountsOnce(t *testing.T) {
+	st := &totalsStore{Store: memory.New()}
+	clk := testclock.New(testNow)
+	h := newHarness(t, func(c *scim.Config) { c.Store, c.Clock = st, clk.Now })
+	seedUsers(t, st, 100)
+	get := func(start int) listPage {
+		return readPage(t, h.do("GET", fmt.Sprintf("/scim/v2/Users?attributes=userName&startIndex=%d&count=20", start), ""))
+	}
+	for start := 1; start <= 81; start += 20 {
+		assert.Equal(t, *get(start).TotalResults, 100)
+	}
+	assert.Equal(t, st.counted, []bool{true, false, false, false, false})
+
+	// A user created during the walk: the next seek pages still say 100
+	// until the carried count is ten seconds old.
+	ctx := store.WithTenant(context.Background(), "tenant-a")
+	if _, err := st.CreateUser(ctx, &resource.User{ID: "u100", UserName: "late@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	st.counted = nil
+	p := get(81) // seeks after page 61, carrying its total
+	assert.Equal(t, *p.TotalResults, 100)
+	clk.Add(11 * time.Second)
+	p = get(101) // seeks after page 81, whose total is too old: counts
+	assert.Equal(t, *p.TotalResults, 101)
+	assert.Equal(t, p.ids(), []string{"u100"})
+	assert.Equal(t, st.counted, []bool{false, true})
+}

@@ -111,7 +111,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 	} else if lp.cursor == nil && lp.pg.Count > 0 && lp.pg.StartIndex > 1 {
 		lp.shape = queryShape(lp.endpoint, p)
 		lp.seek = seekKey{lp.tenant, lp.shape, lp.pg.StartIndex}
-		lp.pg.After = s.seeks.get(lp.seek)
+		lp.pg.After, lp.carried = s.seeks.get(lp.seek)
+		// A seek page repeats the walk's recent count (seekTotalMaxAge)
+		// rather than count again.
+		lp.pg.NoTotal = lp.pg.After != "" && !lp.carried.counted.IsZero()
 	}
 	pg := lp.pg
 	var uq, gq store.Query
@@ -136,7 +139,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 		ul, err = s.queryUsers(ctx, uq)
 		if errors.Is(err, store.ErrInvalidPosition) && lp.cursor == nil && uq.After != "" {
 			s.seeks.drop(lp.seek)
-			uq.After, lp.pg.After = "", ""
+			uq.After, uq.NoTotal, lp.pg.After, lp.carried = "", false, "", seekTotal{}
 			ul, err = s.queryUsers(ctx, uq)
 		}
 		if err != nil {
@@ -152,7 +155,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 		gl, err = s.queryGroups(ctx, gq)
 		if errors.Is(err, store.ErrInvalidPosition) && lp.cursor == nil && gq.After != "" {
 			s.seeks.drop(lp.seek)
-			gq.After, lp.pg.After = "", ""
+			gq.After, gq.NoTotal, lp.pg.After, lp.carried = "", false, "", seekTotal{}
 			gl, err = s.queryGroups(ctx, gq)
 		}
 		if err != nil {
@@ -174,11 +177,15 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 	if lp.cursor != nil {
 		b = s.appendCursorHead((*bp)[:0], &lp, n, total, next)
 	} else {
+		carried := seekTotal{total, s.cfg.Clock()}
+		if total < 0 {
+			total, carried = lp.carried.total, lp.carried // the store did not count: NoTotal
+		}
 		if next != "" && lp.endpoint != "/" {
 			if lp.seek.start == 0 {
 				lp.shape = queryShape(lp.endpoint, p)
 			}
-			s.seeks.put(seekKey{lp.tenant, lp.shape, pg.StartIndex + n}, next)
+			s.seeks.put(seekKey{lp.tenant, lp.shape, pg.StartIndex + n}, next, carried)
 		}
 		b = appendListHead((*bp)[:0], total, n, pg.StartIndex)
 	}
@@ -209,6 +216,9 @@ type listPage struct {
 	cursor *cursorState
 	// seek is the seekCache key of an index page after the first.
 	seek seekKey
+	// carried is the total a seek page repeats when the store does not
+	// count (seekTotalMaxAge).
+	carried seekTotal
 }
 
 // positionError answers a store position the store cannot read (which
