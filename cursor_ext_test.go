@@ -454,7 +454,7 @@ func fillUsers(b *testing.B, st store.Store, n int) {
 }
 
 // BenchmarkListWalk measures one page of 100 users at the start and at the
-// end of a tenant of 100,000 users (1,000,000 on SQLite with
+// end of a tenant of 100,000 users (and of 1,000,000 on every store with
 // SCIM_BENCH_MILLION=1), through the handler, on each store, for the two
 // ways an identity provider walks a list:
 //
@@ -482,7 +482,14 @@ func BenchmarkListWalk(b *testing.B) {
 		}})
 	}
 	if os.Getenv("SCIM_BENCH_MILLION") == "1" {
-		cases = append(cases, storeCase{"SQLite_1M", 1_000_000, func(b *testing.B) store.Store { return openSQLStore(b, sqliteTestDB(b), sqlstore.SQLite) }})
+		cases = append(cases,
+			storeCase{"memory_1M", 1_000_000, func(b *testing.B) store.Store { return memory.New() }},
+			storeCase{"SQLite_1M", 1_000_000, func(b *testing.B) store.Store { return openSQLStore(b, sqliteTestDB(b), sqlstore.SQLite) }})
+		if os.Getenv("SCIM_TEST_POSTGRES_DSN") != "" {
+			cases = append(cases, storeCase{"PostgreSQL_1M", 1_000_000, func(b *testing.B) store.Store {
+				return openSQLStore(b, postgresTestDB(b, postgresTestSchema(b)), sqlstore.Postgres)
+			}})
+		}
 	}
 	for _, sc := range cases {
 		b.Run(fmt.Sprintf("%s/users=%d", sc.name, sc.n), func(b *testing.B) {
