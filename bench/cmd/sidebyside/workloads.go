@@ -227,6 +227,9 @@ func (r *runner) load(n int) {
 		if s.loaded >= n {
 			continue
 		}
+		mu.Lock()
+		spent := r.loadDur[s.kind]
+		mu.Unlock()
 		wg.Go(func() {
 			t0 := time.Now()
 			var err error
@@ -236,7 +239,7 @@ func (r *runner) load(n int) {
 					s.loaded = n
 				}
 			} else {
-				err = r.loadHTTP(s, n)
+				err = r.loadHTTP(s, n, spent)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -252,8 +255,8 @@ func (r *runner) load(n int) {
 	wg.Wait()
 }
 
-func (r *runner) loadHTTP(s *server, n int) error {
-	deadline := time.Now().Add(r.o.loadCap - r.loadDur[s.kind])
+func (r *runner) loadHTTP(s *server, n int, spent time.Duration) error {
+	deadline := time.Now().Add(r.o.loadCap - spent)
 	users := r.data.Users[s.loaded:n]
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
