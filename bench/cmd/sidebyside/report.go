@@ -189,11 +189,11 @@ func (r *runner) report() error {
 	}
 	b.WriteString("\n(elimity's handler here has no groups.)\n\n")
 
-	b.WriteString("Entra lookup p50 (µs) as the store grows (200 lookups per point), and the time each server took to load all the users (the floors and the library through their Go APIs in batches, examples/saas through POST /Users from 4 clients; all servers load at the same time, so these are wall times under shared load):\n\n| server |")
+	b.WriteString("Entra lookup p50 (µs) as the store grows (200 lookups per point), the time each server took to load all the users, and its process's peak RSS at the end (the floors and the library through their Go APIs in batches, examples/saas through POST /Users from 4 clients; all servers load at the same time, so these are wall times under shared load):\n\n| server |")
 	for _, n := range r.o.sizes {
 		fmt.Fprintf(&b, " %d users |", n)
 	}
-	b.WriteString(" load time |\n|---|" + strings.Repeat("--:|", len(r.o.sizes)+1) + "\n")
+	b.WriteString(" load time | peak RSS MiB |\n|---|" + strings.Repeat("--:|", len(r.o.sizes)+2) + "\n")
 	for _, k := range ks {
 		b.WriteString("| " + k + " |")
 		for _, n := range r.o.sizes {
@@ -205,7 +205,7 @@ func (r *runner) report() error {
 			}
 			b.WriteString(cell)
 		}
-		fmt.Fprintf(&b, " %v |\n", r.loadDur[k].Round(100*time.Millisecond))
+		fmt.Fprintf(&b, " %v | %s |\n", r.loadDur[k].Round(100*time.Millisecond), r.peakRSS(k))
 	}
 	b.WriteString("\n")
 	for _, s := range r.servers {
@@ -239,6 +239,28 @@ func (r *runner) report() error {
 		}
 	}
 	return r.splice(md)
+}
+
+// peakRSS is the server process's VmHWM (its own memory; a PostgreSQL
+// server's database is not in it).
+func (r *runner) peakRSS(kind string) string {
+	for _, s := range r.servers {
+		if s.kind != kind {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.pid))
+		if err != nil {
+			return ""
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				var kb int
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+				return fmt.Sprintf("%.0f", float64(kb)/1024)
+			}
+		}
+	}
+	return ""
 }
 
 func trim(s string) string {
