@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -330,9 +332,9 @@ func (r *runner) plots() error {
 	save := func(file, title, x, y string, logX bool, ss []series) error {
 		p := plot.New()
 		p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, x, y
-		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, ticks125{}
 		if logX {
-			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, ticks125{}
 		}
 		p.Legend.Top, p.Legend.Left = true, true
 		p.Add(plotter.NewGrid())
@@ -382,6 +384,24 @@ func (r *runner) plots() error {
 		return err
 	}
 	return save("lookupsize", "Entra lookup (userName eq): p50 latency vs store size", "users", "µs (log)", true, ls)
+}
+
+// ticks125 marks 1, 2 and 5 times each power of ten in the range, for
+// log axes whose range spans less than a decade.
+type ticks125 struct{}
+
+// Ticks implements plot.Ticker.
+func (ticks125) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= lo && v <= hi {
+				ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+			}
+		}
+	}
+	return ts
 }
 
 // smooth averages consecutive runs of n points.
