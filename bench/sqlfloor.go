@@ -31,7 +31,8 @@ type sqlFloor struct {
 	postgres bool
 
 	lookupStmt, getStmt, countStmt, pageStmt      *sql.Stmt
-	bumpStmt, insertStmt, readStmt, writeStmt     *sql.Stmt
+	bumpStmt, bumpNStmt, insertStmt, readStmt     *sql.Stmt
+	writeStmt                                     *sql.Stmt
 	groupStmt, addStmt, removeStmt, groupBumpStmt *sql.Stmt
 }
 
@@ -75,6 +76,7 @@ func NewSQLFloor(ctx context.Context, db *sql.DB, postgres bool) (h http.Handler
 		{&f.countStmt, `SELECT users FROM floor_tenants WHERE tenant = $1`},
 		{&f.pageStmt, `SELECT data FROM floor_users WHERE tenant = $1 AND pos >= $2 ORDER BY pos LIMIT $3`},
 		{&f.bumpStmt, `UPDATE floor_tenants SET users = users + 1 WHERE tenant = $1 RETURNING users`},
+		{&f.bumpNStmt, `UPDATE floor_tenants SET users = users + $2 WHERE tenant = $1 RETURNING users`},
 		{&f.insertStmt, `INSERT INTO floor_users (tenant, id, pos, user_name_lower, version, data) VALUES ($1, $2, $3, $4, 1, $5)`},
 		{&f.readStmt, `SELECT version, data FROM floor_users WHERE tenant = $1 AND id = $2`},
 		{&f.writeStmt, `UPDATE floor_users SET version = version + 1, data = $1 WHERE tenant = $2 AND id = $3 AND version = $4`},
@@ -106,15 +108,25 @@ func decodeBare(data string) (*bareUser, error) {
 	return &u, nil
 }
 
+// load inserts us 1,000 per transaction, with one update of the tenant's
+// count per transaction (on PostgreSQL, updating one row a thousand times
+// in one transaction walks an ever longer chain of its versions).
 func (f *sqlFloor) load(us []User) error {
 	ctx := context.Background()
 	for i := 0; i < len(us); i += 1000 {
+		chunk := us[i:min(i+1000, len(us))]
 		tx, err := f.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
-		for j := i; j < min(i+1000, len(us)); j++ {
-			if err := f.insertTx(ctx, tx, toBare(&us[j], "1")); err != nil {
+		var last int64
+		if err := tx.StmtContext(ctx, f.bumpNStmt).QueryRowContext(ctx, Tenant, len(chunk)).Scan(&last); err != nil {
+			tx.Rollback()
+			return err
+		}
+		insert := tx.StmtContext(ctx, f.insertStmt)
+		for j := range chunk {
+			if err := f.insertRow(ctx, insert, toBare(&chunk[j], "1"), last-int64(len(chunk)-1-j)); err != nil {
 				tx.Rollback()
 				return err
 			}
@@ -126,16 +138,21 @@ func (f *sqlFloor) load(us []User) error {
 	return nil
 }
 
+// insertTx inserts u at the next position of the tenant.
 func (f *sqlFloor) insertTx(ctx context.Context, tx *sql.Tx, u *bareUser) error {
-	data, err := json.Marshal(u)
-	if err != nil {
-		return err
-	}
 	var pos int64
 	if err := tx.StmtContext(ctx, f.bumpStmt).QueryRowContext(ctx, Tenant).Scan(&pos); err != nil {
 		return err
 	}
-	if _, err := tx.StmtContext(ctx, f.insertStmt).ExecContext(ctx, Tenant, u.ID, pos, strings.ToLower(u.UserName), data); err != nil {
+	return f.insertRow(ctx, tx.StmtContext(ctx, f.insertStmt), u, pos)
+}
+
+func (f *sqlFloor) insertRow(ctx context.Context, insert *sql.Stmt, u *bareUser, pos int64) error {
+	data, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	if _, err := insert.ExecContext(ctx, Tenant, u.ID, pos, strings.ToLower(u.UserName), data); err != nil {
 		if isUnique(err) {
 			return errFloorConflict
 		}

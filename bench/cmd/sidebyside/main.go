@@ -37,12 +37,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 )
 
@@ -176,30 +180,42 @@ func run(o *options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	var admin *sql.DB
 	var schemas []string
-	defer func() {
-		for _, s := range schemas {
-			if _, err := admin.Exec("DROP SCHEMA " + s + " CASCADE"); err != nil {
-				logf("DROP SCHEMA %s: %v", s, err)
-			}
-		}
-		if admin != nil {
-			admin.Close()
-		}
-	}()
-
 	var saasBin string
 	var servers []*server
-	defer func() {
-		for _, s := range servers {
-			s.stop()
-		}
+	var mu sync.Mutex // servers and schemas, read by the signal handler
+	var once sync.Once
+	cleanup := func() {
+		once.Do(func() {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range servers {
+				s.stop()
+			}
+			for _, s := range schemas {
+				if _, err := admin.Exec("DROP SCHEMA " + s + " CASCADE"); err != nil {
+					logf("DROP SCHEMA %s: %v", s, err)
+				}
+			}
+			if admin != nil {
+				admin.Close()
+			}
+			os.RemoveAll(tmp)
+		})
+	}
+	defer cleanup()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		logf("signalled: stopping the servers and dropping the schemas")
+		cleanup()
+		os.Exit(1)
 	}()
 	for _, kind := range kinds {
 		if len(o.only) > 0 && !o.only[kind] {
@@ -223,7 +239,9 @@ func run(o *options) error {
 			if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 				return err
 			}
+			mu.Lock()
 			schemas = append(schemas, schema)
+			mu.Unlock()
 			u, err := url.Parse(o.postgresDSN)
 			if err != nil {
 				return err
@@ -259,7 +277,9 @@ func run(o *options) error {
 		if err := s.start(); err != nil {
 			return fmt.Errorf("%s: %w", kind, err)
 		}
+		mu.Lock()
 		servers = append(servers, s)
+		mu.Unlock()
 		logf("%s: pid %d at %s", kind, s.pid, s.base)
 	}
 	r := newRun(o, servers, admin)
@@ -338,9 +358,13 @@ func (s *server) stop() {
 	}
 }
 
+// ctlClient calls the control endpoints, without a timeout: loading a
+// million users into a SQL store takes many minutes.
+var ctlClient = &client{hc: &http.Client{Transport: &http.Transport{Proxy: nil}}}
+
 // ctlPost calls a control endpoint of a serve-mode subprocess.
 func (s *server) ctlPost(ctx context.Context, path string) error {
-	st, body, err := s.c.raw(ctx, "POST", s.ctl+path, "", false)
+	st, body, err := ctlClient.raw(ctx, "POST", s.ctl+path, "", false)
 	if err != nil {
 		return err
 	}
