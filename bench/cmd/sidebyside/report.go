@@ -215,6 +215,9 @@ func (r *runner) report() error {
 			fmt.Fprintf(&b, "- %s: %s\n", s.kind, trim(s.dead))
 		}
 	}
+	for _, n := range r.notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
 	if !r.o.skipPlots {
 		fmt.Fprintf(&b, "\n![latency vs group size](bench/%[1]s-groupsize.png) ![CPU per page vs offset](bench/%[1]s-walk.png) ![lookup vs store size](bench/%[1]s-lookupsize.png)\n", r.o.label)
 	}

@@ -71,6 +71,7 @@ type runner struct {
 	groups  map[string][]groupPoint
 	loadDur map[string]time.Duration
 	notes   []string
+	mu      sync.Mutex // notes, while servers load
 	profTop string
 }
 
@@ -286,7 +287,10 @@ func (r *runner) loadHTTP(s *server, n int, spent time.Duration) error {
 		return first
 	}
 	if s.loaded < n {
-		return fmt.Errorf("the load cap of %v ran out", r.o.loadCap)
+		// Measured from here on with the users it has.
+		r.mu.Lock()
+		r.notes = append(r.notes, fmt.Sprintf("%s: the load cap of %v ran out at %d users (of %d); it is measured with those", s.kind, r.o.loadCap, s.loaded, n))
+		r.mu.Unlock()
 	}
 	return nil
 }
