@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -127,125 +126,58 @@ func NewScimkit(d *Dataset) (http.Handler, error) {
 	})
 }
 
-// bareName, bareEmail, bareMeta and bareUser are the plain structs of the
-// hand-written server, encoded with encoding/json.
-type bareName struct {
-	Formatted  string `json:"formatted"`
-	FamilyName string `json:"familyName"`
-	GivenName  string `json:"givenName"`
+// NewScimkitOn returns the library's server over st, authenticating with
+// scim.Tokens, with the same base URL as the other servers. It loads
+// nothing: see LoadStore.
+func NewScimkitOn(st store.Store) (http.Handler, error) {
+	var tokens scim.Tokens
+	tokens.Add(Token, Tenant)
+	return scim.New(scim.Config{
+		Store:        st,
+		Authenticate: tokens.Authenticate,
+		BaseURL:      func(*http.Request) string { return BaseURL },
+	})
 }
 
-type bareEmail struct {
-	Value   string `json:"value"`
-	Type    string `json:"type"`
-	Primary bool   `json:"primary"`
+// StoreUser is u as the library's resource.
+func StoreUser(u *User) *resource.User {
+	active, primary := true, true
+	return &resource.User{
+		ID:       u.ID,
+		UserName: u.UserName,
+		Name:     &resource.Name{GivenName: u.GivenName, FamilyName: u.FamilyName, Formatted: u.GivenName + " " + u.FamilyName},
+		Active:   &active,
+		Emails:   []resource.MultiValue{{Value: u.Email, Type: "work", Primary: &primary}},
+		Meta:     resource.Meta{Created: u.Created, LastModified: u.Modified},
+	}
 }
 
-type bareMeta struct {
-	ResourceType string    `json:"resourceType"`
-	Created      time.Time `json:"created"`
-	LastModified time.Time `json:"lastModified"`
-	Location     string    `json:"location"`
-	Version      string    `json:"version"`
-}
-
-type bareUser struct {
-	Schemas  []string    `json:"schemas"`
-	ID       string      `json:"id"`
-	UserName string      `json:"userName"`
-	Name     bareName    `json:"name"`
-	Emails   []bareEmail `json:"emails"`
-	Active   bool        `json:"active"`
-	Meta     bareMeta    `json:"meta"`
-}
-
-type bareList struct {
-	Schemas      []string    `json:"schemas"`
-	TotalResults int         `json:"totalResults"`
-	ItemsPerPage int         `json:"itemsPerPage"`
-	StartIndex   int         `json:"startIndex"`
-	Resources    []*bareUser `json:"Resources"`
-}
-
-var (
-	userSchemas = []string{resource.UserSchema}
-	listSchemas = []string{scim.ListResponseSchema}
-)
-
-// bareServer is the baseline: net/http, strings functions, two maps and
-// encoding/json, with no SCIM machinery beyond the one filter Entra sends.
-type bareServer struct {
-	byName map[string]*bareUser // keyed by lower-cased userName
-	byID   map[string]*bareUser
-}
-
-// NewBare returns the hand-written baseline server loaded with d.
-func NewBare(d *Dataset) http.Handler {
-	s := &bareServer{byName: make(map[string]*bareUser, len(d.Users)), byID: make(map[string]*bareUser, len(d.Users))}
-	for _, u := range d.Users {
-		bu := &bareUser{
-			Schemas:  userSchemas,
-			ID:       u.ID,
-			UserName: u.UserName,
-			Name:     bareName{Formatted: u.GivenName + " " + u.FamilyName, FamilyName: u.FamilyName, GivenName: u.GivenName},
-			Emails:   []bareEmail{{Value: u.Email, Type: "work", Primary: true}},
-			Active:   true,
-			Meta:     bareMeta{ResourceType: "User", Created: u.Created, LastModified: u.Modified, Version: `W/"` + u.Version + `"`},
+// LoadStore creates users in st through the store interface, in the bench
+// tenant. If inTx is not nil, it runs each batch of 500 creates in one
+// call of it (sqlstore's InTx), so that a SQL store is loaded in a few
+// hundred transactions instead of one per user.
+func LoadStore(st store.Store, inTx func(context.Context, func(context.Context) error) error, users []User) error {
+	ctx := store.WithTenant(context.Background(), Tenant)
+	const batch = 500
+	for i := 0; i < len(users); i += batch {
+		chunk := users[i:min(i+batch, len(users))]
+		load := func(ctx context.Context) error {
+			for j := range chunk {
+				if _, err := st.CreateUser(ctx, StoreUser(&chunk[j])); err != nil {
+					return fmt.Errorf("bench: loading user %d: %w", i+j, err)
+				}
+			}
+			return nil
 		}
-		s.byName[strings.ToLower(u.UserName)] = bu
-		s.byID[u.ID] = bu
-	}
-	return s
-}
-
-// withLocation returns a copy of u with meta.location set.
-func withLocation(u *bareUser) *bareUser {
-	c := *u
-	c.Meta.Location = BaseURL + "/Users/" + u.ID
-	return &c
-}
-
-func (s *bareServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !authorized(r) {
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
-		return
-	}
-	if r.Method != http.MethodGet {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	var body any
-	switch id, ok := strings.CutPrefix(r.URL.Path, "/Users/"); {
-	case ok:
-		u := s.byID[id]
-		if u == nil {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
+		var err error
+		if inTx != nil {
+			err = inTx(ctx, load)
+		} else {
+			err = load(ctx)
 		}
-		body = withLocation(u)
-	case r.URL.Path == "/Users":
-		// The only filter handled: userName eq "<value>", what Entra sends.
-		attr, rest, _ := strings.Cut(r.URL.Query().Get("filter"), " ")
-		op, val, _ := strings.Cut(rest, " ")
-		if !strings.EqualFold(attr, "userName") || !strings.EqualFold(op, "eq") || len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
-			http.Error(w, "unsupported filter", http.StatusBadRequest)
-			return
+		if err != nil {
+			return err
 		}
-		l := bareList{Schemas: listSchemas, StartIndex: 1, Resources: []*bareUser{}}
-		if u := s.byName[strings.ToLower(val[1:len(val)-1])]; u != nil {
-			l.Resources = append(l.Resources, withLocation(u))
-		}
-		l.TotalResults, l.ItemsPerPage = len(l.Resources), len(l.Resources)
-		body = &l
-	default:
-		http.Error(w, "not found", http.StatusNotFound)
-		return
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/scim+json")
-	w.Write(b)
+	return nil
 }
