@@ -15,9 +15,9 @@ import (
 // each names): a lookup is the token, one page query and the teams of
 // what it found (teams joined with team_members); a page of users
 // reads the teams of all of them in one query, not one per user, and a
-// page of groups their members in one query. Only a page that does not
-// tell its total itself (one with more after it, or one that seeks after
-// a position) also counts. (The activity log's
+// page of groups their members in one query. Only the first page of a
+// walk that does not tell its total itself (one with more after it) also
+// counts; the walk's next pages seek and repeat that total. (The activity log's
 // writes are the Recorder's, batched off the request path.)
 func TestStatementsPerRequest(t *testing.T) {
 	const users, pageSize = 150, 100
@@ -62,9 +62,9 @@ func TestStatementsPerRequest(t *testing.T) {
 				{"Entra's lookup, a miss", `/Users?filter=userName+eq+%22nobody@example.com%22`, []string{"scim_tokens", "accounts"}, 0, "", "", 0},
 				{"a full page of users", `/Users?startIndex=1&count=100`, []string{"scim_tokens", "accounts", "accounts", "teams"}, pageSize, "", "", 0},
 				// The next page of a startIndex walk seeks after the previous page's
-				// last row (the handler's seek cache), so it cannot tell its
-				// total from its offset and counts.
-				{"the next page of users", `/Users?startIndex=101&count=100`, []string{"scim_tokens", "accounts", "accounts", "teams"}, users - pageSize, "", "", 0},
+				// last row (the handler's seek cache) and repeats the total the
+				// walk counted: no COUNT.
+				{"the next page of users", `/Users?startIndex=101&count=100`, []string{"scim_tokens", "accounts", "teams"}, users - pageSize, "", "", 0},
 				{"a page of groups with members", `/Groups?count=100`, []string{"scim_tokens", "teams", "team_members"}, 4, "", "", 0},
 				{"GET a user", `/Users/acct-0001`, []string{"scim_tokens", "accounts", "teams"}, -1, "", "", 0},
 				// A new account is in no team: its create reads none.

@@ -152,10 +152,12 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupLi
 	return store.GroupList{Resources: out, TotalResults: total, Next: next}, nil
 }
 
-// fetch answers q over users or groups. With an ORDER BY it counts
-// (unless a seek page needs no total), then reads the page, in SQL; in
-// seekOrder it reads one row more than the page and returns the position
-// of the page's last row as next when that row exists. Without an ORDER
+// fetch answers q over users or groups. With an ORDER BY it reads the
+// page in SQL, one row more than the page, and counts only when that
+// does not tell the total (a row follows, the page seeks after a
+// position, or it is past the end) and the page needs one; in seekOrder
+// it returns the position of the page's last row as next when a row
+// follows it. Without an ORDER
 // BY (a sort on an attribute that has no column) it reads every match in
 // list order, loads what the sort needs when sortLoads (User.groups,
 // Group.members), sorts with filter.Sort and cuts the page. load fills
@@ -181,23 +183,30 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 		return err
 	}
 	if p.order != "" {
+		// The page first, with one row of lookahead: a page with no row
+		// after it that is not past the end tells the total itself, so
+		// Entra's lookups (one match or none) and short lists run no
+		// COUNT(*).
 		total = -1
-		if !(p.seek && p.noTotal) {
-			if total, err = s.count(ctx, db, p); err != nil {
-				return nil, 0, "", err
-			}
-		}
-		if p.limit > 0 && (total < 0 || p.after != "" || p.offset < total) {
+		if p.limit > 0 {
 			limit := p.limit
-			if p.seek {
-				p.limit++
-			}
+			p.limit++
 			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
 				return nil, 0, "", err
 			}
-			if p.seek && len(out) > limit {
+			more := len(out) > limit
+			if more {
 				out = out[:limit]
-				next = position(lastCreated[limit-1], lastID[limit-1])
+				if p.seek {
+					next = position(lastCreated[limit-1], lastID[limit-1])
+				}
+			} else if p.after == "" && (len(out) > 0 || p.offset == 0) {
+				total = p.offset + len(out)
+			}
+		}
+		if total < 0 && !(p.seek && p.noTotal) {
+			if total, err = s.count(ctx, db, p); err != nil {
+				return nil, 0, "", err
 			}
 		}
 	} else {
