@@ -24,6 +24,27 @@ func ApplyUser(reg *resource.Registry, u *resource.User, ops []Op, opts Options)
 	if len(ops) == 0 {
 		return false, nil
 	}
+	if nu, fired, ok := applyUserTyped(reg, u, ops, opts); ok {
+		// The typed path (typed.go): the operations Entra sends on every
+		// update, applied to the struct without the tree.
+		opts.Fired.Add(fired)
+		if err := reg.ValidateUser(nu); err != nil {
+			return false, fromResource(err)
+		}
+		if err := reg.CheckImmutable(reg.User, u, nu); err != nil {
+			return false, fromResource(err)
+		}
+		if sameTyped(u, nu) {
+			return false, nil
+		}
+		*u = *nu
+		return true, nil
+	}
+	return applyUserTree(reg, u, ops, opts)
+}
+
+// applyUserTree is ApplyUser's general path, through the JSON tree.
+func applyUserTree(reg *resource.Registry, u *resource.User, ops []Op, opts Options) (changed bool, err error) {
 	old := reg.AppendUser(nil, u, nil)
 	t, err := newTree(old)
 	if err != nil {
