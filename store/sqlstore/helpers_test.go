@@ -2,13 +2,13 @@ package sqlstore_test
 
 import (
 	"database/sql"
-	"github.com/scimkit/scim/internal/pgtest"
 	"path/filepath"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
+	"github.com/scimkit/scim/internal/pgtest"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 

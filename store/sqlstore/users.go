@@ -66,7 +66,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 		if err := s.archivedIDTaken(ctx, q, u.ID); err != nil {
 			return err
 		}
-		if out, err = s.GetUser(ctx, u.ID); err != nil || folded {
+		// A new user is in no group (a member must exist when it is
+		// added, and a deleted user leaves its groups), so its groups
+		// are not read.
+		if out, err = users.get(ctx, s, q, u.ID); err != nil || folded {
 			return err
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)

@@ -1,0 +1,221 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resource"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// statementLog records the statements sent through a spyConnector while
+// it is on.
+type statementLog struct {
+	mu   sync.Mutex
+	on   bool
+	stmt []string
+}
+
+func (l *statementLog) add(q string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.on {
+		l.stmt = append(l.stmt, q)
+	}
+}
+
+func (l *statementLog) record() (stop func() []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on, l.stmt = true, nil
+	return func() []string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.on = false
+		return l.stmt
+	}
+}
+
+// spyConnector opens connections of a driver that log each statement.
+type spyConnector struct {
+	drv driver.Driver
+	dsn string
+	log *statementLog
+}
+
+func (c spyConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return spyConn{Conn: conn, log: c.log}, nil
+}
+
+func (c spyConnector) Driver() driver.Driver { return c.drv }
+
+// spyConn forwards to the driver's connection, which for both
+// modernc.org/sqlite and pgx implements the context interfaces below.
+type spyConn struct {
+	driver.Conn
+	log *statementLog
+}
+
+func (c spyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	c.log.add(query)
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+}
+
+func (c spyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.log.add(query)
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+}
+
+func (c spyConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.log.add(query)
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+}
+
+func (c spyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.log.add("BEGIN")
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+// statementKind is a statement by its verb and the first table it names.
+func statementKind(q string) string {
+	f := strings.Fields(q)
+	if len(f) == 0 {
+		return ""
+	}
+	verb := strings.ToUpper(f[0])
+	for i, w := range f {
+		if (strings.EqualFold(w, "FROM") || strings.EqualFold(w, "INTO") || strings.EqualFold(w, "UPDATE")) && i+1 < len(f) {
+			return verb + " " + strings.Trim(f[i+1], "(),")
+		}
+	}
+	return verb
+}
+
+// TestStatementsPerRequest counts what the SQL store sends the database
+// for the requests identity providers send most, through the handler,
+// with the outbox off (the default) and on. Each remaining statement is
+// there for a reason the comments give; a change that adds one fails.
+func TestStatementsPerRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dialect sqlstore.Dialect
+		open    func(t *testing.T) (driver.Driver, string)
+	}{
+		{"SQLite", sqlstore.SQLite, func(t *testing.T) (driver.Driver, string) {
+			path := filepath.Join(t.TempDir(), "scim.db")
+			db := sqliteDB(t)
+			return db.Driver(), "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+		}},
+		{"Postgres", sqlstore.Postgres, func(t *testing.T) (driver.Driver, string) {
+			dsn := postgresSchema(t)
+			return openPostgres(t, dsn).Driver(), dsn
+		}},
+	} {
+		for _, outbox := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/outbox=%v", tc.name, outbox), func(t *testing.T) {
+				drv, dsn := tc.open(t)
+				log := &statementLog{}
+				db := sql.OpenDB(spyConnector{drv: drv, dsn: dsn, log: log})
+				t.Cleanup(func() { db.Close() })
+				var opts []sqlstore.Option
+				if outbox {
+					opts = append(opts, sqlstore.WithOutbox())
+				}
+				st, err := sqlstore.New(db, tc.dialect, opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx := store.WithTenant(context.Background(), "")
+				for i := range 150 {
+					if _, err := st.CreateUser(ctx, &resource.User{ID: fmt.Sprintf("u%03d", i), UserName: fmt.Sprintf("user%03d@example.com", i)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				srv, err := scim.New(scim.Config{Store: st, Authenticate: scim.NoAuthentication})
+				if err != nil {
+					t.Fatal(err)
+				}
+				do := func(method, target, body string) []string {
+					t.Helper()
+					stop := log.record()
+					rec := httptest.NewRecorder()
+					req := httptest.NewRequest(method, target, strings.NewReader(body))
+					if body != "" {
+						req.Header.Set("Content-Type", "application/scim+json")
+					}
+					srv.ServeHTTP(rec, req)
+					got := stop()
+					if rec.Code >= 300 {
+						t.Fatalf("%s %s: %d %s", method, target, rec.Code, rec.Body)
+					}
+					kinds := []string{}
+					for _, q := range got {
+						kinds = append(kinds, statementKind(q))
+					}
+					return kinds
+				}
+				// The write's own statement, and the outbox's INSERT in its
+				// transaction: folded into the write on PostgreSQL (one WITH
+				// statement), a second statement on SQLite.
+				insert, update := []string{"INSERT scim_users"}, []string{"UPDATE scim_users"}
+				switch {
+				case outbox && tc.dialect == sqlstore.Postgres:
+					insert, update = []string{"WITH scim_users"}, []string{"WITH scim_outbox"}
+				}
+				var outboxRow []string
+				if outbox && tc.dialect == sqlstore.SQLite {
+					outboxRow = []string{"INSERT scim_outbox"}
+				}
+				for _, step := range []struct {
+					name, method, target, body string
+					want                       []string
+				}{
+					// The page (one row of lookahead tells the total) and the
+					// groups of the user found.
+					{"Entra's lookup, a hit", "GET", `/Users?filter=userName+eq+%22user007@example.com%22`, "",
+						[]string{"SELECT scim_users", "SELECT scim_group_members"}},
+					{"Entra's lookup, a miss", "GET", `/Users?filter=userName+eq+%22nobody@example.com%22`, "",
+						[]string{"SELECT scim_users"}},
+					// The insert; the check that no archived user has the id;
+					// the row as stored (its version and times), without
+					// groups (a new user is in none).
+					{"POST /Users", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"new@example.com","active":true}`,
+						slices.Concat([]string{"BEGIN"}, insert, []string{"SELECT scim_archived_users", "SELECT scim_users"}, outboxRow)},
+					// The read the PATCH applies to (the user and its groups),
+					// the conditional UPDATE, and the row as stored with its
+					// groups, which a concurrent member PATCH may have changed.
+					{"Entra's PATCH", "PATCH", "/Users/u001", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+						slices.Concat([]string{"SELECT scim_users", "SELECT scim_group_members", "BEGIN"}, update,
+							[]string{"SELECT scim_users", "SELECT scim_group_members"}, outboxRow)},
+					// A first page with more after it: the page, the count,
+					// the page's groups.
+					{"the first page of a walk", "GET", "/Users?startIndex=1&count=100", "",
+						[]string{"SELECT scim_users", "SELECT scim_users", "SELECT scim_group_members"}},
+					// The next page seeks and repeats the walk's total.
+					{"the next page of a walk", "GET", "/Users?startIndex=101&count=100", "",
+						[]string{"SELECT scim_users", "SELECT scim_group_members"}},
+				} {
+					if d := cmp.Diff(step.want, do(step.method, step.target, step.body)); d != "" {
+						t.Errorf("%s: statements (-want +got):\n%s", step.name, d)
+					}
+				}
+			})
+		}
+	}
+}
