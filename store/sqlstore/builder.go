@@ -555,9 +555,13 @@ func (sp *sortSpec) orderClause() string {
 }
 
 // segmentOrder is the ORDER BY of the rows with a value (present) or of
-// those without.
+// those without; "" when there is at most one such row (a unique key:
+// only one row of a tenant can hold the empty key).
 func (sp *sortSpec) segmentOrder(present bool) string {
 	if !present {
+		if sp.unique {
+			return ""
+		}
 		return seekOrder
 	}
 	parts := make([]string, 0, len(sp.keys)+1)

@@ -424,8 +424,11 @@ func (s *Store) segmentSQL(p plan, present bool, from *sortPos, limit int) (stri
 	}
 	args := append(p.args[:len(p.args):len(p.args)], b.args...)
 	args = append(args, limit)
-	return "SELECT " + p.selectList() + " FROM " + p.table + " t WHERE " + p.where + " AND " + cond +
-		" ORDER BY " + sp.segmentOrder(present) + " LIMIT " + s.ph(len(args)), args
+	query := "SELECT " + p.selectList() + " FROM " + p.table + " t WHERE " + p.where + " AND " + cond
+	if order := sp.segmentOrder(present); order != "" {
+		query += " ORDER BY " + order
+	}
+	return query + " LIMIT " + s.ph(len(args)), args
 }
 
 // selectSegments reads p.limit rows of a sort that seeks from p.from (or

@@ -283,4 +283,3 @@ func userIDList(us []*resource.User) []string {
 	}
 	return out
 }
-
