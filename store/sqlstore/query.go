@@ -156,9 +156,10 @@ func (p plan) countArgs() []any {
 // the rows after it by keyset (creation time, then id) on
 // the index of migration 0009, and COUNT(*) is skipped when the page asks
 // for no total (store.Page.NoTotal); one row more than the page is read to
-// know whether Next is set. A sort on a column pages by OFFSET (Next is
-// ""). A sort on an attribute without a column of its own
-// (name.familyName, title) sorts the matches in Go with filter.Sort. A
+// know whether Next is set. Under a sortBy on a column pages seek too (the
+// position holds the key and the tie-breakers); a sort on a JSON attribute
+// is an ORDER BY with filter.Sort's order paged by OFFSET, or, where SQL
+// cannot give that order, a sort of the matches in Go with filter.Sort. A
 // filter it cannot translate exactly answers store.ErrUnsupported (see the
 // package documentation).
 func (s *Store) QueryUsers(ctx context.Context, q store.Query) (_ store.UserList, err error) {
