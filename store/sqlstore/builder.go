@@ -66,12 +66,18 @@ type builder struct {
 	// folded maps attributes to the app's columns holding filter.Fold of
 	// the value (Mapping.Folded).
 	folded map[colKey]string
+	// inline makes arg write a string as a SQL literal (the constants of
+	// a sort, see orderBy).
+	inline bool
 }
 
 // arg binds v and returns its placeholder. Every occurrence of a value in
 // the SQL takes an arg call of its own, so that plain "?" placeholders
 // stay in order.
 func (b *builder) arg(v any) string {
+	if str, ok := v.(string); ok && b.inline {
+		return "'" + strings.ReplaceAll(str, "'", "''") + "'"
+	}
 	b.args = append(b.args, v)
 	n := b.base + len(b.args)
 	switch {
@@ -436,18 +442,72 @@ func (b *builder) elemWhere(e filter.Expr, parent *resource.Attribute, els eleme
 	return "", errUnsupported
 }
 
-// orderBy returns the ORDER BY clause for sortBy, or ok false when the
-// sort must happen in Go (filter.Sort) for exact agreement.
-func (b *builder) orderBy(by filter.AttrPath, desc bool) (string, bool) {
-	const stable = seekOrder
-	if by.IsZero() {
-		return stable, true
-	}
+// keyType is how a sort key's value is bound back from a position.
+type keyType uint8
+
+const (
+	keyText  keyType = iota // text compared bytewise
+	keyFloat                // a float8 (REAL) value
+	keyTime                 // a timestamptz (PostgreSQL)
+	keyInt                  // a small integer
+)
+
+// sortSpec is an ORDER BY whose order is exactly filter.Sort's for a
+// sortBy: the rows with a value (present) ordered by keys, ascending or
+// descending, ties in the default order (seekOrder, ascending both ways,
+// as the stable sort keeps the default order of equal keys); the rows
+// without a value last when ascending and first when descending, in the
+// default order.
+type sortSpec struct {
+	by      string    // the sortBy path, lower-cased, that positions carry
+	keys    []string  // SQL expressions, not NULL where present holds
+	types   []keyType // the type of each key
+	present string    // the row has a value: never NULL
+	missing string    // NOT present, in a form an index can serve
+	// check, when not "", holds on a row whose value SQL cannot order as
+	// filter.Sort does (a value of another JSON type, a string that is not
+	// ASCII after folding, a number out of float8's normal range); when a
+	// match has such a value the store sorts in Go.
+	check  string
+	unique bool // no two rows of a tenant share a key: no tie-breakers
+	desc   bool
+	// seek says the store pages by position under this sort: the keys are
+	// columns of bounded length, and no row's value is left to Go.
+	seek   bool
+	column bool // keys are columns of the table
+}
+
+// orderBy returns the sort of sortBy, or nil when the sort must happen in
+// Go (filter.Sort) for exact agreement. by zero is the default order,
+// which plan handles.
+func (b *builder) orderBy(by filter.AttrPath, desc bool) *sortSpec {
 	s, a, sub := resource.Resolve(b.rt, by.URN, by.Name, by.Sub)
-	if s != b.rt.Schema || a == nil {
-		return "", false
+	if s == nil || a == nil {
+		return nil
+	}
+	// The sort's SQL holds its constants (JSON paths of the registry's
+	// attribute names) as literals, so that each statement binds only
+	// what it uses.
+	b.inline = true
+	defer func() { b.inline = false }()
+	spec := b.columnSort(s, a, sub)
+	if spec == nil {
+		spec = b.expressionSort(s, a, sub)
+	}
+	if spec == nil {
+		return nil
+	}
+	spec.by, spec.desc = strings.ToLower(by.String()), desc
+	return spec
+}
+
+// columnSort is the sort on a column of the library's tables.
+func (b *builder) columnSort(s *resource.Schema, a, sub *resource.Attribute) *sortSpec {
+	if s != b.rt.Schema {
+		return nil
 	}
 	var key string
+	unique := false
 	switch {
 	case a.Name == "id" && sub == nil:
 		key = "t.id"
@@ -458,14 +518,61 @@ func (b *builder) orderBy(by filter.AttrPath, desc bool) (string, bool) {
 	case a.Name == "meta" && sub != nil && sub.Name == "lastModified":
 		key = "t.last_modified"
 	case b.users && a.Name == "userName" && sub == nil && !a.CaseExact:
-		key = "NULLIF(t.user_name_folded, '')"
+		// Unique per tenant (scim_users_user_name): ties cannot occur, so
+		// the order is the index's.
+		key, unique = "t.user_name_folded", true
 	case !b.users && a.Name == "displayName" && sub == nil && !a.CaseExact:
-		key = "NULLIF(t.display_name_folded, '')"
+		key = "t.display_name_folded"
 	default:
-		return "", false
+		return nil
 	}
-	if desc {
-		return "(" + key + " IS NULL) DESC, " + key + " DESC, " + stable, true
+	missing := "(" + key + " IS NULL OR " + key + " = '')"
+	if unique {
+		missing = "(" + key + " = '')" // user_name_folded is NOT NULL
 	}
-	return "(" + key + " IS NULL), " + key + ", " + stable, true
+	return &sortSpec{keys: []string{key}, types: []keyType{keyText}, present: "(" + key + " IS NOT NULL AND " + key + " <> '')",
+		missing: missing, unique: unique, seek: true, column: true}
+}
+
+// orderClause is the ORDER BY of one statement giving the whole order:
+// the rows with a value, then those without (ascending; the reverse when
+// descending), each in the order of its segment.
+func (sp *sortSpec) orderClause() string {
+	var sb strings.Builder
+	if sp.desc {
+		sb.WriteString("CASE WHEN " + sp.present + " THEN 1 ELSE 0 END")
+	} else {
+		sb.WriteString("CASE WHEN " + sp.present + " THEN 0 ELSE 1 END")
+	}
+	for _, k := range sp.keys {
+		sb.WriteString(", CASE WHEN " + sp.present + " THEN " + k + " END")
+		if sp.desc {
+			sb.WriteString(" DESC")
+		}
+	}
+	sb.WriteString(", " + seekOrder)
+	return sb.String()
+}
+
+// segmentOrder is the ORDER BY of the rows with a value (present) or of
+// those without; "" when there is at most one such row (a unique key:
+// only one row of a tenant can hold the empty key).
+func (sp *sortSpec) segmentOrder(present bool) string {
+	if !present {
+		if sp.unique {
+			return ""
+		}
+		return seekOrder
+	}
+	parts := make([]string, 0, len(sp.keys)+1)
+	for _, k := range sp.keys {
+		if sp.desc {
+			k += " DESC"
+		}
+		parts = append(parts, k)
+	}
+	if !sp.unique {
+		parts = append(parts, seekOrder)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -101,9 +101,22 @@
 // else as float64, from the number's text as sent); dateTimes on
 // PostgreSQL by instant at nanosecond precision; sub-attributes of
 // complex ones and value filters on multi-valued complex ones
-// (projects[name eq "x"]) as EXISTS over the array. Sorting on
-// an attribute without a column (name.familyName, title) sorts the matches
-// in Go with filter.Sort, which is exact.
+// (projects[name eq "x"]) as EXISTS over the array.
+//
+// sortBy is ordered in SQL with exactly filter.Sort's order (missing
+// values last ascending, first descending; ties in the list order): on
+// the columns, and on singular attributes of the JSON (title,
+// name.familyName, custom extensions) as typed values: numbers as
+// float64, booleans, strings bytewise (folded when not caseExact),
+// dateTimes by instant on PostgreSQL. Where SQL cannot give that order the
+// matches are sorted in Go with filter.Sort: dateTimes on SQLite,
+// multi-valued attributes, and any query of which a match holds a
+// non-ASCII string of a sort that folds, a value of another JSON type, or
+// a number outside float8's normal range (counted with COUNT(*)). Under a
+// sort on a column (userName, id, externalId, meta.created,
+// meta.lastModified, active, group displayName) pages seek too: the
+// position holds the row's key and tie-breakers, and a page under
+// sortBy=userName is a range of the userName index.
 //
 // Strings that are not caseExact compare by [filter.Fold] keys, the
 // library's one folding rule. userName and group displayName have folded

@@ -13,7 +13,22 @@ func SelectSQL(ctx context.Context, s *Store, q store.Query, users bool) (string
 	if err != nil {
 		return "", nil, err
 	}
-	args := append(p.args[:len(p.args):len(p.args)], p.limit, p.offset)
-	return "SELECT " + prefixed(p.columns) + " FROM " + p.table + " t WHERE " + p.pageWhere() + " ORDER BY " + p.order +
-		" LIMIT " + s.ph(len(args)-1) + " OFFSET " + s.ph(len(args)), args, nil
+	if p.sort != nil && p.sort.seek && (p.from != nil || p.offset == 0) {
+		present := !p.sort.desc
+		if p.from != nil {
+			present = p.from.present
+		}
+		query, args := s.segmentSQL(p, present, p.from, p.limit+1)
+		return query, args, nil
+	}
+	query, args := s.pageSQL(p, true)
+	return query, args, nil
+}
+
+// SortPushed reports whether QueryUsers (users true) or QueryGroups
+// would order q in SQL rather than with filter.Sort, before looking at
+// the rows (a check may still send the sort to Go).
+func SortPushed(ctx context.Context, s *Store, q store.Query, users bool) (bool, error) {
+	p, err := s.plan(ctx, q, users)
+	return p.sort != nil, err
 }

@@ -390,3 +390,101 @@ func (b *builder) extensionElements(s *resource.Schema, a *resource.Attribute) e
 		},
 	}
 }
+
+// timeStrict is the form of the RFC 3339 dateTimes that a sort pushed down
+// to PostgreSQL orders (upper-case T and Z, at most nanoseconds), which
+// time.Parse reads; any other stored text is sorted in Go.
+const timeStrict = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`
+
+// expressionSort is the sort on a singular attribute read from t.data (or
+// a column that is not one of columnSort's), with filter.Sort's typed
+// comparison: numbers as float64 (float8, REAL), dateTimes by instant at
+// nanosecond precision (PostgreSQL only: SQLite sorts them in Go),
+// strings bytewise, folded with filter.Fold unless caseExact (folding is
+// exact in SQL for ASCII only: check sends a non-ASCII key to Go),
+// booleans false before true. nil when SQL cannot give that order.
+func (b *builder) expressionSort(s *resource.Schema, a, sub *resource.Attribute) *sortSpec {
+	if a.MultiValued || (s == b.rt.Schema && (a.Name == "meta" || a.Name == "id" || a.Name == "groups" || a.Name == "members")) {
+		return nil
+	}
+	x, cmpAttr, err := b.single(s, a, sub)
+	if err != nil || cmpAttr == nil || cmpAttr.MultiValued || cmpAttr.Type == resource.TypeComplex {
+		return nil
+	}
+	// raw is present for any JSON value but null: a value of another type
+	// than the attribute's is assigned to filter.Sort.
+	raw := ""
+	if !strings.HasPrefix(x.sql, "t.") {
+		var path []string
+		if s != b.rt.Schema {
+			path = append(path, s.ID)
+		}
+		path = append(path, a.Name)
+		if a.Type == resource.TypeComplex {
+			path = append(path, cmpAttr.Name)
+		}
+		raw = "(" + b.jsonText(path, true) + " IS NOT NULL AND " + b.jsonText(path, true) + " <> 'null')"
+	}
+	sp := &sortSpec{}
+	switch x.kind {
+	case kString:
+		key := x.sql
+		if !cmpAttr.CaseExact && !x.folded {
+			key = b.foldASCII(key)
+		}
+		if b.pg() {
+			key = "(" + key + ") COLLATE \"C\""
+		}
+		sp.keys, sp.types, sp.present = []string{key}, []keyType{keyText}, b.present(x)
+		if !cmpAttr.CaseExact && !x.folded {
+			if b.pg() {
+				sp.check = "octet_length(" + key + ") <> char_length(" + key + ")"
+			} else {
+				sp.check = "length(CAST(" + key + " AS BLOB)) <> length(" + key + ")"
+			}
+		}
+	case kBoolCol:
+		sp.keys, sp.types, sp.present = []string{"CASE WHEN " + x.sql + " THEN 'true' ELSE 'false' END"}, []keyType{keyText}, "("+x.sql+" IS NOT NULL)"
+		sp.seek = true
+	case kBoolText:
+		sp.keys, sp.types, sp.present = []string{x.sql}, []keyType{keyText}, "("+x.sql+" IS NOT NULL)"
+		sp.seek = true
+	case kJSONNumber:
+		sp.present, sp.types, sp.seek = "("+x.sql+" IS NOT NULL)", []keyType{keyFloat}, true
+		if b.pg() {
+			n := x.sql + "::numeric"
+			inRange := "(" + n + " = 0 OR abs(" + n + ") BETWEEN 1e-307 AND 1e308)"
+			sp.keys = []string{"(CASE WHEN " + inRange + " THEN " + x.sql + "::float8 END)"}
+			sp.check = "NOT " + inRange
+		} else {
+			sp.keys = []string{"CAST(" + x.sql + " AS REAL)"}
+		}
+	case kJSONTime:
+		if !b.pg() {
+			return nil
+		}
+		ok := "(" + x.sql + " ~ " + b.arg(timeStrict) + " AND substr(" + x.sql + ", 1, 4) <> '0000')"
+		cut := "(CASE WHEN " + ok + " THEN regexp_replace(" + x.sql + `, '^([^.]*\.[0-9]{6})[0-9]+', '\1')::timestamptz END)`
+		// The nanoseconds beyond the microseconds timestamptz keeps.
+		ns := "COALESCE(rpad(substring(" + x.sql + ` from '\.[0-9]{6}([0-9]{1,3})'), 3, '0'), '0')::int`
+		sp.keys, sp.types, sp.present, sp.seek = []string{cut, ns}, []keyType{keyTime, keyInt}, "("+x.sql+" IS NOT NULL AND "+x.sql+" <> '')", true
+		sp.check = "NOT " + ok
+	default:
+		return nil
+	}
+	// A value SQL reads as missing but filter.Sort as assigned (another
+	// JSON type), or one with a key SQL cannot compute, is sorted in Go.
+	var bad []string
+	if raw != "" {
+		bad = append(bad, "("+raw+" AND NOT "+sp.present+")")
+	}
+	if sp.check != "" {
+		bad = append(bad, "("+sp.present+" AND ("+sp.check+"))")
+	}
+	sp.check = strings.Join(bad, " OR ")
+	sp.missing = "(NOT " + sp.present + ")"
+	// Positions are for the sorts whose every row SQL orders (a check
+	// could send a walk to Go halfway) on keys of bounded length.
+	sp.seek = sp.seek && sp.check == ""
+	return sp
+}

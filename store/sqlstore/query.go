@@ -3,8 +3,14 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resource"
@@ -30,6 +36,11 @@ type plan struct {
 	afterArgs int // the number of args of after
 	// noTotal is Page.NoTotal: a seek page may skip COUNT(*).
 	noTotal bool
+	// sort is a sortBy pushed down to SQL (order is then its whole
+	// order), nil in the default order and for a sort in Go; from, when
+	// the page follows a position of it, is that position.
+	sort *sortSpec
+	from *sortPos
 }
 
 // seekOrder is the default order of users and groups, that of the index
@@ -41,10 +52,14 @@ const seekOrder = "COALESCE(t.created, ''), t.id"
 // its created column as stored ("" for NULL), a space, and its id.
 func position(created, id string) string { return created + " " + id }
 
+// textOK reports whether a field of a position can be bound as text: UTF-8
+// without U+0000, as every stored key is (PostgreSQL refuses any other).
+func textOK(s string) bool { return utf8.ValidString(s) && !strings.Contains(s, "\x00") }
+
 // parsePosition reads a position back.
 func parsePosition(pos string) (created, id string, err error) {
 	created, id, ok := strings.Cut(pos, " ")
-	if !ok || len(pos) > store.MaxPositionBytes {
+	if !ok || len(pos) > store.MaxPositionBytes || (created != "" && (created[0] < '0' || created[0] > '9')) || !textOK(pos) {
 		return "", "", fmt.Errorf("sqlstore: position %q: %w", pos, store.ErrInvalidPosition)
 	}
 	return created, id, nil
@@ -72,10 +87,28 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 		}
 		p.where += " AND " + cond
 	}
-	p.order, _ = b.orderBy(q.SortBy, q.SortOrder == store.Descending)
 	p.offset, p.limit = window(q.Page)
-	p.seek, p.noTotal = p.order == seekOrder, q.NoTotal
-	if p.seek && q.After != "" {
+	p.noTotal = q.NoTotal
+	if !q.SortBy.IsZero() {
+		p.sort = b.orderBy(q.SortBy, q.SortOrder == store.Descending)
+		if p.sort != nil {
+			p.order = p.sort.orderClause()
+		}
+		if q.After != "" {
+			if p.sort == nil || !p.sort.seek {
+				return plan{}, fmt.Errorf("sqlstore: position %q for a sort without positions: %w", q.After, store.ErrInvalidPosition)
+			}
+			pos, err := parseSortPosition(q.After, p.sort)
+			if err != nil {
+				return plan{}, err
+			}
+			p.from, p.offset = &pos, 0
+		}
+		p.args = b.args
+		return p, nil
+	}
+	p.order, p.seek = seekOrder, true
+	if q.After != "" {
 		created, id, err := parsePosition(q.After)
 		if err != nil {
 			return plan{}, err
@@ -123,9 +156,10 @@ func (p plan) countArgs() []any {
 // the rows after it by keyset (creation time, then id) on
 // the index of migration 0009, and COUNT(*) is skipped when the page asks
 // for no total (store.Page.NoTotal); one row more than the page is read to
-// know whether Next is set. A sort on a column pages by OFFSET (Next is
-// ""). A sort on an attribute without a column of its own
-// (name.familyName, title) sorts the matches in Go with filter.Sort. A
+// know whether Next is set. Under a sortBy on a column pages seek too (the
+// position holds the key and the tie-breakers); a sort on a JSON attribute
+// is an ORDER BY with filter.Sort's order paged by OFFSET, or, where SQL
+// cannot give that order, a sort of the matches in Go with filter.Sort. A
 // filter it cannot translate exactly answers store.ErrUnsupported (see the
 // package documentation).
 func (s *Store) QueryUsers(ctx context.Context, q store.Query) (_ store.UserList, err error) {
@@ -153,15 +187,17 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupLi
 }
 
 // fetch answers q over users or groups. With an ORDER BY it reads the
-// page in SQL, one row more than the page, and counts only when that
-// does not tell the total (a row follows, the page seeks after a
-// position, or it is past the end) and the page needs one; in seekOrder
-// it returns the position of the page's last row as next when a row
-// follows it. Without an ORDER
-// BY (a sort on an attribute that has no column) it reads every match in
-// list order, loads what the sort needs when sortLoads (User.groups,
-// Group.members), sorts with filter.Sort and cuts the page. load fills
-// the page when loadPage and it has not run.
+// page in SQL, one row more than the page, and counts only when that does
+// not tell the total (a row follows, the page seeks after a position, or
+// it is past the end) and the page needs one (a sort whose values a check
+// counts has its total from that check); in seekOrder, and under a sortBy
+// that seeks (sortSpec.seek), it returns the position of the page's last
+// row as next when a row follows it. Without an ORDER BY (a sort on an
+// attribute SQL cannot order as filter.Sort, or a pushed-down sort over
+// matches of which one has a value its check sends to Go) it reads every
+// match in list order, loads what the sort needs when sortLoads
+// (User.groups, Group.members), sorts with filter.Sort and cuts the page.
+// load fills the page when loadPage and it has not run.
 func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, users bool,
 	scanOne func(scanner) (R, error), sortLoads bool, load func(context.Context, querier, []R) error, loadPage bool,
 ) (out []R, total int, next string, err error) {
@@ -170,41 +206,69 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 		return nil, 0, "", err
 	}
 	db := s.q(ctx)
-	var lastCreated, lastID []string // the page's rows' keys, in seek order
+	var keys []rowKey // the page's rows' keys, when it may set next
+	keep := p.seek || (p.sort != nil && p.sort.seek)
 	scan := func(rows *sql.Rows) error {
-		rk := rowKey{rows: rows, keep: p.seek}
+		rk := rowKey{rows: rows, keep: keep}
+		if keep && p.sort != nil {
+			rk.extra = make([]sql.NullString, 1+len(p.sort.keys))
+		}
 		r, err := scanOne(&rk)
 		if err == nil {
 			out = append(out, r)
-			if p.seek {
-				lastCreated, lastID = append(lastCreated, rk.created.String), append(lastID, rk.id)
+			if keep {
+				rk.rows = nil
+				keys = append(keys, rk)
 			}
 		}
 		return err
+	}
+	counted := false
+	if p.sort != nil && p.sort.check != "" {
+		n, odd, err := s.countChecked(ctx, db, p)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		total, counted = n, true
+		if odd > 0 {
+			p.order, p.sort = "", nil // a value SQL cannot order: sort in Go
+		}
 	}
 	if p.order != "" {
 		// The page first, with one row of lookahead: a page with no row
 		// after it that is not past the end tells the total itself, so
 		// Entra's lookups (one match or none) and short lists run no
 		// COUNT(*).
-		total = -1
-		if p.limit > 0 {
+		if !counted {
+			total = -1
+		}
+		tooLong := false
+		if p.limit > 0 && (!counted || p.after != "" || p.from != nil || p.offset < total) {
 			limit := p.limit
 			p.limit++
-			if err := s.selectRows(ctx, db, p, true, scan); err != nil {
+			if p.sort != nil && p.sort.seek && (p.from != nil || p.offset == 0) {
+				err = s.selectSegments(ctx, db, p, scan)
+			} else {
+				err = s.selectRows(ctx, db, p, true, scan)
+			}
+			if err != nil {
 				return nil, 0, "", err
 			}
-			more := len(out) > limit
-			if more {
+			if len(out) > limit {
 				out = out[:limit]
-				if p.seek {
-					next = position(lastCreated[limit-1], lastID[limit-1])
+				if keep {
+					next = keys[limit-1].position(p.sort)
+					if len(next) > store.MaxPositionBytes {
+						// Not expected (keys are bounded columns): the
+						// page is then paged by index, with a total.
+						next, tooLong = "", true
+					}
 				}
-			} else if p.after == "" && (len(out) > 0 || p.offset == 0) {
+			} else if !counted && p.after == "" && p.from == nil && (len(out) > 0 || p.offset == 0) {
 				total = p.offset + len(out)
 			}
 		}
-		if total < 0 && !(p.seek && p.noTotal) {
+		if total < 0 && (tooLong || !((p.seek || p.from != nil) && p.noTotal)) {
 			if total, err = s.count(ctx, db, p); err != nil {
 				return nil, 0, "", err
 			}
@@ -238,24 +302,45 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 }
 
 // rowKey captures, as a row of rowCols is scanned, its id and its created
-// column as stored, the keys of its position.
+// column as stored, the keys of its position, and under a sortBy the
+// extra columns of sortSpec.columns (whether it has a value, its keys).
 type rowKey struct {
 	rows    *sql.Rows
 	keep    bool
 	id      string
 	created sql.NullString
+	extra   []sql.NullString
 }
 
 // Scan scans the row into dest and keeps its keys.
 func (k *rowKey) Scan(dest ...any) error {
+	if len(k.extra) > 0 {
+		for i := range k.extra {
+			dest = append(dest, &k.extra[i])
+		}
+	}
 	if err := k.rows.Scan(dest...); err != nil {
 		return err
 	}
-	if k.keep && len(dest) == 5 {
+	if k.keep && len(dest) == 5+len(k.extra) {
 		k.id = *dest[0].(*string)
 		k.created = *dest[3].(*sql.NullString)
 	}
 	return nil
+}
+
+// position is the position of the row: in seekOrder, or under sp.
+func (k *rowKey) position(sp *sortSpec) string {
+	if sp == nil {
+		return position(k.created.String, k.id)
+	}
+	pos := sortPos{present: k.extra[0].String == "1", created: k.created.String, id: k.id}
+	if pos.present {
+		for _, v := range k.extra[1:] {
+			pos.keys = append(pos.keys, v.String)
+		}
+	}
+	return pos.encode(sp)
 }
 
 func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
@@ -266,13 +351,125 @@ func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
 	return n, nil
 }
 
-func (s *Store) selectRows(ctx context.Context, db querier, p plan, paged bool, scan func(*sql.Rows) error) error {
-	query := "SELECT " + prefixed(p.columns) + " FROM " + p.table + " t WHERE " + p.pageWhere() + " ORDER BY " + p.order
+// countChecked counts the matches, and those whose value the sort's
+// check says SQL cannot order as filter.Sort does, in one statement.
+func (s *Store) countChecked(ctx context.Context, db querier, p plan) (n, odd int, err error) {
+	query := "SELECT COUNT(*), COUNT(CASE WHEN " + p.sort.check + " THEN 1 END) FROM " + p.table + " t WHERE " + p.where
+	if err := db.QueryRowContext(ctx, query, p.countArgs()...).Scan(&n, &odd); err != nil {
+		return 0, 0, fmt.Errorf("sqlstore: count: %w", err)
+	}
+	return n, odd, nil
+}
+
+// selectList is the SELECT list of a page: rowCols, and under a sortBy
+// that seeks the columns rowKey keeps for the position.
+func (p plan) selectList() string {
+	cols := prefixed(p.columns)
+	if p.sort != nil && p.sort.seek {
+		cols += ", CASE WHEN " + p.sort.present + " THEN 1 ELSE 0 END"
+		for _, k := range p.sort.keys {
+			cols += ", CASE WHEN " + p.sort.present + " THEN " + k + " END"
+		}
+	}
+	return cols
+}
+
+// pageSQL is the statement of a page read in one order (seekOrder, or a
+// sort's whole order) with LIMIT and OFFSET when paged.
+func (s *Store) pageSQL(p plan, paged bool) (string, []any) {
+	query := "SELECT " + p.selectList() + " FROM " + p.table + " t WHERE " + p.pageWhere() + " ORDER BY " + p.order
 	args := p.args
 	if paged {
 		args = append(args[:len(args):len(args)], p.limit, p.offset)
 		query += " LIMIT " + s.ph(len(args)-1) + " OFFSET " + s.ph(len(args))
 	}
+	return query, args
+}
+
+// segmentSQL is the statement of the rows of a sort's segment (present:
+// the rows with a value, else those without) that follow from, or all of
+// them when from is nil or in the segment before, in the segment's
+// order: a range of the sort key's index where there is one
+// (scim_users_user_name for userName).
+func (s *Store) segmentSQL(p plan, present bool, from *sortPos, limit int) (string, []any) {
+	sp := p.sort
+	b := &builder{dialect: s.dialect, base: len(p.args)}
+	cond := sp.present
+	if !present {
+		cond = sp.missing
+	}
+	if from != nil && from.present == present {
+		tie := func() string {
+			if s.dialect == Postgres {
+				return "(" + seekOrder + ") > (" + b.arg(from.created) + ", " + b.arg(from.id) + ")"
+			}
+			const key = "COALESCE(t.created, '')"
+			c := b.arg(from.created)
+			return "(" + key + " >= " + c + " AND (" + key + " > " + c + " OR t.id > " + b.arg(from.id) + "))"
+		}
+		if !present {
+			cond += " AND " + tie()
+		} else {
+			// Lexicographic: a later key, or the same keys and a later
+			// tie-breaker.
+			sym := " > "
+			if sp.desc {
+				sym = " < "
+			}
+			var or []string
+			eq := ""
+			for i, k := range sp.keys {
+				v := from.bind(b, sp.types[i], i)
+				or = append(or, eq+k+sym+v)
+				eq += k + " = " + v + " AND "
+			}
+			if !sp.unique {
+				or = append(or, eq+tie())
+			}
+			cond += " AND (" + strings.Join(or, " OR ") + ")"
+		}
+	}
+	args := append(p.args[:len(p.args):len(p.args)], b.args...)
+	args = append(args, limit)
+	query := "SELECT " + p.selectList() + " FROM " + p.table + " t WHERE " + p.where + " AND " + cond
+	if order := sp.segmentOrder(present); order != "" {
+		query += " ORDER BY " + order
+	}
+	return query + " LIMIT " + s.ph(len(args)), args
+}
+
+// selectSegments reads p.limit rows of a sort that seeks from p.from (or
+// the start): the rest of the position's segment, then, when that does
+// not fill the page, the start of the next one.
+func (s *Store) selectSegments(ctx context.Context, db querier, p plan, scan func(*sql.Rows) error) error {
+	order := []bool{true, false} // rows with a value first when ascending
+	if p.sort.desc {
+		order = []bool{false, true}
+	}
+	if p.from != nil && p.from.present == order[1] {
+		order = order[1:]
+	}
+	n := 0
+	counted := func(rows *sql.Rows) error { n++; return scan(rows) }
+	for _, present := range order {
+		query, args := s.segmentSQL(p, present, p.from, p.limit-n)
+		if err := s.query(ctx, db, query, args, counted); err != nil {
+			return err
+		}
+		if n >= p.limit {
+			break
+		}
+	}
+	return nil
+}
+
+func (s *Store) selectRows(ctx context.Context, db querier, p plan, paged bool, scan func(*sql.Rows) error) error {
+	query, args := s.pageSQL(p, paged)
+	return s.query(ctx, db, query, args, scan)
+}
+
+// query runs a page's statement and scans its rows.
+func (s *Store) query(ctx context.Context, db querier, query string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: query: %w", err)
@@ -287,6 +484,124 @@ func (s *Store) selectRows(ctx context.Context, db querier, p plan, paged bool, 
 		return fmt.Errorf("sqlstore: query: %w", err)
 	}
 	return nil
+}
+
+// sortPos is a position under a sortBy that seeks: whether the row has a
+// value, its keys as the page's statement returned them, and its
+// tie-breakers (created as stored, id).
+type sortPos struct {
+	present     bool
+	keys        []string
+	created, id string
+}
+
+// sortPosTag starts every position under a sortBy; a position in
+// seekOrder starts with a digit or a space.
+const sortPosTag = "s"
+
+// encode writes pos for the sort sp: the tag, then length-prefixed fields
+// (the sortBy path and direction, the segment, the keys, created, id),
+// so that no byte of a key can be read as a separator.
+func (pos sortPos) encode(sp *sortSpec) string {
+	b := []byte(sortPosTag)
+	field := func(f string) {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	dir := "a"
+	if sp.desc {
+		dir = "d"
+	}
+	seg := "m"
+	if pos.present {
+		seg = "p"
+	}
+	field(sp.by)
+	field(dir + seg)
+	for _, k := range pos.keys {
+		field(k)
+	}
+	field(pos.created)
+	field(pos.id)
+	return string(b)
+}
+
+// parseSortPosition reads a position of encode back, for the sort sp: a
+// position of another sort, direction or shape is store.ErrInvalidPosition,
+// as is a key that is not a value of its type.
+func parseSortPosition(s string, sp *sortSpec) (sortPos, error) {
+	bad := func() (sortPos, error) {
+		return sortPos{}, fmt.Errorf("sqlstore: position %q: %w", s, store.ErrInvalidPosition)
+	}
+	if len(s) > store.MaxPositionBytes || !strings.HasPrefix(s, sortPosTag) {
+		return bad()
+	}
+	r := s[len(sortPosTag):]
+	var fields []string
+	for len(r) > 0 {
+		n, w := binary.Uvarint([]byte(r[:min(len(r), binary.MaxVarintLen64)]))
+		if w <= 0 || n > uint64(len(r)-w) {
+			return bad()
+		}
+		f := r[w : w+int(n)]
+		if !textOK(f) {
+			return bad()
+		}
+		fields, r = append(fields, f), r[w+int(n):]
+	}
+	dir := "a"
+	if sp.desc {
+		dir = "d"
+	}
+	if len(fields) < 4 || fields[0] != sp.by || len(fields[1]) != 2 || fields[1][0] != dir[0] {
+		return bad()
+	}
+	pos := sortPos{present: fields[1][1] == 'p', created: fields[len(fields)-2], id: fields[len(fields)-1]}
+	keys := fields[2 : len(fields)-2]
+	switch {
+	case fields[1][1] != 'p' && fields[1][1] != 'm':
+		return bad()
+	case pos.present && len(keys) != len(sp.keys), !pos.present && len(keys) != 0:
+		return bad()
+	}
+	for i, k := range keys {
+		if _, err := keyValue(sp.types[i], k); err != nil {
+			return bad()
+		}
+	}
+	pos.keys = keys
+	return pos, nil
+}
+
+// keyValue is the bind value of a key of type t read back from text.
+func keyValue(t keyType, k string) (any, error) {
+	switch t {
+	case keyFloat:
+		f, err := strconv.ParseFloat(k, 64)
+		if err != nil || math.IsNaN(f) {
+			return nil, errors.New("not a number")
+		}
+		return f, nil
+	case keyInt:
+		return strconv.ParseInt(k, 10, 64)
+	case keyTime:
+		if _, err := time.Parse(time.RFC3339Nano, k); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// bind binds the key i of pos, of type t, with its SQL type.
+func (pos sortPos) bind(b *builder, t keyType, i int) string {
+	v, _ := keyValue(t, pos.keys[i]) // checked by parseSortPosition
+	switch {
+	case t == keyTime:
+		return "CAST(" + b.arg(v) + " AS timestamptz)"
+	case t == keyFloat && b.pg():
+		return "CAST(" + b.arg(v) + " AS float8)"
+	}
+	return b.arg(v)
 }
 
 // prefixed qualifies a column list with the alias t.

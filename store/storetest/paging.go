@@ -61,6 +61,32 @@ var pagingCases = []testCase{
 			}
 		}
 	}},
+	{"Users_walk_by_position_under_sortBy_agrees_with_one_page", func(t *testing.T, s store.Store) {
+		q := userQuerier(t, s)
+		ctx := ctxA(t)
+		loadCorpus(t, ctx, s)
+		for _, by := range []string{"userName", "id", "meta.created", "externalId", "title", "emails"} {
+			path, err := filter.ParsePath(by)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, order := range []store.SortOrder{store.Ascending, store.Descending} {
+				sq := store.Query{SortBy: path.Attr, SortOrder: order, Page: store.Page{StartIndex: 1, Count: 1}}
+				if _, err := q.QueryUsers(ctx, sq); errors.Is(err, store.ErrUnsupported) {
+					continue
+				}
+				query := func(p store.Page) ([]string, int, string) {
+					sq.Page = p
+					l, err := q.QueryUsers(ctx, sq)
+					if err != nil {
+						t.Fatalf("QueryUsers(sortBy %s %v, %+v): %v", by, order, p, err)
+					}
+					return userIDs(l.Resources), l.TotalResults, l.Next
+				}
+				walk(t, fmt.Sprintf("users sortBy %s %v", by, order), query)
+			}
+		}
+	}},
 	{"Walk_by_position_while_users_change", func(t *testing.T, s store.Store) {
 		q := userQuerier(t, s)
 		ctx := ctxA(t)
