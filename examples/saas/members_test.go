@@ -1,106 +1,25 @@
 package main
 
 import (
-	"context"
-	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimkit/scim/internal/sqlspy"
 )
-
-// queryLog records the SQL statements a database connection runs while
-// recording is on.
-type queryLog struct {
-	mu      sync.Mutex
-	on      bool
-	queries []string
-}
-
-func (l *queryLog) add(query string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.on {
-		l.queries = append(l.queries, query)
-	}
-}
-
-// record turns recording on and returns the function that turns it off
-// and returns the statements recorded.
-func (l *queryLog) record() (stop func() []string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.on, l.queries = true, nil
-	return func() []string {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.on = false
-		return l.queries
-	}
-}
-
-// spyConnector opens connections of a database/sql driver that log each
-// statement before running it: a test's view of every query the app sends.
-type spyConnector struct {
-	drv driver.Driver
-	dsn string
-	log *queryLog
-}
-
-func (c spyConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := c.drv.Open(c.dsn)
-	if err != nil {
-		return nil, err
-	}
-	return spyConn{Conn: conn, log: c.log}, nil
-}
-
-func (c spyConnector) Driver() driver.Driver { return c.drv }
-
-// spyConn forwards to the driver's connection, which for both
-// modernc.org/sqlite and pgx implements the context interfaces below.
-type spyConn struct {
-	driver.Conn
-	log *queryLog
-}
-
-func (c spyConn) Prepare(query string) (driver.Stmt, error) {
-	c.log.add(query)
-	return c.Conn.Prepare(query)
-}
-
-func (c spyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.log.add(query)
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
-}
-
-func (c spyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	c.log.add(query)
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
-}
-
-func (c spyConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.log.add(query)
-	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
-}
-
-func (c spyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
-}
 
 // startSpiedApp starts the app on the database store, as startApp does,
 // with every statement it sends to the database going through log. The
 // event drainer does not run: its statements are not the request's, and
 // the database handle is swapped under it.
-func startSpiedApp(t *testing.T, store string, log *queryLog) (*App, *httptest.Server) {
+func startSpiedApp(t *testing.T, store string, log *sqlspy.Log) (*App, *httptest.Server) {
 	t.Helper()
 	app, h, err := newApp(t.Context(), Config{
 		Store:          store,
@@ -119,7 +38,7 @@ func startSpiedApp(t *testing.T, store string, log *queryLog) (*App, *httptest.S
 		t.Fatal(err)
 	}
 	plain := app.DB.sql
-	app.DB.sql = sql.OpenDB(spyConnector{drv: plain.Driver(), dsn: dsn, log: log})
+	app.DB.sql = sqlspy.Open(plain.Driver(), dsn, log)
 	plain.Close()
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
@@ -146,7 +65,7 @@ func TestEntraMemberPatchReadsNoMembers(t *testing.T) {
 		{"Postgres", postgresSchema},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := &queryLog{}
+			log := &sqlspy.Log{}
 			app, ts := startSpiedApp(t, tc.store(t), log)
 			ctx := t.Context()
 			// The accounts and the team are written through the data layer:
@@ -179,7 +98,7 @@ func TestEntraMemberPatchReadsNoMembers(t *testing.T) {
 				// Microsoft's tutorial's member PATCH bodies (MS-TUT).
 				body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 					"Operations":[{"op":"` + step.op + `","path":"members","value":[{"$ref":null,"value":"` + step.member + `"}]}]}`
-				stop := log.record()
+				stop := log.Record()
 				r := entra.do("PATCH", "/Groups/"+team.ID, body)
 				queries := stop()
 				entra.want(r, 204, step.op+" member PATCH")

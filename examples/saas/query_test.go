@@ -195,21 +195,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 			t.Fatalf("%s: %v", tc.filter, err)
 		}
 		q := db.findQueries(tc.table, "id", "t1", where, args, Window{Limit: 1})
-		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.count, q.countArgs...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.filter, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if p := strings.Join(plan, "; "); !strings.Contains(p, "INDEX "+tc.index) {
+		if p := sqlitePlan(t, db, q.count, q.countArgs); !strings.Contains(p, "INDEX "+tc.index) {
 			t.Errorf("%s: plan %q does not use index %s", tc.filter, p, tc.index)
 		}
 	}
@@ -231,23 +217,30 @@ func TestPagesUseTheSeqIndex(t *testing.T) {
 		{"teams", "", "teams_tenant_seq", Window{After: 99900, Limit: 100}},
 	} {
 		q := db.findQueries(tc.table, "id", "t1", tc.where, nil, tc.w)
-		rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.page, q.pageArgs...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.table, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		p := strings.Join(plan, "; ")
+		p := sqlitePlan(t, db, q.page, q.pageArgs)
 		if !strings.Contains(p, "INDEX "+tc.index) || strings.Contains(p, "TEMP B-TREE") {
 			t.Errorf("%s page: plan %q, want the index %s and no sort", tc.table, p, tc.index)
 		}
 	}
+}
+
+// sqlitePlan is SQLite's EXPLAIN QUERY PLAN of query, its steps' details
+// joined with "; ".
+func sqlitePlan(t *testing.T, db *DB, query string, args []any) string {
+	t.Helper()
+	rows, err := db.sql.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }

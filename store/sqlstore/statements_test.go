@@ -2,95 +2,22 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/sqlspy"
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
-
-// statementLog records the statements sent through a spyConnector while
-// it is on.
-type statementLog struct {
-	mu   sync.Mutex
-	on   bool
-	stmt []string
-}
-
-func (l *statementLog) add(q string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.on {
-		l.stmt = append(l.stmt, q)
-	}
-}
-
-func (l *statementLog) record() (stop func() []string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.on, l.stmt = true, nil
-	return func() []string {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		l.on = false
-		return l.stmt
-	}
-}
-
-// spyConnector opens connections of a driver that log each statement.
-type spyConnector struct {
-	drv driver.Driver
-	dsn string
-	log *statementLog
-}
-
-func (c spyConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := c.drv.Open(c.dsn)
-	if err != nil {
-		return nil, err
-	}
-	return spyConn{Conn: conn, log: c.log}, nil
-}
-
-func (c spyConnector) Driver() driver.Driver { return c.drv }
-
-// spyConn forwards to the driver's connection, which for both
-// modernc.org/sqlite and pgx implements the context interfaces below.
-type spyConn struct {
-	driver.Conn
-	log *statementLog
-}
-
-func (c spyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.log.add(query)
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
-}
-
-func (c spyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	c.log.add(query)
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
-}
-
-func (c spyConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.log.add(query)
-	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
-}
-
-func (c spyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.log.add("BEGIN")
-	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
-}
 
 // statementKind is a statement by its verb and the first table it names.
 func statementKind(q string) string {
@@ -130,8 +57,8 @@ func TestStatementsPerRequest(t *testing.T) {
 		for _, outbox := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/outbox=%v", tc.name, outbox), func(t *testing.T) {
 				drv, dsn := tc.open(t)
-				log := &statementLog{}
-				db := sql.OpenDB(spyConnector{drv: drv, dsn: dsn, log: log})
+				log := &sqlspy.Log{}
+				db := sqlspy.Open(drv, dsn, log)
 				t.Cleanup(func() { db.Close() })
 				var opts []sqlstore.Option
 				if outbox {
@@ -153,7 +80,7 @@ func TestStatementsPerRequest(t *testing.T) {
 				}
 				do := func(method, target, body string) []string {
 					t.Helper()
-					stop := log.record()
+					stop := log.Record()
 					rec := httptest.NewRecorder()
 					req := httptest.NewRequest(method, target, strings.NewReader(body))
 					if body != "" {

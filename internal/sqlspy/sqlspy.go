@@ -1,0 +1,96 @@
+// Package sqlspy is a test aid: a database/sql connector whose
+// connections record every statement they are sent, so that a test can
+// count what one request costs the database. It wraps any driver whose
+// connections implement the context interfaces (modernc.org/sqlite and
+// pgx do).
+package sqlspy
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"sync"
+)
+
+// Log records the statements sent through the connections of a
+// [Connector] while it is recording. It is safe for concurrent use.
+type Log struct {
+	mu   sync.Mutex
+	on   bool
+	stmt []string
+}
+
+func (l *Log) add(query string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.on {
+		l.stmt = append(l.stmt, query)
+	}
+}
+
+// Record starts recording and returns the function that stops it and
+// returns the statements recorded since, in the order they were sent.
+func (l *Log) Record() (stop func() []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.on, l.stmt = true, nil
+	return func() []string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.on = false
+		return l.stmt
+	}
+}
+
+// Open returns a database over the driver drv and dsn whose statements
+// go through log. A transaction's start is recorded as "BEGIN".
+func Open(drv driver.Driver, dsn string, log *Log) *sql.DB {
+	return sql.OpenDB(connector{drv: drv, dsn: dsn, log: log})
+}
+
+type connector struct {
+	drv driver.Driver
+	dsn string
+	log *Log
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return spyConn{Conn: conn, log: c.log}, nil
+}
+
+func (c connector) Driver() driver.Driver { return c.drv }
+
+// spyConn forwards to the driver's connection.
+type spyConn struct {
+	driver.Conn
+	log *Log
+}
+
+func (c spyConn) Prepare(query string) (driver.Stmt, error) {
+	c.log.add(query)
+	return c.Conn.Prepare(query)
+}
+
+func (c spyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	c.log.add(query)
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+}
+
+func (c spyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.log.add(query)
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
+}
+
+func (c spyConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.log.add(query)
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
+}
+
+func (c spyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.log.add("BEGIN")
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
