@@ -440,16 +440,8 @@ func (r *Registry) extensionsOut(rt *ResourceType, exts map[string]json.RawMessa
 		if s.ID == EnterpriseUserSchema {
 			continue
 		}
-		raw, ok := exts[s.ID]
-		if !ok {
-			for k, v := range exts {
-				if jsonparse.EqualFold(k, s.ID) {
-					raw, ok = v, true
-					break
-				}
-			}
-		}
-		if !ok {
+		raw := rawOf(exts, s.ID)
+		if raw == nil {
 			continue
 		}
 		if b := filterObject(s.ID, "", s.Attributes, raw, p); b != nil {

@@ -318,17 +318,9 @@ func rawAny(raw json.RawMessage) any {
 
 // extGet returns attribute name of the custom extension urn.
 func extGet(exts map[string]json.RawMessage, urn, name string) any {
-	raw, ok := exts[urn]
-	if !ok {
-		for k, r := range exts {
-			if jsonparse.EqualFold(k, urn) {
-				raw, ok = r, true
-				break
-			}
-		}
-		if !ok {
-			return nil
-		}
+	raw := rawOf(exts, urn)
+	if raw == nil {
+		return nil
 	}
 	v, err := parseJSON(raw)
 	if err != nil || v.Kind != jObject {

@@ -232,16 +232,8 @@ func AppendObject(dst []byte, rt *ResourceType, o *Object, p *Projection) []byte
 	var exts []extOut
 	for _, e := range rt.Extensions {
 		s := e.Schema
-		raw, ok := o.Extensions[s.ID]
-		if !ok {
-			for k, v := range o.Extensions {
-				if jsonparse.EqualFold(k, s.ID) {
-					raw, ok = v, true
-					break
-				}
-			}
-		}
-		if !ok {
+		raw := rawOf(o.Extensions, s.ID)
+		if raw == nil {
 			continue
 		}
 		if b := filterObject(s.ID, "", s.Attributes, raw, p); b != nil {
