@@ -251,12 +251,12 @@ func (c *seekCache) get(k seekKey) (string, seekTotal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
-	if !ok {
+	if !ok || e.pos == "" {
 		return "", seekTotal{}
 	}
 	now := c.now()
 	if now.Sub(e.added) > c.ttl {
-		delete(c.entries, k)
+		c.entries[k] = seekEntry{} // kept in its ring slot, as drop does
 		return "", seekTotal{}
 	}
 	if e.counted.IsZero() || now.Sub(e.counted) > seekTotalMaxAge {
@@ -281,9 +281,13 @@ func (c *seekCache) put(k seekKey, pos string, t seekTotal) {
 	c.entries[k] = seekEntry{pos: pos, added: c.now(), seekTotal: t}
 }
 
-// drop forgets k.
+// drop forgets k's position. The key keeps its entry and its ring slot
+// (get answers "" for it), so that a later put of k does not enter the
+// key in the ring twice.
 func (c *seekCache) drop(k seekKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.entries, k) // its ring slot is reused when it comes round
+	if _, ok := c.entries[k]; ok {
+		c.entries[k] = seekEntry{}
+	}
 }
