@@ -177,13 +177,17 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, p listRequest, use
 	if lp.cursor != nil {
 		b = s.appendCursorHead((*bp)[:0], &lp, n, total, next)
 	} else {
-		carried := seekTotal{total, s.cfg.Clock()}
-		if total < 0 {
-			total, carried = lp.carried.total, lp.carried // the store did not count: NoTotal
+		counted := total >= 0
+		if !counted {
+			total = lp.carried.total // the store did not count: NoTotal
 		}
 		if next != "" && lp.endpoint != "/" {
 			if lp.seek.start == 0 {
 				lp.shape = queryShape(lp.endpoint, p)
+			}
+			carried := lp.carried
+			if counted {
+				carried = seekTotal{total, s.cfg.Clock()}
 			}
 			s.seeks.put(seekKey{lp.tenant, lp.shape, pg.StartIndex + n}, next, carried)
 		}
