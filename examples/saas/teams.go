@@ -114,9 +114,8 @@ func (db *DB) queryTeams(ctx context.Context, q querier, query string, args ...a
 // creation order, without their members. It reads the team_members index
 // on the member.
 func (db *DB) TeamsOfAccount(ctx context.Context, tenantID, accountID string) ([]Team, error) {
-	return db.queryTeams(ctx, db.sql, db.q(`SELECT `+prefixed("t.", teamCols)+` FROM teams t
-		JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
-		WHERE m.tenant_id = ? AND m.member_id = ? AND m.member_is_team = ? ORDER BY t.seq`), tenantID, accountID, false)
+	teams, err := db.TeamsOfAccounts(ctx, tenantID, []string{accountID})
+	return teams[accountID], err
 }
 
 // TeamsOfAccounts is TeamsOfAccount for several accounts at once: the
@@ -152,7 +151,7 @@ func (db *DB) TeamsOfAccounts(ctx context.Context, tenantID string, ids []string
 
 // membersOf is members for several teams at once: the members of each of
 // ids in the order they were added, in one query per chunk of ids.
-func (db *DB) membersOf(ctx context.Context, tenantID string, ids []string) (map[string][]TeamMember, error) {
+func (db *DB) membersOf(ctx context.Context, q querier, tenantID string, ids []string) (map[string][]TeamMember, error) {
 	out := make(map[string][]TeamMember, len(ids))
 	for chunk := range slices.Chunk(ids, kindsChunk) {
 		args := make([]any, 0, 1+len(chunk))
@@ -164,7 +163,7 @@ func (db *DB) membersOf(ctx context.Context, tenantID string, ids []string) (map
 			team string
 			m    TeamMember
 		}
-		rows, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+		rows, err := queryRows(ctx, q, func(sc interface{ Scan(...any) error }) (r row, err error) {
 			return r, sc.Scan(&r.team, &r.m.ID, &r.m.IsTeam, &r.m.Display)
 		}, db.q(`SELECT team_id, member_id, member_is_team, display FROM team_members
 			WHERE tenant_id = ? AND team_id IN (`+marks(len(chunk))+`) ORDER BY seq`), args...)
@@ -194,14 +193,11 @@ func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), "
 
 // members loads the members of team id in the order they were added.
 func (db *DB) members(ctx context.Context, q querier, tenantID, id string) ([]TeamMember, error) {
-	out, err := queryRows(ctx, q, func(sc interface{ Scan(...any) error }) (m TeamMember, err error) {
-		return m, sc.Scan(&m.ID, &m.IsTeam, &m.Display)
-	}, db.q(`SELECT member_id, member_is_team, display FROM team_members
-		WHERE tenant_id = ? AND team_id = ? ORDER BY seq`), tenantID, id)
-	if out == nil && err == nil {
-		out = []TeamMember{}
+	ms, err := db.membersOf(ctx, q, tenantID, []string{id})
+	if ms[id] == nil && err == nil {
+		return []TeamMember{}, nil
 	}
-	return out, err
+	return ms[id], err
 }
 
 // TeamByID returns the team, its members only if withMembers, or
@@ -233,7 +229,7 @@ func (db *DB) FindTeams(ctx context.Context, tenantID, where string, args []any,
 	for i := range teams {
 		ids[i] = teams[i].ID
 	}
-	members, err := db.membersOf(ctx, tenantID, ids)
+	members, err := db.membersOf(ctx, db.sql, tenantID, ids)
 	if err != nil {
 		return nil, 0, 0, err
 	}
