@@ -70,14 +70,68 @@ type spyConn struct {
 	log *Log
 }
 
+// A prepared statement is recorded each time it runs, not when it is
+// prepared: what a test counts is the statements a request runs, whether
+// the store sends them as text or prepared them before.
 func (c spyConn) Prepare(query string) (driver.Stmt, error) {
-	c.log.add(query)
-	return c.Conn.Prepare(query)
+	st, err := c.Conn.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return spyStmt{Stmt: st, conn: c.Conn, query: query, log: c.log}, nil
 }
 
 func (c spyConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.log.add(query)
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return spyStmt{Stmt: st, conn: c.Conn, query: query, log: c.log}, nil
+}
+
+// spyStmt forwards to the driver's statement, recording each run.
+type spyStmt struct {
+	driver.Stmt
+	conn  driver.Conn
+	query string
+	log   *Log
+}
+
+func (s spyStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.log.add(s.query)
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		return e.ExecContext(ctx, args)
+	}
+	vals := make([]driver.Value, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	return s.Stmt.Exec(vals) //nolint:staticcheck // the driver has no context variant
+}
+
+func (s spyStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.log.add(s.query)
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		return q.QueryContext(ctx, args)
+	}
+	vals := make([]driver.Value, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	return s.Stmt.Query(vals) //nolint:staticcheck // the driver has no context variant
+}
+
+// CheckNamedValue converts arguments as the driver would without the
+// spy: by its statement's checker, else its connection's (database/sql
+// asks the statement's alone when it has one).
+func (s spyStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if c, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return c.CheckNamedValue(nv)
+	}
+	if c, ok := s.conn.(driver.NamedValueChecker); ok {
+		return c.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
 }
 
 func (c spyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {

@@ -113,7 +113,7 @@ func (s *Store) StreamGroup(ctx context.Context, id string, size int, head func(
 // one, rolled back afterwards, that reads one snapshot.
 func (s *Store) snapshot(ctx context.Context, fn func(q querier) error) error {
 	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
-		return fn(st.tx)
+		return fn(st.querier(s))
 	}
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == Postgres {
@@ -123,8 +123,10 @@ func (s *Store) snapshot(ctx context.Context, fn func(q querier) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
+	var p txPrepared
+	defer s.prepareDue(ctx, &p) // after the rollback below
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(s.txq(tx, &p))
 }
 
 // groupArgs returns the parameters of a write of g: tenant, id,

@@ -48,7 +48,8 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time
-	outbox  *Outbox // nil without WithOutbox
+	outbox  *Outbox    // nil without WithOutbox
+	stmts   *stmtCache // SQLite's prepared statements (stmtcache.go); nil on PostgreSQL
 }
 
 // Option configures a Store.
@@ -96,6 +97,9 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 		c.now = time.Now
 	}
 	s := &Store{db: db, dialect: dialect, now: c.now}
+	if dialect == SQLite {
+		s.stmts = newStmtCache(db)
+	}
 	if c.outbox {
 		s.outbox = newOutbox(s, c.retention)
 	}
@@ -127,9 +131,13 @@ type txKey struct{ s *Store }
 // txState is a transaction of InTx, and whether it wrote change events
 // (so that the commit wakes the outbox's drainers).
 type txState struct {
-	tx     *sql.Tx
-	events atomic.Bool
+	tx       *sql.Tx
+	events   atomic.Bool
+	prepared txPrepared // statements bound, and due to be prepared (stmtcache.go)
 }
+
+// querier returns the querier of the transaction.
+func (st *txState) querier(s *Store) querier { return s.txq(st.tx, &st.prepared) }
 
 // InTx runs fn in one database transaction,
 // committed when fn returns nil and rolled back otherwise. Every call of
@@ -145,6 +153,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (e
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	st := &txState{tx: tx}
+	defer s.prepareDue(ctx, &st.prepared)
 	if err := fn(context.WithValue(ctx, txKey{s}, st)); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -161,7 +170,10 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (e
 // q returns the transaction carried by ctx, or the database.
 func (s *Store) q(ctx context.Context) querier {
 	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
-		return st.tx
+		return st.querier(s)
+	}
+	if s.stmts != nil {
+		return dbQuerier{db: s.db, c: s.stmts}
 	}
 	return s.db
 }
@@ -170,7 +182,7 @@ func (s *Store) q(ctx context.Context) querier {
 // context carries the transaction.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querier) error) error {
 	if st, ok := ctx.Value(txKey{s}).(*txState); ok {
-		return fn(ctx, st.tx)
+		return fn(ctx, st.querier(s))
 	}
 	return s.InTx(ctx, func(ctx context.Context) error { return fn(ctx, s.q(ctx)) })
 }
