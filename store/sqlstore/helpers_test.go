@@ -22,8 +22,14 @@ func postgresDSN(tb testing.TB) string {
 // sqliteDB opens a fresh SQLite database file in a temporary directory.
 func sqliteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
+	return sqliteDBWith(tb, "")
+}
+
+// sqliteDBWith is sqliteDB with more DSN parameters (each "&name=value").
+func sqliteDBWith(tb testing.TB, params string) *sql.DB {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "scim.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"+params)
 	if err != nil {
 		tb.Fatalf("sql.Open(sqlite): %v", err)
 	}
