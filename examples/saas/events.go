@@ -50,7 +50,8 @@ import (
 // renewed when renewAfter has passed since this drainer last wrote it
 // (not per batch), a batch's deliveries are marked with one UPDATE, and
 // retention runs at most every pruneEvery, its read outside a
-// transaction.
+// transaction; and a woken drainer waits wakeDelay, so that a burst of
+// writes shares one drain.
 
 // leaseFor is how long the drainer's lease lasts without renewal.
 const leaseFor = 30 * time.Second
@@ -74,6 +75,12 @@ const drainBatch = 100
 // pollEvery is how often an idle drainer looks for events that no wake
 // announced (another replica's writes, those left by a crash).
 const pollEvery = time.Second
+
+// wakeDelay is how long a woken drainer waits before it drains: the
+// writes of a burst (an IdP's provisioning cycle, a bulk load) then
+// share a drain, its read and its marking UPDATE, instead of one drain
+// each. A deactivation's sessions are revoked that much later.
+const wakeDelay = 10 * time.Millisecond
 
 // maxBackoff bounds the delay between retries of a failing handler.
 const maxBackoff = time.Minute
@@ -221,6 +228,14 @@ func (d *Drainer) Start() {
 				t.Stop()
 				return
 			case <-d.wake:
+				t.Stop()
+				t = time.NewTimer(wakeDelay)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
 			case <-t.C:
 			}
 			t.Stop()
