@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimkit/scim/activity"
@@ -28,10 +29,26 @@ import (
 // enforced in Append, in the batch's transaction: each tenant of the
 // batch loses its rows older than MaxAge and those beyond its newest
 // MaxEntries; Prune deletes every tenant's expired rows.
+//
+// The rows beyond MaxEntries are found by walking the tenant's index
+// past its newest MaxEntries, a cost that grows with MaxEntries (10,000
+// by default), and the Recorder appends a batch for every few requests.
+// So Append deletes them every capSlack entries a tenant appends in this
+// process (and at its first Append of the tenant), not at every Append,
+// and List reads only the newest MaxEntries: what the log shows is the
+// same, and the table keeps at most capSlack rows more per tenant and
+// replica for a while.
 type ActivityStore struct {
 	db  *DB
 	ret activity.Retention
+
+	mu    sync.Mutex
+	since map[string]int // per tenant, entries appended since its last deletion beyond MaxEntries
 }
+
+// capSlack is how many entries a tenant appends between two deletions of
+// its entries beyond MaxEntries: a tenth of MaxEntries, at least 1.
+func (s *ActivityStore) capSlack() int { return max(1, s.ret.MaxEntries/10) }
 
 var (
 	_ activity.Store  = (*ActivityStore)(nil)
@@ -44,7 +61,7 @@ func NewActivityStore(db *DB, r activity.Retention) *ActivityStore {
 	if r.Now == nil {
 		r.Now = db.now
 	}
-	return &ActivityStore{db: db, ret: r.WithDefaults()}
+	return &ActivityStore{db: db, ret: r.WithDefaults(), since: map[string]int{}}
 }
 
 // activityErr wraps store.ErrUnavailable around an error that says the
@@ -62,7 +79,19 @@ func (s *ActivityStore) Append(ctx context.Context, entries []activity.Entry) er
 		return nil
 	}
 	db := s.db
-	return activityErr(db.tx(ctx, func(tx *sql.Tx) error {
+	// The tenants whose entries beyond MaxEntries this batch deletes.
+	batch := map[string]int{}
+	for _, e := range entries {
+		batch[e.Tenant]++
+	}
+	s.mu.Lock()
+	trim := map[string]bool{}
+	for t, n := range batch {
+		since, seen := s.since[t]
+		trim[t] = !seen || since+n >= s.capSlack()
+	}
+	s.mu.Unlock()
+	err := activityErr(db.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range entries {
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_activity (tenant_id, at, idp, method, endpoint, search,
 				resource_id, outcome, status, latency_ns, scim_type, detail, quirks, request_id, user_agent, dry_run, effects)
@@ -87,6 +116,9 @@ func (s *ActivityStore) Append(ctx context.Context, entries []activity.Entry) er
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM app_activity WHERE tenant_id = ? AND at < ?`), e.Tenant, cutoff); err != nil {
 				return fmt.Errorf("activity: retention: %w", err)
 			}
+			if !trim[e.Tenant] {
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM app_activity WHERE seq IN (
 				SELECT seq FROM app_activity WHERE tenant_id = ? ORDER BY at DESC, seq DESC`+all+`)`), e.Tenant, s.ret.MaxEntries); err != nil {
 				return fmt.Errorf("activity: retention: %w", err)
@@ -94,6 +126,19 @@ func (s *ActivityStore) Append(ctx context.Context, entries []activity.Entry) er
 		}
 		return nil
 	}))
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for t, n := range batch {
+		if trim[t] {
+			s.since[t] = 0
+		} else {
+			s.since[t] += n
+		}
+	}
+	s.mu.Unlock()
+	return nil
 }
 
 // Prune implements activity.Pruner.
@@ -103,12 +148,26 @@ func (s *ActivityStore) Prune(ctx context.Context) error {
 }
 
 // List implements activity.Store: one indexed query for the page and one
-// entry more, which says whether there is a next page.
+// entry more, which says whether there is a next page, after one that
+// finds the oldest of the tenant's newest MaxEntries, below which the
+// page does not go (Append deletes the rows below it only every
+// capSlack entries).
 func (s *ActivityStore) List(ctx context.Context, tenant string, f activity.Filter) ([]activity.Entry, activity.Cursor, error) {
 	limit := f.LimitOf()
+	cutoff := s.ret.Cutoff().UnixMicro()
 	query := `SELECT seq, tenant_id, at, idp, method, endpoint, search, resource_id, outcome, status, latency_ns, scim_type,
 		detail, quirks, request_id, user_agent, dry_run, effects FROM app_activity WHERE tenant_id = ? AND at >= ?`
-	args := []any{tenant, s.ret.Cutoff().UnixMicro()}
+	args := []any{tenant, cutoff}
+	var oldestAt, oldestSeq int64
+	err := s.db.sql.QueryRowContext(ctx, s.db.q(`SELECT at, seq FROM app_activity WHERE tenant_id = ? AND at >= ?
+		ORDER BY at DESC, seq DESC LIMIT 1 OFFSET ?`), tenant, cutoff, s.ret.MaxEntries-1).Scan(&oldestAt, &oldestSeq)
+	switch {
+	case err == nil:
+		query += ` AND (at > ? OR (at = ? AND seq >= ?))`
+		args = append(args, oldestAt, oldestAt, oldestSeq)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, "", activityErr(fmt.Errorf("activity: list: %w", err))
+	}
 	if f.FailuresOnly {
 		query += ` AND outcome <> 'ok'`
 	}

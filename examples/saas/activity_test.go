@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scimkit/scim/activity"
 	"github.com/scimkit/scim/activity/activitytest"
@@ -21,6 +23,56 @@ func TestActivityContract(t *testing.T) {
 			activitytest.Run(t, func(t *testing.T, r activity.Retention) activity.Store {
 				return NewActivityStore(tdb.open(t), r)
 			})
+		})
+	}
+}
+
+// TestActivityCapSlack: Append deletes a tenant's entries beyond
+// MaxEntries only every capSlack entries, and List shows the newest
+// MaxEntries all the same, while the table keeps at most capSlack more.
+func TestActivityCapSlack(t *testing.T) {
+	for _, tdb := range testDBs {
+		t.Run(tdb.name, func(t *testing.T) {
+			db := tdb.open(t)
+			s := NewActivityStore(db, activity.Retention{MaxEntries: 50, Now: func() time.Time { return testNow }})
+			if s.capSlack() != 5 {
+				t.Fatalf("capSlack %d, want 5", s.capSlack())
+			}
+			for i := range 83 {
+				e := activity.Entry{Time: testNow.Add(-time.Hour + time.Duration(i)*time.Second), Tenant: "acme", IdP: "entra",
+					Method: "GET", Endpoint: "Users", Outcome: activity.OK, Status: 200, RequestID: fmt.Sprintf("req-%d", i)}
+				if err := s.Append(t.Context(), []activity.Entry{e}); err != nil {
+					t.Fatalf("Append %d: %v", i, err)
+				}
+				var rows int
+				if err := db.sql.QueryRow(`SELECT COUNT(*) FROM app_activity`).Scan(&rows); err != nil {
+					t.Fatal(err)
+				}
+				if rows > 50+s.capSlack() {
+					t.Fatalf("after %d appends the table has %d rows, want at most %d", i+1, rows, 50+s.capSlack())
+				}
+				var got []string
+				for f := (activity.Filter{Limit: 20}); ; {
+					page, next, err := s.List(t.Context(), "acme", f)
+					if err != nil {
+						t.Fatalf("List: %v", err)
+					}
+					for _, e := range page {
+						got = append(got, e.RequestID)
+					}
+					if next == "" {
+						break
+					}
+					f.Before = next
+				}
+				var want []string
+				for j := i; j >= 0 && j > i-50; j-- {
+					want = append(want, fmt.Sprintf("req-%d", j))
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("after %d appends List gives %v, want %v", i+1, got, want)
+				}
+			}
 		})
 	}
 }

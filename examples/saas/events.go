@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,9 +42,32 @@ import (
 // (leaseFor, 30 s) and delivers what it left, possibly again. A handler
 // that runs longer than the lease may overlap with the next holder: the
 // receipts keep the effects single.
+//
+// Cost: under a steady stream of writes the drainer is woken for each,
+// so what it does per drain is paid per write, and on SQLite every write
+// transaction is an fsync and a turn of the one writer lock the requests
+// wait for. A drain therefore writes only what it must: the lease is
+// renewed when renewAfter has passed since this drainer last wrote it
+// (not per batch), a batch's deliveries are marked with one UPDATE, and
+// retention runs at most every pruneEvery, its read outside a
+// transaction; and a woken drainer waits wakeDelay, so that a burst of
+// writes shares one drain.
 
 // leaseFor is how long the drainer's lease lasts without renewal.
 const leaseFor = 30 * time.Second
+
+// renewAfter is how long after writing its lease a drainer writes it
+// again, at its next batch. It is a tenth of leaseFor, so a holder that
+// keeps draining renews long before the lease expires: another replica,
+// whose clock would have to be 27 s ahead to see it expired, does not
+// take it meanwhile.
+const renewAfter = leaseFor / 10
+
+// pruneEvery is how often at most a drain runs retention (prune): events
+// are kept eventRetention (7 days), so a minute late is nothing, and the
+// query, which reads the delivered events older than the retention,
+// costs a scan of app_events' index per run.
+const pruneEvery = time.Minute
 
 // drainBatch is how many events the drainer reads at a time.
 const drainBatch = 100
@@ -51,6 +75,12 @@ const drainBatch = 100
 // pollEvery is how often an idle drainer looks for events that no wake
 // announced (another replica's writes, those left by a crash).
 const pollEvery = time.Second
+
+// wakeDelay is how long a woken drainer waits before it drains: the
+// writes of a burst (an IdP's provisioning cycle, a bulk load) then
+// share a drain, its read and its marking UPDATE, instead of one drain
+// each. A deactivation's sessions are revoked that much later.
+const wakeDelay = 10 * time.Millisecond
 
 // maxBackoff bounds the delay between retries of a failing handler.
 const maxBackoff = time.Minute
@@ -145,10 +175,12 @@ type Drainer struct {
 	now      func() time.Time
 	holder   string // this drainer's name in the lease row
 
-	mu   sync.Mutex // one drain at a time in this process
-	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	mu      sync.Mutex // one drain at a time in this process; guards renewed and pruned
+	renewed time.Time  // when this drainer last wrote the lease it holds; zero for none
+	pruned  time.Time  // when this drainer last ran prune
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // NewDrainer returns a drainer of db's outbox to handlers, called in
@@ -196,6 +228,14 @@ func (d *Drainer) Start() {
 				t.Stop()
 				return
 			case <-d.wake:
+				t.Stop()
+				t = time.NewTimer(wakeDelay)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
 			case <-t.C:
 			}
 			t.Stop()
@@ -237,25 +277,49 @@ func (d *Drainer) Drain(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		done := make([]int64, 0, len(rows))
 		for _, r := range rows {
 			e, err := scanEvent(r.payload, r.version)
 			if err == nil {
 				err = d.deliver(ctx, e)
 			}
 			if err != nil {
+				// The events before it were delivered: mark them, so
+				// that the retry starts at this one.
+				if err := d.delivered(ctx, done); err != nil {
+					return n, err
+				}
 				d.failed(r.seq, err)
-				return n, fmt.Errorf("event %d: %w", r.seq, err)
+				return n + len(done), fmt.Errorf("event %d: %w", r.seq, err)
 			}
-			if _, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_events SET delivered_at = ?, attempts = attempts + 1, last_error = ''
-				WHERE seq = ?`), micros(d.now()), r.seq); err != nil {
-				return n, err
-			}
-			n++
+			done = append(done, r.seq)
 		}
+		if err := d.delivered(ctx, done); err != nil {
+			return n, err
+		}
+		n += len(done)
 		if len(rows) < drainBatch {
-			return n, d.prune(ctx)
+			return n, d.maybePrune(ctx)
 		}
 	}
+}
+
+// delivered marks the events of rows delivered, with one UPDATE: those
+// a drain read in a batch and gave every handler. It names each seq:
+// on PostgreSQL an event of another tenant may commit later with a seq
+// between two of rows, and it has not been delivered.
+func (d *Drainer) delivered(ctx context.Context, rows []int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(rows)+1)
+	args = append(args, micros(d.now()))
+	for _, seq := range rows {
+		args = append(args, seq)
+	}
+	_, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_events SET delivered_at = ?, attempts = attempts + 1, last_error = ''
+		WHERE seq IN (?`+strings.Repeat(", ?", len(rows)-1)+`)`), args...)
+	return err
 }
 
 // deliver calls every handler with e; a handler's panic is its error.
@@ -289,27 +353,38 @@ func (d *Drainer) failed(seq int64, cause error) {
 }
 
 // acquire takes or renews the lease, and reports whether this drainer
-// holds it.
+// holds it. A lease this drainer wrote less than renewAfter ago is held
+// without a statement: no other replica can take it before it expires.
+// Otherwise one upsert takes the lease if it is missing, free or
+// expired, or renews it if it is this drainer's. d.mu is held.
 func (d *Drainer) acquire(ctx context.Context) (bool, error) {
-	now := micros(d.now())
-	until := micros(d.now().Add(leaseFor))
-	db := d.db
-	if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO app_event_lease (name, holder, expires_at) VALUES ('drainer', ?, ?)
-		ON CONFLICT (name) DO NOTHING`), d.holder, until); err != nil {
-		return false, err
+	at := d.now()
+	if !d.renewed.IsZero() && !at.Before(d.renewed) && at.Sub(d.renewed) < renewAfter {
+		return true, nil
 	}
-	res, err := db.sql.ExecContext(ctx, db.q(`UPDATE app_event_lease SET holder = ?, expires_at = ?
-		WHERE name = 'drainer' AND (holder = ? OR expires_at < ?)`), d.holder, until, d.holder, now)
+	d.renewed = time.Time{}
+	now, until := micros(at), micros(at.Add(leaseFor))
+	db := d.db
+	res, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO app_event_lease (name, holder, expires_at) VALUES ('drainer', ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+		WHERE app_event_lease.holder = excluded.holder OR app_event_lease.expires_at < ?`), d.holder, until, now)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil || n != 1 {
+		return false, err
+	}
+	d.renewed = at
+	return true, nil
 }
 
 // release gives the lease back, so that another replica need not wait
 // for it to expire.
 func (d *Drainer) release() {
+	d.mu.Lock()
+	d.renewed = time.Time{}
+	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_event_lease SET expires_at = 0 WHERE name = 'drainer' AND holder = ?`),
@@ -318,22 +393,41 @@ func (d *Drainer) release() {
 	}
 }
 
+// maybePrune runs prune if pruneEvery has passed since this drainer
+// last did (or its clock went back). d.mu is held.
+func (d *Drainer) maybePrune(ctx context.Context) error {
+	at := d.now()
+	if !d.pruned.IsZero() && !at.Before(d.pruned) && at.Sub(d.pruned) < pruneEvery {
+		return nil
+	}
+	if err := d.prune(ctx); err != nil {
+		return err
+	}
+	d.pruned = at
+	return nil
+}
+
 // prune deletes the delivered events older than eventRetention, noting
-// per tenant the newest seq deleted, for Outbox.After.
+// per tenant the newest seq deleted, for Outbox.After. It reads what to
+// delete before it opens the transaction that deletes it, so that a run
+// with nothing to delete writes nothing (on SQLite a transaction takes
+// the writer lock at BEGIN): a delivered event older than the cutoff
+// stays so, and the tenant's newest of them read then is a bound the
+// deletion may use later.
 func (d *Drainer) prune(ctx context.Context) error {
 	cutoff := micros(d.now().Add(-eventRetention))
 	db := d.db
+	type row struct {
+		tenant string
+		seq    int64
+	}
+	rows, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
+		return r, sc.Scan(&r.tenant, &r.seq)
+	}, db.q(`SELECT tenant_id, MAX(seq) FROM app_events WHERE created_at < ? AND delivered_at IS NOT NULL GROUP BY tenant_id`), cutoff)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		type row struct {
-			tenant string
-			seq    int64
-		}
-		rows, err := queryRows(ctx, tx, func(sc interface{ Scan(...any) error }) (r row, err error) {
-			return r, sc.Scan(&r.tenant, &r.seq)
-		}, db.q(`SELECT tenant_id, MAX(seq) FROM app_events WHERE created_at < ? AND delivered_at IS NOT NULL GROUP BY tenant_id`), cutoff)
-		if err != nil || len(rows) == 0 {
-			return err
-		}
 		for _, r := range rows {
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_events_pruned (tenant_id, through_seq) VALUES (?, ?)
 				ON CONFLICT (tenant_id) DO UPDATE SET through_seq = CASE WHEN app_events_pruned.through_seq > excluded.through_seq

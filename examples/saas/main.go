@@ -92,6 +92,18 @@
 //	                           tunnel (https://host): the Tenant URL shown
 //	                           and SCIM's locations use it
 //
+// and, to find where the server's time goes, two profiling flags (off by
+// default; neither has an environment variable, so a deployment does not
+// turn them on by accident):
+//
+//	-cpuprofile FILE  a CPU profile of the whole run, written to FILE at
+//	                  the SIGINT/SIGTERM shutdown (go tool pprof FILE)
+//	-pprof ADDR       net/http/pprof at http://ADDR/debug/pprof/, on a
+//	                  listener of its own, e.g. 127.0.0.1:6060: never on
+//	                  the app's address, where the IdPs and the users are;
+//	                  refused unless ADDR is a loopback address. Its URL
+//	                  is printed at startup ("pprof: http://...").
+//
 // Try it with curl:
 //
 //	curl -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:8080/scim/v2/Users?filter=userName%20eq%20%22a%40example.com%22'
@@ -105,9 +117,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -146,8 +160,24 @@ func run(args []string, log *slog.Logger) error {
 		}
 	}
 	fs.Var(&tenants, "tenant", "ID=TOKEN: a tenant ID with an enabled SCIM connection and TOKEN as a Secret Token; repeatable (env SAAS_TENANTS, space-separated)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` at shutdown")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on the loopback address `ADDR` (e.g. 127.0.0.1:6060), apart from -addr")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
+	if *pprofAddr != "" {
+		closePprof, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer closePprof()
 	}
 
 	demo := Tenant{ID: "acme", Name: "Acme Corp"}
@@ -199,6 +229,53 @@ func run(args []string, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// startCPUProfile starts the -cpuprofile profile into path; stop ends
+// it and closes the file, at shutdown.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// servePprof serves net/http/pprof's handlers on addr, a loopback
+// address, until close: profiles and goroutine dumps show the app's
+// internals and cost CPU, so they are for whoever is on the machine, not
+// on the app's own listener. It prints the URL as "pprof: URL".
+func servePprof(addr string, log *slog.Logger) (close func(), err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("-pprof %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("-pprof %q: want a loopback address (127.0.0.1:PORT, [::1]:PORT, localhost:PORT)", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+	// A CPU profile or a trace runs as long as its ?seconds= asks: no
+	// write timeout.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	fmt.Printf("pprof: http://%s/debug/pprof/\n", ln.Addr())
+	return func() { srv.Close() }, nil
 }
 
 // tenantFlags are the -tenant ID=TOKEN flags.

@@ -52,25 +52,26 @@ import (
 
 // options are the command's flags.
 type options struct {
-	users       int
-	label       string
-	only        map[string]bool
-	rounds      int
-	lookups     int
-	posts       int
-	cycles      int
-	walkCap     time.Duration
-	loadCap     time.Duration
-	groupSizes  []int
-	groupPairs  int
-	mixedFor    time.Duration
-	clients     int
-	sizes       []int
-	profile     string // kind:workload
-	repo        string
-	out         string
-	skipPlots   bool
-	postgresDSN string
+	users          int
+	label          string
+	only           map[string]bool
+	rounds         int
+	lookups        int
+	posts          int
+	cycles         int
+	walkCap        time.Duration
+	loadCap        time.Duration
+	groupSizes     []int
+	groupPairs     int
+	mixedFor       time.Duration
+	clients        int
+	sizes          []int
+	profile        string // kind:workload
+	profileSeconds int
+	repo           string
+	out            string
+	skipPlots      bool
+	postgresDSN    string
 }
 
 // kinds are the servers, in report order; floor of a kind is the floor
@@ -127,7 +128,8 @@ func main() {
 	flag.DurationVar(&o.mixedFor, "mixed-for", 5*time.Second, "duration of each round of mixed load per server")
 	flag.IntVar(&o.clients, "clients", 8, "clients of the mixed load")
 	flag.StringVar(&sizes, "sizes", "", "store sizes of the lookup-vs-size curve (default users/20, users/4, users)")
-	flag.StringVar(&o.profile, "profile", "", "kind:workload to CPU-profile (workload: lookup, post, cycle, walk, groups, mixed); not for saas kinds")
+	flag.StringVar(&o.profile, "profile", "", "kind:workload to CPU-profile (workload: lookup, post, cycle, walk, groups, mixed); for a saas kind, the first -profile-seconds of the workload, through its -pprof listener")
+	flag.IntVar(&o.profileSeconds, "profile-seconds", 30, "how long a saas kind's -profile lasts (its net/http/pprof profile has a fixed duration)")
 	flag.StringVar(&o.repo, "repo", "..", "the library's repository (for ../examples/saas and docs/)")
 	flag.StringVar(&o.out, "out", "", "output directory of the report files (default <repo>/docs/bench)")
 	flag.BoolVar(&o.skipPlots, "no-plots", false, "do not write PNG plots")
@@ -156,19 +158,21 @@ func main() {
 
 // server is one server under test, a subprocess.
 type server struct {
-	kind    string
-	base    string // http://127.0.0.1:port (plus /scim/v2 for saas)
-	ctl     string // control base (/_bench), "" for saas
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	pid     int
-	appName string // application_name on PostgreSQL, else ""
-	c       *client
-	loaded  int
-	ids     []string // user ids seen in the walk, in order
-	created int      // users this harness created (unique names)
-	group   string   // group id of the membership workload
-	dead    string   // why it stopped being measured
+	kind     string
+	base     string        // http://127.0.0.1:port (plus /scim/v2 for saas)
+	ctl      string        // control base (/_bench), "" for saas
+	pprof    string        // a saas kind's net/http/pprof base (http://addr/debug/pprof/) when it is profiled, else ""
+	profDone chan struct{} // closed when a saas kind's profile is written
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	pid      int
+	appName  string // application_name on PostgreSQL, else ""
+	c        *client
+	loaded   int
+	ids      []string // user ids seen in the walk, in order
+	created  int      // users this harness created (unique names)
+	group    string   // group id of the membership workload
+	dead     string   // why it stopped being measured
 }
 
 func logf(format string, args ...any) {
@@ -269,7 +273,11 @@ func run(o *options) error {
 				spec = dsn
 			}
 			// As its users run it: flags, and a tenant with a Secret Token.
-			s.cmd = exec.Command(saasBin, "-addr", "127.0.0.1:0", "-store", spec, "-tenant", "contoso="+benchToken, "-admin-key", "sidebyside")
+			args := []string{"-addr", "127.0.0.1:0", "-store", spec, "-tenant", "contoso=" + benchToken, "-admin-key", "sidebyside"}
+			if strings.HasPrefix(o.profile, kind+":") {
+				args = append(args, "-pprof", "127.0.0.1:0")
+			}
+			s.cmd = exec.Command(saasBin, args...)
 			s.cmd.Dir = tmp
 		} else {
 			s.cmd = exec.Command(self, "serve", "-kind", kind, "-dsn", dsn, "-sqlite", path)
@@ -316,7 +324,9 @@ func (s *server) start() error {
 			if sent {
 				continue
 			}
-			if v, ok := strings.CutPrefix(line, "LISTEN "); ok {
+			if v, ok := strings.CutPrefix(line, "pprof: "); ok {
+				s.pprof = strings.TrimSpace(v)
+			} else if v, ok := strings.CutPrefix(line, "LISTEN "); ok {
 				s.base, s.ctl = v, v+"/_bench"
 				sent = true
 				found <- nil

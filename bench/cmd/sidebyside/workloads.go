@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,12 +130,32 @@ func (r *runner) alive() []*server {
 }
 
 // profiling starts (on) or stops the CPU profile of s if it is the one
-// the -profile flag names for workload.
+// the -profile flag names for workload. A serve-mode server profiles
+// between its control calls; examples/saas through its -pprof listener,
+// for -profile-seconds from the start (net/http/pprof's profile has a
+// fixed duration), which off waits for.
 func (r *runner) profiling(s *server, workload string, on bool) {
-	if r.o.profile != s.kind+":"+workload || s.ctl == "" {
+	if r.o.profile != s.kind+":"+workload || (s.ctl == "" && s.pprof == "") {
 		return
 	}
 	file := filepath.Join(os.TempDir(), "sidebyside-"+s.kind+"-"+workload+".pprof")
+	bin, _ := os.Executable()
+	if s.ctl == "" {
+		if on {
+			s.profDone = make(chan struct{})
+			go func() {
+				defer close(s.profDone)
+				if err := fetchProfile(s.pprof+"profile?seconds="+strconv.Itoa(r.o.profileSeconds), file); err != nil {
+					logf("profile: %v", err)
+				}
+			}()
+			return
+		}
+		logf("%s: waiting for its %d s profile", s.kind, r.o.profileSeconds)
+		<-s.profDone
+		r.profileTop(s, workload, s.cmd.Path, file)
+		return
+	}
 	if on {
 		if err := s.ctlPost(context.Background(), "/profile/start?file="+file); err != nil {
 			logf("profile: %v", err)
@@ -144,8 +166,34 @@ func (r *runner) profiling(s *server, workload string, on bool) {
 		logf("profile: %v", err)
 		return
 	}
-	self, _ := os.Executable()
-	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=35", self, file).CombinedOutput()
+	r.profileTop(s, workload, bin, file)
+}
+
+// fetchProfile GETs a net/http/pprof profile into file.
+func fetchProfile(url, file string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// profileTop keeps `go tool pprof -top` of the profile file of bin for
+// the report.
+func (r *runner) profileTop(s *server, workload, bin, file string) {
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=35", bin, file).CombinedOutput()
 	if err != nil {
 		logf("pprof: %v: %s", err, out)
 		return
