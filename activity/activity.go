@@ -200,7 +200,11 @@ var ErrInvalidCursor = errors.New("activity: invalid cursor")
 //   - Retention is bounded per tenant, by count and by age (see
 //     [Retention]): List never returns more than MaxEntries of a tenant's
 //     newest entries, nor an entry older than MaxAge, and the store
-//     deletes the others, at the latest on the tenant's next Append.
+//     deletes the others on the tenant's Appends: at the latest on the
+//     next one, except that a store may let up to MaxEntries/10 entries
+//     beyond MaxEntries wait for a later Append, to delete them in one
+//     batch instead of walking the tenant's newest entries on every
+//     Append (examples/saas does).
 //   - Errors: a store that cannot answer returns an error wrapping
 //     store.ErrUnavailable where it can tell; the Recorder logs Append's
 //     errors and drops the batch.
