@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
+	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
 )
 
@@ -31,4 +33,34 @@ func SelectSQL(ctx context.Context, s *Store, q store.Query, users bool) (string
 func SortPushed(ctx context.Context, s *Store, q store.Query, users bool) (bool, error) {
 	p, err := s.plan(ctx, q, users)
 	return p.sort != nil, err
+}
+
+// UserGroupsSQL returns the statements, and their arguments, that loading
+// the groups of the users ids (a page's) sends the database, for EXPLAIN
+// in tests.
+func UserGroupsSQL(ctx context.Context, s *Store, ids []string) (queries []string, args [][]any, err error) {
+	us := make([]*resource.User, len(ids))
+	for i, id := range ids {
+		us[i] = &resource.User{ID: id}
+	}
+	rec := &recorder{querier: s.db}
+	err = s.withGroups(ctx, rec, us)
+	return rec.queries, rec.args, err
+}
+
+// recorder is a querier that records the statements it forwards.
+type recorder struct {
+	querier
+	queries []string
+	args    [][]any
+}
+
+func (r *recorder) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r.queries, r.args = append(r.queries, query), append(r.args, args)
+	return r.querier.QueryContext(ctx, query, args...)
+}
+
+func (r *recorder) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	r.queries, r.args = append(r.queries, query), append(r.args, args)
+	return r.querier.QueryRowContext(ctx, query, args...)
 }
