@@ -36,6 +36,9 @@ type plan struct {
 	afterArgs int // the number of args of after
 	// noTotal is Page.NoTotal: a seek page may skip COUNT(*).
 	noTotal bool
+	// unfiltered is set when where is the tenant alone: the count is
+	// then the one the database keeps (scim_counts, migration 0012).
+	unfiltered bool
 	// sort is a sortBy pushed down to SQL (order is then its whole
 	// order), nil in the default order and for a sort in Go; from, when
 	// the page follows a position of it, is that position.
@@ -80,6 +83,7 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 		p.table = "scim_users"
 	}
 	p.where = "t.tenant = " + b.arg(store.TenantFrom(ctx))
+	p.unfiltered = q.Filter == nil
 	if q.Filter != nil {
 		cond, err := b.where(q.Filter)
 		if err != nil {
@@ -343,8 +347,25 @@ func (k *rowKey) position(sp *sortSpec) string {
 	return pos.encode(sp)
 }
 
+// count returns the number of matches of p. Without a filter it reads
+// the count the database keeps of the tenant's users or groups, one row
+// of scim_counts (a tenant without one has none), instead of counting
+// every row of the tenant: the triggers of migration 0012 change it in
+// the transaction of each INSERT and DELETE, so it is what COUNT(*)
+// would see in the same snapshot.
 func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
 	var n int
+	if p.unfiltered {
+		rt := "User"
+		if p.table == "scim_groups" {
+			rt = "Group"
+		}
+		err := db.QueryRowContext(ctx, s.rebind("SELECT n FROM scim_counts WHERE tenant = $1 AND resource_type = $2"), store.TenantFrom(ctx), rt).Scan(&n)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("sqlstore: count: %w", err)
+		}
+		return n, nil
+	}
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+p.table+" t WHERE "+p.where, p.countArgs()...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlstore: count: %w", err)
 	}
