@@ -348,8 +348,9 @@ func (k *rowKey) position(sp *sortSpec) string {
 }
 
 // count returns the number of matches of p. Without a filter it reads
-// the count the database keeps of the tenant's users or groups, one row
-// of scim_counts (a tenant without one has none), instead of counting
+// the count the database keeps of the tenant's users or groups in
+// scim_counts (one row on SQLite, the sum of at most 64 slots on
+// PostgreSQL; none for a tenant that never had one) instead of counting
 // every row of the tenant: the triggers of migration 0012 change it in
 // the transaction of each INSERT and DELETE, so it is what COUNT(*)
 // would see in the same snapshot.
@@ -360,8 +361,8 @@ func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
 		if p.table == "scim_groups" {
 			rt = "Group"
 		}
-		err := db.QueryRowContext(ctx, s.rebind("SELECT n FROM scim_counts WHERE tenant = $1 AND resource_type = $2"), store.TenantFrom(ctx), rt).Scan(&n)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := db.QueryRowContext(ctx, s.rebind("SELECT COALESCE(SUM(n), 0) FROM scim_counts WHERE tenant = $1 AND resource_type = $2"),
+			store.TenantFrom(ctx), rt).Scan(&n); err != nil {
 			return 0, fmt.Errorf("sqlstore: count: %w", err)
 		}
 		return n, nil

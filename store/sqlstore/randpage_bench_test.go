@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/scimkit/scim/resource"
@@ -97,6 +98,41 @@ func randPageTenant(tb testing.TB, s *sqlstore.Store, analyze bool) {
 		// The tables by name: the database holds other tests' schemas.
 		if _, err := db.Exec("VACUUM ANALYZE scim_users, scim_groups, scim_group_members"); err != nil {
 			tb.Fatalf("VACUUM ANALYZE: %v", err)
+		}
+	}
+}
+
+// BenchmarkConcurrentCreates creates users from 8 goroutines at once, all
+// in one tenant or each in a tenant of its own: the ratio of the two is
+// what the one count row per tenant and type (migration 0012) costs
+// concurrent creates of one tenant, which wait there for each other's
+// commit on PostgreSQL (SQLite serializes every write anyway).
+func BenchmarkConcurrentCreates(b *testing.B) {
+	for _, d := range dialects {
+		for _, one := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/oneTenant=%v", d.name, one), func(b *testing.B) {
+				if d.name == "Postgres" {
+					postgresDSN(b)
+				}
+				s := d.new(b)
+				var worker atomic.Int64
+				b.SetParallelism(4) // 8 goroutines on 2 cores
+				b.RunParallel(func(pb *testing.PB) {
+					w := worker.Add(1)
+					tenant := "tenant-a"
+					if !one {
+						tenant = "tenant-" + strconv.FormatInt(w, 10)
+					}
+					ctx := store.WithTenant(context.Background(), tenant)
+					for i := 0; pb.Next(); i++ {
+						id := fmt.Sprintf("w%d-%d", w, i)
+						if _, err := s.CreateUser(ctx, &resource.User{ID: id, UserName: id + "@example.com"}); err != nil {
+							b.Errorf("CreateUser: %v", err)
+							return
+						}
+					}
+				})
+			})
 		}
 	}
 }

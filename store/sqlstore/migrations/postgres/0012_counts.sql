@@ -11,45 +11,39 @@
 -- The INSERT and DELETE triggers run once per statement, over its
 -- transition table: one update of a count per tenant the statement
 -- touched, not one per row (a bulk load of a million rows in one
--- statement updates the row once). The count row of a tenant and type is
--- locked from the write that changes it until its transaction ends, so
--- concurrent creates and deletes of users (or of groups) of one tenant
--- wait for each other's commit there; see the package documentation.
+-- statement updates one row once). A count row is locked from the write
+-- that changes it until its transaction commits, so concurrent creates of
+-- one tenant's users would wait there for each other's commit; the count
+-- is therefore split in slots, one per connection (its backend's pid
+-- modulo 64), which the read sums: connections change their own slot, so
+-- a slot's n may be negative and only the sum is the count.
 CREATE TABLE scim_counts (
     tenant        text COLLATE "C" NOT NULL,
     resource_type text COLLATE "C" NOT NULL, -- 'User' or 'Group'
+    slot          smallint NOT NULL,
     n             bigint NOT NULL,
-    PRIMARY KEY (tenant, resource_type)
+    PRIMARY KEY (tenant, resource_type, slot)
 );
 
--- TG_ARGV[0] is the resource type of the trigger's table. Tenants are
--- locked in order, so that two statements of several tenants each do not
--- deadlock on them.
-CREATE FUNCTION scim_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+-- TG_ARGV[0] is the resource type of the trigger's table, TG_ARGV[1] the
+-- sign of the change (1 for INSERT, -1 for DELETE); changed_rows is the
+-- statement's transition table. Tenants are locked in order, so that two
+-- statements of several tenants each do not deadlock on them.
+CREATE FUNCTION scim_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO scim_counts AS c (tenant, resource_type, n)
-        SELECT tenant, TG_ARGV[0], COUNT(*) FROM new_rows GROUP BY tenant ORDER BY tenant
-        ON CONFLICT (tenant, resource_type) DO UPDATE SET n = c.n + EXCLUDED.n;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION scim_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    d record;
-BEGIN
-    FOR d IN SELECT tenant, COUNT(*) AS k FROM old_rows GROUP BY tenant ORDER BY tenant LOOP
-        UPDATE scim_counts SET n = n - d.k WHERE tenant = d.tenant AND resource_type = TG_ARGV[0];
-    END LOOP;
+    INSERT INTO scim_counts AS c (tenant, resource_type, slot, n)
+        SELECT tenant, TG_ARGV[0], pg_backend_pid() % 64, TG_ARGV[1]::bigint * COUNT(*)
+        FROM changed_rows GROUP BY tenant ORDER BY tenant
+        ON CONFLICT (tenant, resource_type, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
     RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION scim_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE scim_counts SET n = n - 1 WHERE tenant = OLD.tenant AND resource_type = TG_ARGV[0];
-    INSERT INTO scim_counts AS c (tenant, resource_type, n) VALUES (NEW.tenant, TG_ARGV[0], 1)
-        ON CONFLICT (tenant, resource_type) DO UPDATE SET n = c.n + 1;
+    INSERT INTO scim_counts AS c (tenant, resource_type, slot, n)
+        VALUES (OLD.tenant, TG_ARGV[0], pg_backend_pid() % 64, -1), (NEW.tenant, TG_ARGV[0], pg_backend_pid() % 64, 1)
+        ON CONFLICT (tenant, resource_type, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
     RETURN NULL;
 END
 $$;
@@ -62,28 +56,28 @@ END
 $$;
 
 CREATE TRIGGER scim_users_count_insert AFTER INSERT ON scim_users
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_insert('User');
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_add('User', '1');
 CREATE TRIGGER scim_users_count_delete AFTER DELETE ON scim_users
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_delete('User');
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_add('User', '-1');
 CREATE TRIGGER scim_users_count_move AFTER UPDATE OF tenant ON scim_users
     FOR EACH ROW WHEN (OLD.tenant IS DISTINCT FROM NEW.tenant) EXECUTE FUNCTION scim_counts_move('User');
 CREATE TRIGGER scim_users_count_truncate AFTER TRUNCATE ON scim_users
     FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_truncate('User');
 
 CREATE TRIGGER scim_groups_count_insert AFTER INSERT ON scim_groups
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_insert('Group');
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_add('Group', '1');
 CREATE TRIGGER scim_groups_count_delete AFTER DELETE ON scim_groups
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_delete('Group');
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_add('Group', '-1');
 CREATE TRIGGER scim_groups_count_move AFTER UPDATE OF tenant ON scim_groups
     FOR EACH ROW WHEN (OLD.tenant IS DISTINCT FROM NEW.tenant) EXECUTE FUNCTION scim_counts_move('Group');
 CREATE TRIGGER scim_groups_count_truncate AFTER TRUNCATE ON scim_groups
     FOR EACH STATEMENT EXECUTE FUNCTION scim_counts_truncate('Group');
 
--- The rows already there. CREATE TRIGGER locked both tables against
--- writes until this migration commits, after any write in progress
--- ended, so these counts and the triggers together miss no row and count
--- none twice.
-INSERT INTO scim_counts (tenant, resource_type, n)
-    SELECT tenant, 'User', COUNT(*) FROM scim_users GROUP BY tenant;
-INSERT INTO scim_counts (tenant, resource_type, n)
-    SELECT tenant, 'Group', COUNT(*) FROM scim_groups GROUP BY tenant;
+-- The rows already there, in slot 0. CREATE TRIGGER locked both tables
+-- against writes until this migration commits, after any write in
+-- progress ended, so these counts and the triggers together miss no row
+-- and count none twice.
+INSERT INTO scim_counts (tenant, resource_type, slot, n)
+    SELECT tenant, 'User', 0, COUNT(*) FROM scim_users GROUP BY tenant;
+INSERT INTO scim_counts (tenant, resource_type, slot, n)
+    SELECT tenant, 'Group', 0, COUNT(*) FROM scim_groups GROUP BY tenant;
