@@ -44,8 +44,9 @@
 //     first checks that no group has it, and the index settles two
 //     concurrent writes that both pass the check.
 //   - scim_group_members: primary key (tenant, group_id, member_id) and an
-//     index on (tenant, member_id), which derives User.groups and removes a
-//     deleted user from its groups. [Store.PatchMembers] adds and removes
+//     index on (tenant, member_id, group_id) (migration 0011), which
+//     derives User.groups from the index alone and removes a deleted user
+//     from its groups. [Store.PatchMembers] adds and removes
 //     members without reading the group, [Store.ReplaceGroupAttributes]
 //     renames a group without touching its members, and
 //     [Store.ResolveMembers] looks member ids up in scim_users and
@@ -75,6 +76,17 @@
 //     ([event.Source]). Retention ([WithOutboxRetention], 7 days by
 //     default) removes delivered events. The outbox is off unless the store is
 //     made [WithOutbox].
+//   - scim_counts (migration 0012): the number of users and of groups of
+//     each tenant, kept by triggers on INSERT, DELETE, TRUNCATE and an
+//     UPDATE of tenant of scim_users and scim_groups in the writing
+//     transaction (so every path, the app's own SQL too, and a rollback
+//     are counted right), read as totalResults of an unfiltered list
+//     instead of COUNT(*) over the tenant. On PostgreSQL it is split in
+//     64 slots per tenant and type, one per connection, so concurrent
+//     creates of one tenant do not queue on one locked row; a trigger
+//     still costs each create or delete one upsert. An app that applies
+//     the schema itself ([WithoutMigrate]) applies this migration too,
+//     or unfiltered totals read 0.
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version
 // = $v): a stale version is [store.ErrPreconditionFailed], which the
@@ -83,7 +95,8 @@
 // # Queries
 //
 // [Store.QueryUsers] and [Store.QueryGroups] translate the filter into a
-// WHERE clause with bind parameters, count with COUNT(*), sort with ORDER BY
+// WHERE clause with bind parameters, count with COUNT(*) (an unfiltered
+// list reads scim_counts instead), sort with ORDER BY
 // (the sort key, then meta.created and id, the list order) and page with
 // LIMIT and OFFSET; in the list order a page after a position (a cursor's,
 // or the one the handler remembers for the next startIndex) seeks by

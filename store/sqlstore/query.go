@@ -154,7 +154,8 @@ func (p plan) countArgs() []any {
 }
 
 // QueryUsers implements [store.UserQuerier]: the filter becomes a WHERE
-// clause with bind parameters, totalResults a COUNT(*), sorting an ORDER BY
+// clause with bind parameters, totalResults a COUNT(*) (without a filter
+// the count the database keeps, see count), sorting an ORDER BY
 // on the sort key then Meta.Created and id, paging LIMIT and OFFSET. In
 // the default order (no sortBy) pages seek: a page after a position reads
 // the rows after it by keyset (creation time, then id) on
