@@ -64,3 +64,14 @@ func (r *recorder) QueryRowContext(ctx context.Context, query string, args ...an
 	r.queries, r.args = append(r.queries, query), append(r.args, args)
 	return r.querier.QueryRowContext(ctx, query, args...)
 }
+
+// SetAnchorStep sets the distance between the list positions s
+// remembers (anchors.go), so that tests see them at small sizes.
+func SetAnchorStep(s *Store, step int) { s.anchors.step = step }
+
+// AnchorSets returns how many tenants' positions s remembers.
+func AnchorSets(s *Store) int {
+	s.anchors.mu.Lock()
+	defer s.anchors.mu.Unlock()
+	return len(s.anchors.sets)
+}

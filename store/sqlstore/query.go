@@ -117,19 +117,9 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 		if err != nil {
 			return plan{}, err
 		}
-		if s.dialect == Postgres {
-			// A row comparison is an index condition of the btree.
-			p.after = "(" + seekOrder + ") > (" + b.arg(created) + ", " + b.arg(id) + ")"
-			p.afterArgs = 2
-		} else {
-			// SQLite's planner does not turn the row value into a range
-			// of the expression index: the first term bounds the range,
-			// the second drops the rows of the position's own creation
-			// time up to its id.
-			const key = "COALESCE(t.created, '')"
-			p.after = "(" + key + " >= " + b.arg(created) + " AND (" + key + " > " + b.arg(created) + " OR t.id > " + b.arg(id) + "))"
-			p.afterArgs = 3
-		}
+		n := len(b.args)
+		p.after = s.afterCond(b, created, id)
+		p.afterArgs = len(b.args) - n
 		p.offset = 0
 	}
 	p.args = b.args
@@ -228,7 +218,12 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 		}
 		return err
 	}
-	counted := false
+	// A page far into the default order seeks from a remembered position
+	// (anchors.go), which also tells the total.
+	total, counted, err := s.anchorPage(ctx, db, &p)
+	if err != nil {
+		return nil, 0, "", err
+	}
 	if p.sort != nil && p.sort.check != "" {
 		n, odd, err := s.countChecked(ctx, db, p)
 		if err != nil {

@@ -50,6 +50,7 @@ type Store struct {
 	now     func() time.Time
 	outbox  *Outbox    // nil without WithOutbox
 	stmts   *stmtCache // SQLite's prepared statements (stmtcache.go); nil on PostgreSQL
+	anchors *anchors   // remembered list positions (anchors.go)
 }
 
 // Option configures a Store.
@@ -96,7 +97,7 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	s := &Store{db: db, dialect: dialect, now: c.now}
+	s := &Store{db: db, dialect: dialect, now: c.now, anchors: newAnchors()}
 	if dialect == SQLite {
 		s.stmts = newStmtCache(db)
 	}

@@ -1,0 +1,231 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/scimkit/scim/store"
+)
+
+// List positions (anchors)
+//
+// A page of the default order at startIndex without a position to seek
+// from (a client jumping to a page, or a walk whose previous page another
+// replica served) is read with OFFSET, which steps over every row before
+// it: at a million users a page near the end stepped over a million
+// index entries. The store therefore remembers, per tenant and resource
+// type, the key (creation time and id) of every anchorStep-th row in the
+// default order, and reads such a page by keyset from the anchor before
+// it, stepping over fewer than anchorStep rows.
+//
+// Remembered positions are exact, never approximate: they are used only
+// while the database's own bookkeeping (scim_counts, migrations 0012 and
+// 0013) shows that no row was removed or moved since they were taken
+// (removed unchanged) and that every row added since lies after the last
+// row then (n grew by exactly the number of rows after that row). New
+// users and groups get the current time as their creation time, so in
+// the usual case they are added at the end and the positions stay good;
+// a delete, a row created with an earlier time (an app's import, a
+// replica whose clock is behind), or an app's own SQL moving rows makes
+// the next such page take them afresh. Both checks read the database, so
+// they see every replica's writes.
+//
+// Taking them is one read of the tenant's keys in order (a window
+// function over the order's index), in a snapshot with the counts; it is
+// taken when a page at startIndex > anchorStep finds none that hold, and
+// retaken once more than anchorMaxTail rows were added after them.
+// Filtered queries and sortBy do not use them.
+
+// anchorStep is the distance between remembered positions, and so the
+// most rows a page steps over; anchorMaxTail is how many rows may be
+// added after the last remembered row before the positions are taken
+// again; maxAnchorSets bounds the tenants and types remembered.
+const (
+	defaultAnchorStep = 1000
+	anchorMaxTail     = 20 * defaultAnchorStep
+	maxAnchorSets     = 256
+)
+
+// seekKey is a row's key in the default order: created as stored ("" for
+// NULL) and id.
+type seekKey struct{ created, id string }
+
+// anchorSet is the remembered positions of one tenant's rows of one
+// type: keys[i] is the key of the row at 0-based position
+// (i+1)*step-1, last the key of the last row, when there were n rows and
+// removed was as read.
+type anchorSet struct {
+	n, removed int64
+	keys       []seekKey
+	last       seekKey
+}
+
+// anchors holds a Store's remembered positions.
+type anchors struct {
+	step     int
+	mu       sync.Mutex
+	sets     map[string]*anchorSet
+	building map[string]bool
+}
+
+func newAnchors() *anchors {
+	return &anchors{step: defaultAnchorStep, sets: map[string]*anchorSet{}, building: map[string]bool{}}
+}
+
+func anchorKey(table, tenant string) string { return table + "\x00" + tenant }
+
+// anchorPage rewrites p, a page of the default order without a filter
+// or a position at an offset of at least one step, to seek from the
+// remembered position before it, and returns the tenant's total. ok is
+// false when there is none that holds (taking them afresh when no other
+// request is), and p is then left as it was.
+func (s *Store) anchorPage(ctx context.Context, db querier, p *plan) (total int, ok bool, err error) {
+	a := s.anchors
+	if a == nil || !p.seek || !p.unfiltered || p.after != "" || p.offset < a.step || p.limit <= 0 {
+		return 0, false, nil
+	}
+	tenant := store.TenantFrom(ctx)
+	key := anchorKey(p.table, tenant)
+	a.mu.Lock()
+	set := a.sets[key]
+	a.mu.Unlock()
+	if set != nil {
+		n, removed, tail, err := s.anchorCheck(ctx, db, p.table, tenant, set.last)
+		if err != nil {
+			return 0, false, err
+		}
+		if removed == set.removed && n == set.n+tail && tail <= anchorMaxTail {
+			s.seekFrom(p, set, a.step)
+			return int(n), true, nil
+		}
+	}
+	a.mu.Lock()
+	if a.building[key] {
+		a.mu.Unlock()
+		return 0, false, nil // another request takes them: page by OFFSET meanwhile
+	}
+	a.building[key] = true
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		delete(a.building, key)
+		a.mu.Unlock()
+	}()
+	if set, err = s.takeAnchors(ctx, p.table, tenant, a.step); err != nil || set == nil {
+		return 0, false, err
+	}
+	a.mu.Lock()
+	if len(a.sets) >= maxAnchorSets {
+		clear(a.sets)
+	}
+	a.sets[key] = set
+	a.mu.Unlock()
+	s.seekFrom(p, set, a.step)
+	return int(set.n), true, nil
+}
+
+// seekFrom makes p read from the remembered position before its offset.
+func (s *Store) seekFrom(p *plan, set *anchorSet, step int) {
+	var from seekKey
+	if int64(p.offset) >= set.n {
+		from, p.offset = set.last, p.offset-int(set.n) // among the rows added after the last
+	} else {
+		i := min(p.offset/step, len(set.keys))
+		if i == 0 {
+			return
+		}
+		from, p.offset = set.keys[i-1], p.offset-i*step
+	}
+	b := &builder{dialect: s.dialect, base: len(p.args)}
+	p.after = s.afterCond(b, from.created, from.id)
+	p.afterArgs = len(b.args)
+	p.args = append(p.args[:len(p.args):len(p.args)], b.args...)
+}
+
+// countsSQL reads a tenant's kept count and removals of one type.
+const countsSQL = "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(removed), 0) FROM scim_counts WHERE tenant = $1 AND resource_type = $2"
+
+func resourceTypeOf(table string) string {
+	if table == "scim_groups" {
+		return "Group"
+	}
+	return "User"
+}
+
+// anchorCheck reads, in one statement, the tenant's kept count and
+// removals and the number of its rows after last.
+func (s *Store) anchorCheck(ctx context.Context, db querier, table, tenant string, last seekKey) (n, removed, tail int64, err error) {
+	b := &builder{dialect: s.dialect, base: 2}
+	cond := s.afterCond(b, last.created, last.id)
+	query := s.rebind("SELECT COALESCE(SUM(n), 0), COALESCE(SUM(removed), 0), (SELECT COUNT(*) FROM "+table+
+		" t WHERE t.tenant = $1 AND ") + cond + ") FROM scim_counts WHERE tenant = " + s.ph(1) + " AND resource_type = " + s.ph(2)
+	args := append([]any{tenant, resourceTypeOf(table)}, b.args...)
+	if err := db.QueryRowContext(ctx, query, args...).Scan(&n, &removed, &tail); err != nil {
+		return 0, 0, 0, fmt.Errorf("sqlstore: positions: %w", err)
+	}
+	return n, removed, tail, nil
+}
+
+// takeAnchors reads the keys of every step-th row of the tenant's rows
+// and the last one, with the counts, in one snapshot. It returns nil for
+// a tenant whose kept count does not match its rows (an app that applies
+// the schema itself without migration 0012's back-fill), which then pages
+// by OFFSET.
+func (s *Store) takeAnchors(ctx context.Context, table, tenant string, step int) (set *anchorSet, err error) {
+	err = s.snapshot(ctx, func(q querier) error {
+		var n, removed int64
+		if err := q.QueryRowContext(ctx, s.rebind(countsSQL), tenant, resourceTypeOf(table)).Scan(&n, &removed); err != nil {
+			return err
+		}
+		rows, err := q.QueryContext(ctx, s.rebind(`SELECT c, id, rn, total FROM (
+			SELECT COALESCE(t.created, '') AS c, t.id, ROW_NUMBER() OVER (ORDER BY `+seekOrder+`) AS rn, COUNT(*) OVER () AS total
+			FROM `+table+` t WHERE t.tenant = $1) w
+			WHERE rn % $2 = 0 OR rn = total ORDER BY rn`), tenant, step)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		set = &anchorSet{n: n, removed: removed}
+		var rowsN int64
+		for rows.Next() {
+			var k seekKey
+			var rn int64
+			if err := rows.Scan(&k.created, &k.id, &rn, &rowsN); err != nil {
+				return err
+			}
+			if rn%int64(step) == 0 {
+				set.keys = append(set.keys, k)
+			}
+			if rn == rowsN {
+				set.last = k
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n == 0 || rowsN != n {
+			set = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: positions: %w", err)
+	}
+	return set, nil
+}
+
+// afterCond is the condition of the rows after (created, id) in the
+// default order, with its arguments added to b.
+func (s *Store) afterCond(b *builder, created, id string) string {
+	if s.dialect == Postgres {
+		// A row comparison is an index condition of the btree.
+		return "(" + seekOrder + ") > (" + b.arg(created) + ", " + b.arg(id) + ")"
+	}
+	// SQLite's planner does not turn the row value into a range of the
+	// expression index: the first term bounds the range, the second drops
+	// the rows of the position's own creation time up to its id.
+	const key = "COALESCE(t.created, '')"
+	c := b.arg(created)
+	return "(" + key + " >= " + c + " AND (" + key + " > " + c + " OR t.id > " + b.arg(id) + "))"
+}
