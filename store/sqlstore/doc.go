@@ -86,7 +86,10 @@
 //     creates of one tenant do not queue on one locked row; a trigger
 //     still costs each create or delete one upsert. An app that applies
 //     the schema itself ([WithoutMigrate]) applies this migration too,
-//     or unfiltered totals read 0.
+//     or unfiltered totals read 0. Its removed column (migration 0013)
+//     counts the rows ever deleted, moved to another tenant or reordered,
+//     so that a page far into an unfiltered list can seek from positions
+//     the store remembered while they still hold, instead of OFFSET.
 //
 // Every write is conditioned on the version read (UPDATE ... WHERE version
 // = $v): a stale version is [store.ErrPreconditionFailed], which the
