@@ -104,6 +104,9 @@ func (r *runner) report() error {
 		fmt.Fprintf(&b, "%s\n\n| server | p50 %s | p99 %s | CPU/op %s | CPU x floor | p50 x floor |\n|---|--:|--:|--:|--:|--:|\n", title, unitName, unitName, unitName)
 		for _, k := range ks {
 			s, f := r.res[workload][k], r.res[workload][floorOf(k)]
+			if f == nil {
+				f = &sample{} // its floor not run (-only): no ratio
+			}
 			if s == nil || s.n == 0 {
 				fmt.Fprintf(&b, "| %s | | | | | %s |\n", k, r.why(k, s))
 				continue
@@ -151,6 +154,9 @@ func (r *runner) report() error {
 	b.WriteString("| server | req/s | x floor | p50 ms | p99 ms | CPU/req µs | CPU x floor |\n|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, k := range ks {
 		s, f := r.res["mixed"][k], r.res["mixed"][floorOf(k)]
+		if f == nil {
+			f = &sample{}
+		}
 		if s == nil || s.n == 0 {
 			fmt.Fprintf(&b, "| %s | | | | | | %s |\n", k, r.why(k, s))
 			continue
