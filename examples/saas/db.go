@@ -126,7 +126,10 @@ func OpenDB(ctx context.Context, spec string, now func() time.Time) (*DB, error)
 		return nil, err
 	}
 	db := &DB{dialect: d, now: now}
-	if db.sql, err = sql.Open(driverName, dsn); err != nil {
+	if d == sqliteDialect {
+		// SQLite connections keep their prepared statements (stmtcache.go).
+		db.sql = sql.OpenDB(stmtCacheConnector{dsn: dsn})
+	} else if db.sql, err = sql.Open(driverName, dsn); err != nil {
 		return nil, fmt.Errorf("db: opening %s: %w", d, err)
 	}
 	if spec == "memory" {
