@@ -145,7 +145,7 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 
 	app := &App{DB: db, Conns: conns, Token: token, AdminKey: cfg.AdminKey, Outbox: Outbox{db},
 		demo: cfg.DemoTenant, baseURL: baseURL, log: cfg.Logger, sessions: newSessions(cfg.Clock), connStore: cstore}
-	handlers := []event.Handler{event.HandlerFunc(app.handleEvent)}
+	handlers := []event.Handler{appEvents{app}}
 	if cfg.Events != nil {
 		handlers = append(handlers, cfg.Events)
 	}

@@ -126,7 +126,10 @@ func OpenDB(ctx context.Context, spec string, now func() time.Time) (*DB, error)
 		return nil, err
 	}
 	db := &DB{dialect: d, now: now}
-	if db.sql, err = sql.Open(driverName, dsn); err != nil {
+	if d == sqliteDialect {
+		// SQLite connections keep their prepared statements (stmtcache.go).
+		db.sql = sql.OpenDB(stmtCacheConnector{dsn: dsn})
+	} else if db.sql, err = sql.Open(driverName, dsn); err != nil {
 		return nil, fmt.Errorf("db: opening %s: %w", d, err)
 	}
 	if spec == "memory" {
@@ -993,30 +996,66 @@ type OutboxRow struct {
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 // writeOutbox inserts rows into app_events with version ("" for a
-// delete), as the last statements of the write's transaction tx. On
-// PostgreSQL it first takes a transaction lock of the tenant, held until
-// the commit: the tenant's writes that record events then commit in the
+// delete), as the last statements of the write's transaction tx: one
+// INSERT per run of rows of one tenant (a write has one) and per
+// outboxChunk rows. On PostgreSQL that INSERT first takes a transaction
+// lock of the tenant (the CTE tenant_lock, which the join makes run
+// before any row, and so before any seq is drawn), held until the
+// commit: the tenant's writes that record events then commit in the
 // order their seq values were drawn, so a reader that has seen seq n of
 // a tenant never finds a smaller one of that tenant committed later
-// (events.go's cursors rely on it). SQLite has one writer at a time.
+// (events.go's cursors rely on it). The rows get their seq values in
+// their order: SQLite inserts VALUES in order, and PostgreSQL draws a
+// volatile default after the ORDER BY. SQLite has one writer at a time.
 func (db *DB) writeOutbox(ctx context.Context, tx *sql.Tx, rows []OutboxRow, version string) error {
-	if len(rows) == 0 {
-		return nil
-	}
 	now := micros(db.now())
-	locked := map[string]bool{}
-	for _, r := range rows {
-		if db.dialect == postgresDialect && !locked[r.Tenant] {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7244, hashtext($1))`, r.Tenant); err != nil {
-				return err
-			}
-			locked[r.Tenant] = true
+	for len(rows) > 0 {
+		n := 1
+		for n < len(rows) && n < outboxChunk && rows[n].Tenant == rows[0].Tenant {
+			n++
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type,
-			version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			r.ID, r.Tenant, r.ResourceType, r.ResourceID, r.Type, version, string(r.Payload), now); err != nil {
+		query, args := db.outboxInsert(rows[:n], version, now)
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return fmt.Errorf("db: writing the outbox: %w", err)
 		}
+		rows = rows[n:]
 	}
 	return nil
+}
+
+// outboxChunk bounds the rows of one outbox INSERT (and so its
+// parameters, of which SQLite takes at most 32,766).
+const outboxChunk = 100
+
+// outboxInsert is the INSERT of writeOutbox for rows, all of one tenant,
+// and its arguments.
+func (db *DB) outboxInsert(rows []OutboxRow, version string, now int64) (string, []any) {
+	var q strings.Builder
+	if db.dialect == postgresDialect {
+		args := []any{rows[0].Tenant, version, now}
+		q.WriteString(`WITH tenant_lock AS (SELECT pg_advisory_xact_lock(7244, hashtext($1)))
+			INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type, version, payload, created_at)
+			SELECT v.id, $1, v.resource_type, v.resource_id, v.type, $2, v.payload, $3::bigint
+			FROM tenant_lock, (VALUES `)
+		for i, r := range rows {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			p := len(args)
+			fmt.Fprintf(&q, "(%d, $%d, $%d, $%d, $%d, $%d)", i, p+1, p+2, p+3, p+4, p+5)
+			args = append(args, r.ID, r.ResourceType, r.ResourceID, r.Type, string(r.Payload))
+		}
+		q.WriteString(`) AS v (n, id, resource_type, resource_id, type, payload) ORDER BY v.n`)
+		return q.String(), args
+	}
+	args := make([]any, 0, 8*len(rows))
+	q.WriteString(`INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type, version, payload, created_at) VALUES `)
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, r.ID, r.Tenant, r.ResourceType, r.ResourceID, r.Type, version, string(r.Payload), now)
+	}
+	return q.String(), args
 }

@@ -50,8 +50,15 @@ import (
 // renewed when renewAfter has passed since this drainer last wrote it
 // (not per batch), a batch's deliveries are marked with one UPDATE, and
 // retention runs at most every pruneEvery, its read outside a
-// transaction; and a woken drainer waits wakeDelay, so that a burst of
-// writes shares one drain.
+// transaction; a woken drainer waits wakeDelay, so that a burst of
+// writes shares one drain; and when every handler is a txHandler (the
+// app's own are), a batch's effects, receipts and delivered-mark commit
+// in one transaction, not one per event and one for the mark. A handler
+// failing in such a batch rolls the whole of it back, and the batch is
+// delivered again an event at a time, each in its handler's own
+// transaction as above, up to the failing event: the effects of an
+// event (a deactivation's revoked sessions) still commit before, or
+// with, its mark, never after.
 
 // leaseFor is how long the drainer's lease lasts without renewal.
 const leaseFor = 30 * time.Second
@@ -171,6 +178,7 @@ func (o Outbox) After(ctx context.Context, tenant, cursor string, limit int) ([]
 type Drainer struct {
 	db       *DB
 	handlers []event.Handler
+	inTx     []txHandler // handlers as txHandlers, if all of them are; else nil
 	log      *slog.Logger
 	now      func() time.Time
 	holder   string // this drainer's name in the lease row
@@ -189,8 +197,26 @@ type Drainer struct {
 func NewDrainer(db *DB, log *slog.Logger, handlers ...event.Handler) *Drainer {
 	var b [8]byte
 	rand.Read(b[:])
-	return &Drainer{db: db, handlers: handlers, log: log, now: db.now, holder: hex.EncodeToString(b[:]),
+	d := &Drainer{db: db, handlers: handlers, log: log, now: db.now, holder: hex.EncodeToString(b[:]),
 		wake: make(chan struct{}, 1)}
+	for _, h := range handlers {
+		th, ok := h.(txHandler)
+		if !ok {
+			d.inTx = nil
+			break
+		}
+		d.inTx = append(d.inTx, th)
+	}
+	return d
+}
+
+// A txHandler is an event.Handler that can also apply an event in a
+// transaction it is given, the drainer's for a whole batch (see the top
+// of this file): HandleTx makes in tx what Handle makes in a transaction
+// of its own, and nothing outside the database.
+type txHandler interface {
+	event.Handler
+	HandleTx(ctx context.Context, tx *sql.Tx, e event.Event) error
 }
 
 // Wake asks the background drainer to drain now; it never blocks.
@@ -277,6 +303,31 @@ func (d *Drainer) Drain(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		if len(rows) > 0 && d.inTx != nil {
+			seqs := make([]int64, len(rows))
+			err := d.db.tx(ctx, func(tx *sql.Tx) error {
+				for i, r := range rows {
+					e, err := scanEvent(r.payload, r.version)
+					if err == nil {
+						err = d.deliverTx(ctx, tx, e)
+					}
+					if err != nil {
+						return err
+					}
+					seqs[i] = r.seq
+				}
+				return d.delivered(ctx, tx, seqs)
+			})
+			if err == nil {
+				n += len(rows)
+				if len(rows) < drainBatch {
+					return n, d.maybePrune(ctx)
+				}
+				continue
+			}
+			// Rolled back: deliver the batch an event at a time below,
+			// which stops at the failing event and records its error.
+		}
 		done := make([]int64, 0, len(rows))
 		for _, r := range rows {
 			e, err := scanEvent(r.payload, r.version)
@@ -286,7 +337,7 @@ func (d *Drainer) Drain(ctx context.Context) (int, error) {
 			if err != nil {
 				// The events before it were delivered: mark them, so
 				// that the retry starts at this one.
-				if err := d.delivered(ctx, done); err != nil {
+				if err := d.delivered(ctx, d.db.sql, done); err != nil {
 					return n, err
 				}
 				d.failed(r.seq, err)
@@ -294,7 +345,7 @@ func (d *Drainer) Drain(ctx context.Context) (int, error) {
 			}
 			done = append(done, r.seq)
 		}
-		if err := d.delivered(ctx, done); err != nil {
+		if err := d.delivered(ctx, d.db.sql, done); err != nil {
 			return n, err
 		}
 		n += len(done)
@@ -304,11 +355,12 @@ func (d *Drainer) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-// delivered marks the events of rows delivered, with one UPDATE: those
+// delivered marks the events of rows delivered, with one UPDATE run by
+// q (the batch's transaction, or the database): those
 // a drain read in a batch and gave every handler. It names each seq:
 // on PostgreSQL an event of another tenant may commit later with a seq
 // between two of rows, and it has not been delivered.
-func (d *Drainer) delivered(ctx context.Context, rows []int64) error {
+func (d *Drainer) delivered(ctx context.Context, q querier, rows []int64) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -317,7 +369,7 @@ func (d *Drainer) delivered(ctx context.Context, rows []int64) error {
 	for _, seq := range rows {
 		args = append(args, seq)
 	}
-	_, err := d.db.sql.ExecContext(ctx, d.db.q(`UPDATE app_events SET delivered_at = ?, attempts = attempts + 1, last_error = ''
+	_, err := q.ExecContext(ctx, d.db.q(`UPDATE app_events SET delivered_at = ?, attempts = attempts + 1, last_error = ''
 		WHERE seq IN (?`+strings.Repeat(", ?", len(rows)-1)+`)`), args...)
 	return err
 }
@@ -331,6 +383,22 @@ func (d *Drainer) deliver(ctx context.Context, e event.Event) (err error) {
 	}()
 	for _, h := range d.handlers {
 		if err := h.Handle(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliverTx calls every handler of d.inTx with e in tx; a handler's
+// panic is its error.
+func (d *Drainer) deliverTx(ctx context.Context, tx *sql.Tx, e event.Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	for _, h := range d.inTx {
+		if err := h.HandleTx(ctx, tx, e); err != nil {
 			return err
 		}
 	}
@@ -443,42 +511,61 @@ func (d *Drainer) prune(ctx context.Context) error {
 	})
 }
 
-// applyOnce runs fn in a transaction that first records (consumer,
-// eventID) in app_event_receipts, and reports whether fn ran: for an
-// event the consumer has applied already it commits nothing and returns
-// false. fn's effect and the receipt commit together, so an event is
-// applied exactly once however often it is delivered.
-func (db *DB) applyOnce(ctx context.Context, consumer, eventID string, fn func(tx *sql.Tx) error) (bool, error) {
-	applied := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_event_receipts (consumer, event_id, applied_at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`), consumer, eventID, micros(db.now()))
-		if err != nil {
+// applyOnce runs fn in tx, or in a transaction of its own when tx is
+// nil, after recording (consumer, eventID) in app_event_receipts there,
+// and reports whether fn ran: for an event the consumer has applied
+// already it writes nothing and returns false. fn's effect and the
+// receipt commit together, so an event is applied exactly once however
+// often it is delivered.
+func (db *DB) applyOnce(ctx context.Context, tx *sql.Tx, consumer, eventID string, fn func(tx *sql.Tx) error) (bool, error) {
+	if tx == nil {
+		applied := false
+		err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+			applied, err = db.applyOnce(ctx, tx, consumer, eventID, fn)
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		applied = true
-		return fn(tx)
-	})
-	return applied && err == nil, err
+		})
+		return applied && err == nil, err
+	}
+	res, err := tx.ExecContext(ctx, db.q(`INSERT INTO app_event_receipts (consumer, event_id, applied_at) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`), consumer, eventID, micros(db.now()))
+	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	return true, fn(tx)
 }
 
 // The app's handlers, called by the drainer for every event.
 
-// handleEvent is the app's event.Handler: a deactivated or deleted user
-// loses every session of its account (signin.go), and a created user gets
-// a welcome notice. Both are idempotent by event id (applyOnce), and both
-// act from the event alone: the store code knows nothing of sessions.
-func (a *App) handleEvent(ctx context.Context, e event.Event) error {
+// appEvents is the app's event handler, a txHandler: a deactivated or
+// deleted user loses every session of its account (signin.go), and a
+// created user gets a welcome notice. Both are idempotent by event id
+// (applyOnce), and both act from the event alone: the store code knows
+// nothing of sessions.
+type appEvents struct{ a *App }
+
+// Handle implements event.Handler, in a transaction per effect.
+func (h appEvents) Handle(ctx context.Context, e event.Event) error {
+	return h.a.handleEvent(ctx, nil, e)
+}
+
+// HandleTx implements txHandler.
+func (h appEvents) HandleTx(ctx context.Context, tx *sql.Tx, e event.Event) error {
+	return h.a.handleEvent(ctx, tx, e)
+}
+
+// handleEvent applies e (see appEvents) in tx, or in transactions of
+// its own when tx is nil.
+func (a *App) handleEvent(ctx context.Context, tx *sql.Tx, e event.Event) error {
 	if e.ResourceType != event.User {
 		return nil
 	}
 	switch e.Type {
 	case event.UserDeactivated, event.UserDeleted:
 		var n int64
-		applied, err := a.DB.applyOnce(ctx, "revoke-sessions", e.ID, func(tx *sql.Tx) (err error) {
+		applied, err := a.DB.applyOnce(ctx, tx, "revoke-sessions", e.ID, func(tx *sql.Tx) (err error) {
 			n, err = a.DB.revokeSessions(ctx, tx, e.Tenant, e.ResourceID)
 			return err
 		})
@@ -488,7 +575,7 @@ func (a *App) handleEvent(ctx context.Context, e event.Event) error {
 		}
 		return err
 	case event.UserCreated:
-		_, err := a.DB.applyOnce(ctx, "welcome", e.ID, func(tx *sql.Tx) error {
+		_, err := a.DB.applyOnce(ctx, tx, "welcome", e.ID, func(tx *sql.Tx) error {
 			return a.DB.addNotice(ctx, tx, e.ID, e.Tenant, e.ResourceID, "Welcome, "+welcomeName(e))
 		})
 		return err

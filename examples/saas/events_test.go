@@ -181,7 +181,7 @@ func TestDeprovisionEndsSessions(t *testing.T) {
 			created := eventOf(t, app, event.UserCreated, id)
 			for range 2 {
 				for _, e := range []event.Event{deactivated, created} {
-					if err := app.handleEvent(t.Context(), e); err != nil {
+					if err := app.handleEvent(t.Context(), nil, e); err != nil {
 						t.Fatalf("redelivering %s: %v", e.Type, err)
 					}
 				}
