@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,18 +13,105 @@ import (
 
 var errNoID = errors.New("sqlstore: resource without an id")
 
-// GetUser implements [store.Users].
+// GetUser implements [store.Users]: the row and its groups in one
+// statement (userCols).
 func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err error) {
 	defer classify(&err)
-	q := s.q(ctx)
-	u, err := users.get(ctx, s, q, id)
+	u, err := scanUser(s.q(ctx).QueryRowContext(ctx, s.rebind("SELECT "+s.userCols()+" FROM scim_users t WHERE tenant = $1 AND id = $2"),
+		store.TenantFrom(ctx), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: get user: %w", err)
+	}
+	return u, nil
+}
+
+// The user's groups come with its row: groupsSQL is a column of the
+// direct groups of the scim_users row ref (its alias or the table's
+// name), a JSON array of [id, displayName] pairs in the order of the
+// groups' creation, then id, aggregated by a correlated subquery on
+// scim_group_members_member and the groups' primary key. PostgreSQL
+// orders inside json_agg and gives NULL for no group; SQLite aggregates
+// an ordered subquery, which it runs as a co-routine and does not flatten
+// into the aggregate (so the order holds on 3.38, which has no ORDER BY
+// in aggregates), and gives [] for no group. A statement that returns a
+// user reads it last, after rowCols (scanUser).
+func groupsSQL(d Dialect, ref string) string {
+	from := `FROM scim_group_members gm JOIN scim_groups gg ON gg.tenant = gm.tenant AND gg.id = gm.group_id
+		WHERE gm.tenant = ` + ref + `.tenant AND gm.member_id = ` + ref + `.id`
+	if d == Postgres {
+		return "(SELECT json_agg(json_build_array(gg.id, gg.display_name) ORDER BY gg.created, gg.id) " + from + ")"
+	}
+	return "(SELECT json_group_array(json_array(o.id, o.display_name)) FROM (SELECT gg.id, gg.display_name " + from +
+		" ORDER BY gg.created, gg.id) o)"
+}
+
+// The statements' groups columns and user columns, per dialect: of the
+// row t of a SELECT, and of the row an UPDATE of scim_users returns
+// (SQLite's RETURNING names the table, not an alias).
+var (
+	pgGroupsCol, sqliteGroupsCol         = groupsSQL(Postgres, "t"), groupsSQL(SQLite, "t")
+	pgUserCols, sqliteUserCols           = prefixed(rowCols) + ", " + pgGroupsCol, prefixed(rowCols) + ", " + sqliteGroupsCol
+	pgUserReturning, sqliteUserReturning = rowCols + ", " + groupsSQL(Postgres, "scim_users"), rowCols + ", " + groupsSQL(SQLite, "scim_users")
+)
+
+// groupsCol is the groups column of the user row t.
+func (s *Store) groupsCol() string {
+	if s.dialect == Postgres {
+		return pgGroupsCol
+	}
+	return sqliteGroupsCol
+}
+
+// userCols are the columns scanUser reads: rowCols of the scim_users row
+// t, then its groups.
+func (s *Store) userCols() string {
+	if s.dialect == Postgres {
+		return pgUserCols
+	}
+	return sqliteUserCols
+}
+
+// userReturning is userCols as a RETURNING list of a write of
+// scim_users.
+func (s *Store) userReturning() string {
+	if s.dialect == Postgres {
+		return pgUserReturning
+	}
+	return sqliteUserReturning
+}
+
+// scanUser reads one row of rowCols and the groups column, which sets
+// User.Groups.
+func scanUser(sc scanner) (*resource.User, error) {
+	var raw []byte
+	u, err := users.scan(scanFunc(func(dest ...any) error { return sc.Scan(append(dest, &raw)...) }))
 	if err != nil {
 		return nil, err
 	}
-	if err := s.withGroups(ctx, q, []*resource.User{u}); err != nil {
-		return nil, err
+	if u.Groups, err = decodeGroups(raw); err != nil {
+		return nil, fmt.Errorf("sqlstore: decoding the groups of user %q: %w", u.ID, err)
 	}
 	return u, nil
+}
+
+// decodeGroups reads the groups column: NULL or [] for no group, else
+// [id, displayName] pairs.
+func decodeGroups(raw []byte) ([]resource.GroupRef, error) {
+	if len(raw) <= len("[]") {
+		return nil, nil
+	}
+	var pairs [][2]string
+	if err := json.Unmarshal(raw, &pairs); err != nil {
+		return nil, err
+	}
+	out := make([]resource.GroupRef, len(pairs))
+	for i, p := range pairs {
+		out[i] = resource.GroupRef{Value: p[0], Display: p[1], Type: "direct"}
+	}
+	return out, nil
 }
 
 // userArgs returns the parameters of a write of u: tenant, id,
@@ -49,28 +137,46 @@ func userArgs(ctx context.Context, u *resource.User) ([]any, error) {
 // derived from membership) and u.Password is not stored. A taken id or
 // userName is refused by the database's unique indexes, so concurrent
 // creates of one userName give exactly one success and one ErrConflict.
+// The INSERT returns the row as stored, without groups (a new user is in
+// none: a member must exist when it is added, and a deleted user leaves
+// its groups). An archived id stays taken: on SQLite, where one writer
+// at a time sees the last commit, the INSERT itself inserts only when no
+// archived user has the id; on PostgreSQL archivedIDTaken checks after
+// the INSERT (see there why).
 func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.User, err error) {
 	defer classify(&err)
 	args, err := userArgs(ctx, u)
 	if err != nil {
 		return nil, err
 	}
+	query := `INSERT INTO scim_users
+		(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`
+	if s.dialect == SQLite {
+		query = `INSERT INTO scim_users
+		(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1
+		WHERE NOT EXISTS (SELECT 1 FROM scim_archived_users WHERE tenant = $1 AND id = $2)`
+	}
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		_, folded, err := s.execWrite(ctx, q, `INSERT INTO scim_users
-			(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`, args, true)
-		if err != nil {
+		folded, err := s.queryWrite(ctx, q, query, args, rowCols, func(sc scanner) (err error) {
+			out, err = users.scan(sc)
+			return err
+		})
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // SQLite: the id is an archived user's
+			return archivedIDErr(u.ID)
+		case err != nil:
 			return fmt.Errorf("sqlstore: create user: %w", mapErr(err))
 		}
-		if err := s.archivedIDTaken(ctx, q, u.ID); err != nil {
-			return err
+		if s.dialect == Postgres {
+			if err := s.archivedIDTaken(ctx, q, u.ID); err != nil {
+				return err
+			}
 		}
-		// A new user is in no group (a member must exist when it is
-		// added, and a deleted user leaves its groups), so its groups
-		// are not read.
-		if out, err = users.get(ctx, s, q, u.ID); err != nil || folded {
-			return err
+		if folded {
+			return nil
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)
 	})
@@ -78,7 +184,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 }
 
 // ReplaceUser implements [store.Users] with one conditional UPDATE
-// (... WHERE version = $v).
+// (... WHERE version = $v) that returns the row as stored with its
+// groups, read in the UPDATE's statement, so that a membership change
+// committed before it shows.
 func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version string) (_ *resource.User, err error) {
 	defer classify(&err)
 	args, err := userArgs(ctx, u)
@@ -91,12 +199,18 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	query, args = ifVersion(query, args, version)
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		folded, err := s.updateRow(ctx, q, "replace user", query, args, "scim_users", u.ID)
-		if err != nil {
+		folded, err := s.queryWrite(ctx, q, query, args, s.userReturning(), func(sc scanner) (err error) {
+			out, err = scanUser(sc)
 			return err
+		})
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return s.missingOrStale(ctx, q, "scim_users", u.ID)
+		case err != nil:
+			return fmt.Errorf("sqlstore: replace user: %w", mapErr(err))
 		}
-		if out, err = s.GetUser(ctx, u.ID); err != nil || folded {
-			return err
+		if folded {
+			return nil
 		}
 		return s.writeEvents(ctx, q, out.Meta.Version)
 	})
