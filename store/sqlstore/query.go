@@ -27,8 +27,8 @@ type plan struct {
 	limit   int
 	columns string
 	// loads is a column read after columns that brings what the page
-	// loads (users' groups, groupsCol), "" for none: fetch drops it where
-	// the page reads without it.
+	// loads (users' groups on PostgreSQL, groupsCol), "" for none: fetch
+	// drops it where the page reads without it.
 	loads string
 	rt    *resource.ResourceType // what the filter and a sort in Go see
 	// seek is set in the default order (seekOrder), where pages are read

@@ -21,8 +21,9 @@ var oddGroupNames = []string{
 }
 
 // TestUserGroupsColumn checks the groups a user's row brings with it
-// (the groups column of GetUser, of list pages, of a sort in Go and of
-// ReplaceUser's RETURNING): none, one and many, in the order of the
+// (on PostgreSQL the groups column of GetUser, of list pages, of a sort
+// in Go and of ReplaceUser's RETURNING, on SQLite the query after the
+// row): none, one and many, in the order of the
 // groups' creation then id (which here is not the order of their ids or
 // names), with display names that need escaping.
 func TestUserGroupsColumn(t *testing.T) {

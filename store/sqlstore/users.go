@@ -13,11 +13,23 @@ import (
 
 var errNoID = errors.New("sqlstore: resource without an id")
 
-// GetUser implements [store.Users]: the row and its groups in one
-// statement (userCols).
+// GetUser implements [store.Users]: on PostgreSQL the row and its
+// groups in one statement (userCols), on SQLite the row, then its groups
+// (see groupsSQL).
 func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err error) {
 	defer classify(&err)
-	u, err := scanUser(s.q(ctx).QueryRowContext(ctx, s.rebind("SELECT "+s.userCols()+" FROM scim_users t WHERE tenant = $1 AND id = $2"),
+	q := s.q(ctx)
+	if s.dialect == SQLite {
+		u, err := users.get(ctx, s, q, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.withGroups(ctx, q, []*resource.User{u}); err != nil {
+			return nil, err
+		}
+		return u, nil
+	}
+	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+pgUserCols+" FROM scim_users t WHERE tenant = $1 AND id = $2",
 		store.TenantFrom(ctx), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -28,59 +40,39 @@ func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err e
 	return u, nil
 }
 
-// The user's groups come with its row: groupsSQL is a column of the
-// direct groups of the scim_users row ref (its alias or the table's
-// name), a JSON array of [id, displayName] pairs in the order of the
-// groups' creation, then id, aggregated by a correlated subquery on
-// scim_group_members_member and the groups' primary key. PostgreSQL
-// orders inside json_agg and gives NULL for no group; SQLite aggregates
-// an ordered subquery, which it runs as a co-routine and does not flatten
-// into the aggregate (so the order holds on 3.38, which has no ORDER BY
-// in aggregates), and gives [] for no group. A statement that returns a
-// user reads it last, after rowCols (scanUser).
-func groupsSQL(d Dialect, ref string) string {
-	from := `FROM scim_group_members gm JOIN scim_groups gg ON gg.tenant = gm.tenant AND gg.id = gm.group_id
-		WHERE gm.tenant = ` + ref + `.tenant AND gm.member_id = ` + ref + `.id`
-	if d == Postgres {
-		return "(SELECT json_agg(json_build_array(gg.id, gg.display_name) ORDER BY gg.created, gg.id) " + from + ")"
-	}
-	return "(SELECT json_group_array(json_array(o.id, o.display_name)) FROM (SELECT gg.id, gg.display_name " + from +
-		" ORDER BY gg.created, gg.id) o)"
+// On PostgreSQL a user's groups come with its row, saving a round trip:
+// groupsSQL is a column of the direct groups of the scim_users row ref
+// (its alias or the table's name), a JSON array of [id, displayName]
+// pairs in the order of the groups' creation, then id (NULL for none),
+// aggregated by a correlated subquery on scim_group_members_member and
+// the groups' primary key. A statement that returns a user reads it
+// last, after rowCols (scanUser). SQLite, in process, has no round trip
+// to save: there the groups are a second, small statement (withGroups),
+// because a statement with the subquery costs more to prepare than the
+// two (about twice the time of both, unprepared, on modernc.org/sqlite;
+// as much as both when prepared), which is what its reads cost.
+func groupsSQL(ref string) string {
+	return `(SELECT json_agg(json_build_array(gg.id, gg.display_name) ORDER BY gg.created, gg.id)
+		FROM scim_group_members gm JOIN scim_groups gg ON gg.tenant = gm.tenant AND gg.id = gm.group_id
+		WHERE gm.tenant = ` + ref + `.tenant AND gm.member_id = ` + ref + `.id)`
 }
 
-// The statements' groups columns and user columns, per dialect: of the
-// row t of a SELECT, and of the row an UPDATE of scim_users returns
-// (SQLite's RETURNING names the table, not an alias).
+// PostgreSQL's groups column of the row t of a SELECT, the columns
+// scanUser reads there, and those as the RETURNING list of a write of
+// scim_users.
 var (
-	pgGroupsCol, sqliteGroupsCol         = groupsSQL(Postgres, "t"), groupsSQL(SQLite, "t")
-	pgUserCols, sqliteUserCols           = prefixed(rowCols) + ", " + pgGroupsCol, prefixed(rowCols) + ", " + sqliteGroupsCol
-	pgUserReturning, sqliteUserReturning = rowCols + ", " + groupsSQL(Postgres, "scim_users"), rowCols + ", " + groupsSQL(SQLite, "scim_users")
+	pgGroupsCol     = groupsSQL("t")
+	pgUserCols      = prefixed(rowCols) + ", " + pgGroupsCol
+	pgUserReturning = rowCols + ", " + groupsSQL("scim_users")
 )
 
-// groupsCol is the groups column of the user row t.
+// groupsCol is the groups column of the user row t, "" on SQLite (see
+// groupsSQL).
 func (s *Store) groupsCol() string {
 	if s.dialect == Postgres {
 		return pgGroupsCol
 	}
-	return sqliteGroupsCol
-}
-
-// userCols are the columns scanUser reads: rowCols of the scim_users row
-// t, then its groups.
-func (s *Store) userCols() string {
-	if s.dialect == Postgres {
-		return pgUserCols
-	}
-	return sqliteUserCols
-}
-
-// userReturning is userCols as a RETURNING list of a write of
-// scim_users.
-func (s *Store) userReturning() string {
-	if s.dialect == Postgres {
-		return pgUserReturning
-	}
-	return sqliteUserReturning
+	return ""
 }
 
 // scanUser reads one row of rowCols and the groups column, which sets
@@ -97,10 +89,10 @@ func scanUser(sc scanner) (*resource.User, error) {
 	return u, nil
 }
 
-// decodeGroups reads the groups column: NULL or [] for no group, else
-// [id, displayName] pairs.
+// decodeGroups reads the groups column: NULL for no group, else [id,
+// displayName] pairs.
 func decodeGroups(raw []byte) ([]resource.GroupRef, error) {
-	if len(raw) <= len("[]") {
+	if len(raw) == 0 {
 		return nil, nil
 	}
 	var pairs [][2]string
@@ -184,8 +176,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 }
 
 // ReplaceUser implements [store.Users] with one conditional UPDATE
-// (... WHERE version = $v) that returns the row as stored with its
-// groups, read in the UPDATE's statement, so that a membership change
+// (... WHERE version = $v) that returns the row as stored, with its
+// groups (in the UPDATE's statement on PostgreSQL, the next one in its
+// transaction on SQLite, see groupsSQL), so that a membership change
 // committed before it shows.
 func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version string) (_ *resource.User, err error) {
 	defer classify(&err)
@@ -199,8 +192,12 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 	query, args = ifVersion(query, args, version)
 	var out *resource.User
 	err = s.write(ctx, func(ctx context.Context, q querier) error {
-		folded, err := s.queryWrite(ctx, q, query, args, s.userReturning(), func(sc scanner) (err error) {
-			out, err = scanUser(sc)
+		returning, scan := pgUserReturning, scanUser
+		if s.dialect == SQLite {
+			returning, scan = rowCols, users.scan
+		}
+		folded, err := s.queryWrite(ctx, q, query, args, returning, func(sc scanner) (err error) {
+			out, err = scan(sc)
 			return err
 		})
 		switch {
@@ -208,6 +205,11 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 			return s.missingOrStale(ctx, q, "scim_users", u.ID)
 		case err != nil:
 			return fmt.Errorf("sqlstore: replace user: %w", mapErr(err))
+		}
+		if s.dialect == SQLite {
+			if err := s.withGroups(ctx, q, []*resource.User{out}); err != nil {
+				return err
+			}
 		}
 		if folded {
 			return nil
