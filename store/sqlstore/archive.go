@@ -116,9 +116,11 @@ func (s *Store) ListArchivedUsers(ctx context.Context, p store.Page) (_ store.Ar
 }
 
 // archivedIDTaken returns ErrConflict if id is an archived user's: an
-// archived id stays taken. CreateUser calls it after its INSERT, in the
-// same transaction, so that on PostgreSQL a create that waited for a
-// concurrent ArchiveUser of the id sees the archived row.
+// archived id stays taken. CreateUser calls it on PostgreSQL after its
+// INSERT, in the same transaction, so that a create that waited for a
+// concurrent ArchiveUser of the id sees the archived row: the INSERT's
+// own snapshot, taken before it waited, does not have it, which is why
+// the check is not a condition of the INSERT there.
 func (s *Store) archivedIDTaken(ctx context.Context, q querier, id string) error {
 	var one int
 	err := q.QueryRowContext(ctx, s.rebind("SELECT 1 FROM scim_archived_users WHERE tenant = $1 AND id = $2"), store.TenantFrom(ctx), id).Scan(&one)
@@ -128,5 +130,10 @@ func (s *Store) archivedIDTaken(ctx context.Context, q querier, id string) error
 	case err != nil:
 		return fmt.Errorf("sqlstore: create user: %w", err)
 	}
+	return archivedIDErr(id)
+}
+
+// archivedIDErr is the ErrConflict of a create of an archived user's id.
+func archivedIDErr(id string) error {
 	return fmt.Errorf("sqlstore: create user: %w: id %q is an archived user's", store.ErrConflict, id)
 }

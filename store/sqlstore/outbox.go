@@ -414,17 +414,37 @@ func (s *Store) execWrite(ctx context.Context, q querier, query string, args []a
 // RETURNING the caller appends. folded is false, and the statement query
 // itself (rebound), when there is nothing to fold.
 func (s *Store) foldEvents(ctx context.Context, query string, args []any, versioned bool) (_ string, _ []any, folded bool, err error) {
+	return s.foldEventsReturning(ctx, query, args, versioned, "")
+}
+
+// foldEventsReturning is foldEvents for a write that returns its row:
+// with returning (a RETURNING list that names version) not "", the write
+// is query with RETURNING returning, and when it folds the events, the
+// WITH's write w returns that list, the outbox's INSERT is a second
+// data-modifying WITH, and the statement's own rows are w's (SELECT * FROM
+// w): zero rows exactly when the write wrote none. With returning "" it
+// is foldEvents.
+func (s *Store) foldEventsReturning(ctx context.Context, query string, args []any, versioned bool, returning string) (_ string, _ []any, folded bool, err error) {
+	plain := query
+	if returning != "" {
+		plain += " RETURNING " + returning
+	}
 	if s.dialect != Postgres || s.outbox == nil || len(store.EventsFrom(ctx)) > eventRowChunk {
-		return s.rebind(query), args, false, nil
+		return s.rebind(plain), args, false, nil
 	}
 	data, opened, written, err := s.outboxRows(ctx, "", versioned)
 	if err != nil || len(data) == 0 {
-		return query, args, false, err
+		return s.rebind(plain), args, false, err
 	}
 	var b strings.Builder
 	b.WriteString("WITH w AS (")
 	b.WriteString(query)
-	b.WriteString(" RETURNING version) INSERT INTO scim_outbox (tenant, written, data) SELECT ")
+	if returning != "" {
+		b.WriteString(" RETURNING " + returning + "), o AS (")
+	} else {
+		b.WriteString(" RETURNING version) ")
+	}
+	b.WriteString("INSERT INTO scim_outbox (tenant, written, data) SELECT ")
 	args = append(args[:len(args):len(args)], store.TenantFrom(ctx), written)
 	b.WriteString("$" + strconv.Itoa(len(args)-1) + "::text, $" + strconv.Itoa(len(args)) + "::text")
 	b.WriteString(`, CASE WHEN e.o THEN e.d || w.version::text || '"}' ELSE e.d END FROM w, (VALUES `)
@@ -437,7 +457,30 @@ func (s *Store) foldEvents(ctx context.Context, query string, args []any, versio
 	}
 	// Rows are numbered (seq) in the order the INSERT receives them.
 	b.WriteString(") AS e (n, d, o) ORDER BY e.n")
+	if returning != "" {
+		b.WriteString(") SELECT * FROM w")
+	}
 	return b.String(), args, true, nil
+}
+
+// queryWrite is execWrite for a write of one row that returns the row as
+// stored: query (with $n placeholders, no RETURNING) runs with RETURNING
+// returning, which names version, and scan reads the row it returns
+// (sql.ErrNoRows when the write wrote none), in one statement that on
+// PostgreSQL also inserts the change events of ctx (foldEventsReturning;
+// folded reports it). scan's error is returned as it is.
+func (s *Store) queryWrite(ctx context.Context, q querier, query string, args []any, returning string, scan func(scanner) error) (folded bool, err error) {
+	fq, fargs, folded, err := s.foldEventsReturning(ctx, query, args, true, returning)
+	if err != nil {
+		return false, err
+	}
+	if err := scan(q.QueryRowContext(ctx, fq, fargs...)); err != nil {
+		return false, err
+	}
+	if folded {
+		s.wroteEvents(ctx)
+	}
+	return folded, nil
 }
 
 // posCol is the column of an event's position.

@@ -26,7 +26,11 @@ type plan struct {
 	offset  int
 	limit   int
 	columns string
-	rt      *resource.ResourceType // what the filter and a sort in Go see
+	// loads is a column read after columns that brings what the page
+	// loads (users' groups on PostgreSQL, groupsCol), "" for none: fetch
+	// drops it where the page reads without it.
+	loads string
+	rt    *resource.ResourceType // what the filter and a sort in Go see
 	// seek is set in the default order (seekOrder), where pages are read
 	// by keyset: after, when the page follows a position, is the keyset
 	// condition (with its args appended to args), which COUNT(*) leaves
@@ -80,7 +84,7 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 	b := &builder{dialect: s.dialect, rt: rt, users: users}
 	p := plan{table: "scim_groups", columns: rowCols, rt: rt}
 	if users {
-		p.table = "scim_users"
+		p.table, p.loads = "scim_users", s.groupsCol()
 	}
 	p.where = "t.tenant = " + b.arg(store.TenantFrom(ctx))
 	p.unfiltered = q.Filter == nil
@@ -159,7 +163,7 @@ func (p plan) countArgs() []any {
 // package documentation).
 func (s *Store) QueryUsers(ctx context.Context, q store.Query) (_ store.UserList, err error) {
 	defer classify(&err)
-	out, total, next, err := fetch(ctx, s, q, true, users.scan, mentionsGroups(q.SortBy), s.withGroups, true)
+	out, total, next, err := fetch(ctx, s, q, true, users.scan, scanUser, mentionsGroups(q.SortBy), s.withGroups, true)
 	if err != nil {
 		return store.UserList{}, err
 	}
@@ -173,7 +177,7 @@ func mentionsGroups(p filter.AttrPath) bool { return strings.EqualFold(p.Name, "
 // store.WithoutMembers no membership is loaded.
 func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupList, err error) {
 	defer classify(&err)
-	out, total, next, err := fetch(ctx, s, q, false, groups.scan, strings.EqualFold(q.SortBy.Name, "members"), s.withMembers,
+	out, total, next, err := fetch(ctx, s, q, false, groups.scan, nil, strings.EqualFold(q.SortBy.Name, "members"), s.withMembers,
 		q.Members == store.WithMembers)
 	if err != nil {
 		return store.GroupList{}, err
@@ -192,14 +196,21 @@ func (s *Store) QueryGroups(ctx context.Context, q store.Query) (_ store.GroupLi
 // matches of which one has a value its check sends to Go) it reads every
 // match in list order, loads what the sort needs when sortLoads
 // (User.groups, Group.members), sorts with filter.Sort and cuts the page.
-// load fills the page when loadPage and it has not run.
+// load fills the page when loadPage and it has not run. Where the plan
+// has a column that loads (plan.loads, read by scanLoaded), the rows
+// that need loading are read with it instead, in the same statement:
+// the page in SQL order when loadPage, every match of a sort in Go when
+// sortLoads; other reads leave it out (a sort in Go that does not need
+// it loads the page it cuts with load).
 func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, users bool,
-	scanOne func(scanner) (R, error), sortLoads bool, load func(context.Context, querier, []R) error, loadPage bool,
+	scanOne, scanLoaded func(scanner) (R, error), sortLoads bool, load func(context.Context, querier, []R) error, loadPage bool,
 ) (out []R, total int, next string, err error) {
 	p, err := s.plan(ctx, q, users)
 	if err != nil {
 		return nil, 0, "", err
 	}
+	loads := p.loads // the column the reads below use, once the order is known
+	p.loads = ""
 	db := s.q(ctx)
 	var keys []rowKey // the page's rows' keys, when it may set next
 	keep := p.seek || (p.sort != nil && p.sort.seek)
@@ -208,7 +219,11 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 		if keep && p.sort != nil {
 			rk.extra = make([]sql.NullString, 1+len(p.sort.keys))
 		}
-		r, err := scanOne(&rk)
+		scanRow := scanOne
+		if p.loads != "" {
+			scanRow = scanLoaded
+		}
+		r, err := scanRow(&rk)
 		if err == nil {
 			out = append(out, r)
 			if keep {
@@ -234,6 +249,12 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 			p.order, p.sort = "", nil // a value SQL cannot order: sort in Go
 		}
 	}
+	if p.order != "" && loadPage {
+		p.loads = loads
+	} else if p.order == "" && sortLoads {
+		p.loads = loads
+	}
+	loaded := p.loads != "" // the rows read bring what load loads
 	if p.order != "" {
 		// The page first, with one row of lookahead: a page with no row
 		// after it that is not past the end tells the total itself, so
@@ -280,8 +301,10 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 		}
 		total = len(out)
 		if sortLoads {
-			if err := load(ctx, db, out); err != nil {
-				return nil, 0, "", err
+			if !loaded {
+				if err := load(ctx, db, out); err != nil {
+					return nil, 0, "", err
+				}
 			}
 			loadPage = false
 		}
@@ -290,7 +313,7 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 		}
 		out = out[min(p.offset, total):min(p.offset+p.limit, total)]
 	}
-	if loadPage {
+	if loadPage && !loaded {
 		if err := load(ctx, db, out); err != nil {
 			return nil, 0, "", err
 		}
@@ -322,7 +345,7 @@ func (k *rowKey) Scan(dest ...any) error {
 	if err := k.rows.Scan(dest...); err != nil {
 		return err
 	}
-	if k.keep && len(dest) == 5+len(k.extra) {
+	if k.keep && len(dest) >= 5+len(k.extra) {
 		k.id = *dest[0].(*string)
 		k.created = *dest[3].(*sql.NullString)
 	}
@@ -379,10 +402,14 @@ func (s *Store) countChecked(ctx context.Context, db querier, p plan) (n, odd in
 	return n, odd, nil
 }
 
-// selectList is the SELECT list of a page: rowCols, and under a sortBy
-// that seeks the columns rowKey keeps for the position.
+// selectList is the SELECT list of a page: rowCols, the column that
+// loads (plan.loads) if any, and under a sortBy that seeks the columns
+// rowKey keeps for the position.
 func (p plan) selectList() string {
 	cols := prefixed(p.columns)
+	if p.loads != "" {
+		cols += ", " + p.loads
+	}
 	if p.sort != nil && p.sort.seek {
 		cols += ", CASE WHEN " + p.sort.present + " THEN 1 ELSE 0 END"
 		for _, k := range p.sort.keys {

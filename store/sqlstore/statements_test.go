@@ -19,9 +19,10 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// statementKind is a statement by its verb and the first table it names.
+// statementKind is a statement by its verb and the first table it names
+// outside its scalar subqueries (a user's groups column).
 func statementKind(q string) string {
-	f := strings.Fields(q)
+	f := strings.Fields(withoutSubqueries(q))
 	if len(f) == 0 {
 		return ""
 	}
@@ -32,6 +33,28 @@ func statementKind(q string) string {
 		}
 	}
 	return verb
+}
+
+// withoutSubqueries returns q without its parenthesised SELECTs.
+func withoutSubqueries(q string) string {
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] == '(' && len(q) >= i+7 && strings.EqualFold(q[i+1:i+7], "SELECT") {
+			depth := 0
+			for ; i < len(q); i++ {
+				if q[i] == '(' {
+					depth++
+				} else if q[i] == ')' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }
 
 // TestStatementsPerRequest counts what the SQL store sends the database
@@ -109,35 +132,54 @@ func TestStatementsPerRequest(t *testing.T) {
 				if outbox && tc.dialect == sqlstore.SQLite {
 					outboxRow = []string{"INSERT scim_outbox"}
 				}
+				// On SQLite the INSERT inserts only when no archived user
+				// has the id; on PostgreSQL that check is a statement
+				// after the INSERT, whose own snapshot may predate a
+				// concurrent ArchiveUser it waited for (archive.go).
+				var archivedCheck []string
+				if tc.dialect == sqlstore.Postgres {
+					archivedCheck = []string{"SELECT scim_archived_users"}
+				}
+				// A user's groups: on PostgreSQL a column of the statement
+				// that reads or writes the row (one round trip saved); on
+				// SQLite, in process, a second statement, which costs less
+				// to prepare than the subquery (users.go groupsSQL).
+				var groups []string
+				if tc.dialect == sqlstore.SQLite {
+					groups = []string{"SELECT scim_group_members"}
+				}
+				// Not listed: COMMIT, which sqlspy does not record, ends
+				// every write's transaction.
 				for _, step := range []struct {
 					name, method, target, body string
 					want                       []string
 				}{
-					// The page (one row of lookahead tells the total) and the
-					// groups of the user found.
+					// The page (one row of lookahead tells the total) and
+					// the groups of the user found.
 					{"Entra's lookup, a hit", "GET", `/Users?filter=userName+eq+%22user007@example.com%22`, "",
-						[]string{"SELECT scim_users", "SELECT scim_group_members"}},
+						slices.Concat([]string{"SELECT scim_users"}, groups)},
 					{"Entra's lookup, a miss", "GET", `/Users?filter=userName+eq+%22nobody@example.com%22`, "",
 						[]string{"SELECT scim_users"}},
-					// The insert; the check that no archived user has the id;
-					// the row as stored (its version and times), without
-					// groups (a new user is in none).
+					// The insert, which returns the row as stored (its
+					// version and times; no groups: a new user is in
+					// none), and on PostgreSQL the check that no archived
+					// user has the id.
 					{"POST /Users", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"new@example.com","active":true}`,
-						slices.Concat([]string{"BEGIN"}, insert, []string{"SELECT scim_archived_users", "SELECT scim_users"}, outboxRow)},
-					// The read the PATCH applies to (the user and its groups),
-					// the conditional UPDATE, and the row as stored with its
-					// groups, which a concurrent member PATCH may have changed.
+						slices.Concat([]string{"BEGIN"}, insert, archivedCheck, outboxRow)},
+					// The read the PATCH applies to (the user and its
+					// groups), and the conditional UPDATE, which returns
+					// the row as stored, and its groups (which a concurrent
+					// member PATCH may have changed).
 					{"Entra's PATCH", "PATCH", "/Users/u001", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
-						slices.Concat([]string{"SELECT scim_users", "SELECT scim_group_members", "BEGIN"}, update,
-							[]string{"SELECT scim_users", "SELECT scim_group_members"}, outboxRow)},
+						slices.Concat([]string{"SELECT scim_users"}, groups, []string{"BEGIN"}, update, groups, outboxRow)},
 					// A first page with more after it: the page, the count
 					// the database keeps (one row, not the tenant's rows),
 					// the page's groups.
 					{"the first page of a walk", "GET", "/Users?startIndex=1&count=100", "",
-						[]string{"SELECT scim_users", "SELECT scim_counts", "SELECT scim_group_members"}},
+						slices.Concat([]string{"SELECT scim_users", "SELECT scim_counts"}, groups)},
 					// The next page seeks and repeats the walk's total.
 					{"the next page of a walk", "GET", "/Users?startIndex=101&count=100", "",
-						[]string{"SELECT scim_users", "SELECT scim_group_members"}},
+						slices.Concat([]string{"SELECT scim_users"}, groups)},
 				} {
 					if d := cmp.Diff(step.want, do(step.method, step.target, step.body)); d != "" {
 						t.Errorf("%s: statements (-want +got):\n%s", step.name, d)
