@@ -67,9 +67,11 @@ func UserEvents(base Event, before, after *resource.User) ([]Event, error) {
 	}
 	base.ResourceID, base.ExternalID, base.Version, base.Resource = after.ID, after.ExternalID, after.Meta.Version, data
 	if before == nil {
-		attrs, err := changed(nil, data, userIgnored)
-		if err != nil {
-			return nil, err
+		attrs, ok := userChanged(&resource.User{}, after)
+		if !ok {
+			if attrs, err = changed(nil, data, userIgnored); err != nil {
+				return nil, err
+			}
 		}
 		if after.Password != "" {
 			attrs = insertCore(attrs, "password")
@@ -78,13 +80,15 @@ func UserEvents(base Event, before, after *resource.User) ([]Event, error) {
 		e.Type, e.Attributes = UserCreated, attrs
 		return ids([]Event{e}), nil
 	}
-	old, err := before.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	attrs, err := changed(old, data, userIgnored)
-	if err != nil {
-		return nil, err
+	attrs, ok := userChanged(before, after)
+	if !ok {
+		old, err := before.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if attrs, err = changed(old, data, userIgnored); err != nil {
+			return nil, err
+		}
 	}
 	if after.Password != "" && after.Password != before.Password {
 		attrs = insertCore(attrs, "password")
