@@ -102,11 +102,7 @@ func (s spyStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (dri
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
-	vals := make([]driver.Value, len(args))
-	for i, a := range args {
-		vals[i] = a.Value
-	}
-	return s.Stmt.Exec(vals) //nolint:staticcheck // the driver has no context variant
+	return s.Stmt.Exec(values(args)) //nolint:staticcheck // the driver has no context variant
 }
 
 func (s spyStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -114,11 +110,16 @@ func (s spyStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (dr
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}
+	return s.Stmt.Query(values(args)) //nolint:staticcheck // the driver has no context variant
+}
+
+// values are args for a driver's statement without the context methods.
+func values(args []driver.NamedValue) []driver.Value {
 	vals := make([]driver.Value, len(args))
 	for i, a := range args {
 		vals[i] = a.Value
 	}
-	return s.Stmt.Query(vals) //nolint:staticcheck // the driver has no context variant
+	return vals
 }
 
 // CheckNamedValue converts arguments as the driver would without the

@@ -188,6 +188,29 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q querie
 	return s.InTx(ctx, func(ctx context.Context) error { return fn(ctx, s.q(ctx)) })
 }
 
+// writeOne is write for a write that, on PostgreSQL, is one statement
+// when it succeeds (ReplaceUser's UPDATE, its change events folded into
+// it by a WITH): outside a transaction it runs that statement on its own,
+// committed by the database, without BEGIN and COMMIT, two round trips of
+// the three. A statement is atomic by itself, so the write and its events
+// still commit together or not at all. fn's context carries no
+// transaction; a statement it runs after a failed write (telling a
+// missing row from a stale version) reads on its own. Inside a
+// transaction, on SQLite, and with more events than one statement takes,
+// it is write.
+func (s *Store) writeOne(ctx context.Context, fn func(ctx context.Context, q querier) error) error {
+	if _, ok := ctx.Value(txKey{s}).(*txState); ok || s.dialect != Postgres || len(store.EventsFrom(ctx)) > eventRowChunk {
+		return s.write(ctx, fn)
+	}
+	if err := fn(ctx, s.db); err != nil {
+		return err
+	}
+	if s.outbox != nil && len(store.EventsFrom(ctx)) > 0 {
+		s.outbox.wake.broadcast()
+	}
+	return nil
+}
+
 // sqlStater is implemented by PostgreSQL driver errors (pgx's
 // *pgconn.PgError, lib/pq's *pq.Error has Code instead, see below).
 type sqlStater interface{ SQLState() string }

@@ -191,7 +191,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resource.User, version strin
 		WHERE tenant = $1 AND id = $2`
 	query, args = ifVersion(query, args, version)
 	var out *resource.User
-	err = s.write(ctx, func(ctx context.Context, q querier) error {
+	err = s.writeOne(ctx, func(ctx context.Context, q querier) error {
 		returning, scan := pgUserReturning, scanUser
 		if s.dialect == SQLite {
 			returning, scan = rowCols, users.scan
