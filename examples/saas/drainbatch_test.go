@@ -38,15 +38,7 @@ func TestDrainBatchInOneTransaction(t *testing.T) {
 	for _, tdb := range eventStores {
 		t.Run(tdb.name, func(t *testing.T) {
 			spec := tdb.spec(t)
-			db := openTestDB(t, spec)
-			_, dsn, _, err := dataSource(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			log := &sqlspy.Log{}
-			plain := db.sql
-			db.sql = sqlspy.Open(plain.Driver(), dsn, log)
-			plain.Close()
+			db, log := openSpiedDB(t, spec)
 			testDrainBatch(t, db, log)
 		})
 	}

@@ -17,15 +17,7 @@ func TestWriteOutboxOneInsert(t *testing.T) {
 	for _, tdb := range eventStores {
 		t.Run(tdb.name, func(t *testing.T) {
 			spec := tdb.spec(t)
-			db := openTestDB(t, spec)
-			_, dsn, _, err := dataSource(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			log := &sqlspy.Log{}
-			plain := db.sql
-			db.sql = sqlspy.Open(plain.Driver(), dsn, log)
-			plain.Close()
+			db, log := openSpiedDB(t, spec)
 			var rows []OutboxRow
 			for i := range 3 {
 				rows = append(rows, OutboxRow{ID: fmt.Sprintf("ev-%d", i), Tenant: "acme", ResourceType: "User",
@@ -54,4 +46,19 @@ func TestWriteOutboxOneInsert(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openSpiedDB is openTestDB whose statements go through a sqlspy log.
+func openSpiedDB(t *testing.T, spec string) (*DB, *sqlspy.Log) {
+	t.Helper()
+	db := openTestDB(t, spec)
+	_, dsn, _, err := dataSource(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &sqlspy.Log{}
+	plain := db.sql
+	db.sql = sqlspy.Open(plain.Driver(), dsn, log)
+	plain.Close()
+	return db, log
 }
