@@ -15,7 +15,7 @@ import (
 // replica served) is read with OFFSET, which steps over every row before
 // it: at a million users a page near the end stepped over a million
 // index entries. The store therefore remembers, per tenant and resource
-// type, the key (creation time and id) of every anchorStep-th row in the
+// type, the key (creation time and id) of every 100th row in the
 // default order, and reads such a page by keyset from the anchor before
 // it, stepping over fewer than anchorStep rows.
 //
@@ -42,8 +42,8 @@ import (
 // added after the last remembered row before the positions are taken
 // again; maxAnchorSets bounds the tenants and types remembered.
 const (
-	defaultAnchorStep = 1000
-	anchorMaxTail     = 20 * defaultAnchorStep
+	defaultAnchorStep = 100
+	anchorMaxTail     = 20_000
 	maxAnchorSets     = 256
 )
 
