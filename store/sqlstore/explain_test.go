@@ -243,3 +243,42 @@ func sortsRows(d sqlstore.Dialect, plan string) bool {
 func groupsByIndex(plan string) bool {
 	return strings.Contains(plan, `"Index Name": "scim_group_members_member"`)
 }
+
+// TestUserGroupsColumnPlanWithoutStatistics: on PostgreSQL, before any
+// ANALYZE (a freshly loaded tenant: 20,000 users, one group of 10,000 of
+// them), a user's groups column reads each of its groups by the whole
+// primary key, not every group of the tenant filtered by id.
+func TestUserGroupsColumnPlanWithoutStatistics(t *testing.T) {
+	postgresDSN(t)
+	s := dialects[1].new(t)
+	for _, table := range []string{"scim_users", "scim_groups", "scim_group_members"} {
+		// No statistics during the test: autovacuum's ANALYZE would
+		// otherwise come at a moment of its own choosing.
+		if _, err := s.DB().Exec("ALTER TABLE " + table + " SET (autovacuum_enabled = false)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	randPageTenant(t, s, false)
+	rows, err := s.DB().Query("EXPLAIN (ANALYZE, COSTS OFF) "+sqlstore.GetUserSQL(), "tenant-a", "u0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	rows.Close()
+	byKey := false
+	for i, line := range plan {
+		if strings.Contains(line, "on scim_groups") && i+1 < len(plan) && strings.Contains(plan[i+1], "id = gm.group_id") {
+			byKey = true
+		}
+	}
+	if !byKey {
+		t.Errorf("the groups column does not read each group by its primary key:\n%s", strings.Join(plan, "\n"))
+	}
+}
