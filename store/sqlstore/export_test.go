@@ -77,4 +77,6 @@ func AnchorSets(s *Store) int {
 }
 
 // GetUserSQL is the statement GetUser runs on PostgreSQL ($1 tenant, $2 id).
-func GetUserSQL() string { return "SELECT " + pgUserCols + " FROM scim_users t WHERE tenant = $1 AND id = $2" }
+func GetUserSQL() string {
+	return "SELECT " + pgUserCols + " FROM scim_users t WHERE tenant = $1 AND id = $2"
+}
