@@ -143,23 +143,12 @@ func (s *Store) seekFrom(p *plan, set *anchorSet, step int) {
 	p.args = append(p.args[:len(p.args):len(p.args)], b.args...)
 }
 
-// countsSQL reads a tenant's kept count and removals of one type.
-const countsSQL = "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(removed), 0) FROM scim_counts WHERE tenant = $1 AND resource_type = $2"
-
-func resourceTypeOf(table string) string {
-	if table == "scim_groups" {
-		return "Group"
-	}
-	return "User"
-}
-
 // anchorCheck reads, in one statement, the tenant's kept count and
 // removals and the number of its rows after last.
 func (s *Store) anchorCheck(ctx context.Context, db querier, table, tenant string, last seekKey) (n, removed, tail int64, err error) {
 	b := &builder{dialect: s.dialect, base: 2}
-	cond := s.afterCond(b, last.created, last.id)
-	query := s.rebind("SELECT COALESCE(SUM(n), 0), COALESCE(SUM(removed), 0), (SELECT COUNT(*) FROM "+table+
-		" t WHERE t.tenant = $1 AND ") + cond + ") FROM scim_counts WHERE tenant = " + s.ph(1) + " AND resource_type = " + s.ph(2)
+	cond := s.afterCond(b, last.created, last.id) // numbered after $1 and $2, with no "$" on SQLite
+	query := s.rebind(keptCountSQL(", (SELECT COUNT(*) FROM " + table + " t WHERE t.tenant = $1 AND " + cond + ")"))
 	args := append([]any{tenant, resourceTypeOf(table)}, b.args...)
 	if err := db.QueryRowContext(ctx, query, args...).Scan(&n, &removed, &tail); err != nil {
 		return 0, 0, 0, fmt.Errorf("sqlstore: positions: %w", err)
@@ -174,8 +163,8 @@ func (s *Store) anchorCheck(ctx context.Context, db querier, table, tenant strin
 // by OFFSET.
 func (s *Store) takeAnchors(ctx context.Context, table, tenant string, step int) (set *anchorSet, err error) {
 	err = s.snapshot(ctx, func(q querier) error {
-		var n, removed int64
-		if err := q.QueryRowContext(ctx, s.rebind(countsSQL), tenant, resourceTypeOf(table)).Scan(&n, &removed); err != nil {
+		n, removed, err := s.keptCount(ctx, q, table, tenant)
+		if err != nil {
 			return err
 		}
 		rows, err := q.QueryContext(ctx, s.rebind(`SELECT c, id, rn, total FROM (

@@ -249,9 +249,7 @@ func fetch[R resource.Resource](ctx context.Context, s *Store, q store.Query, us
 			p.order, p.sort = "", nil // a value SQL cannot order: sort in Go
 		}
 	}
-	if p.order != "" && loadPage {
-		p.loads = loads
-	} else if p.order == "" && sortLoads {
+	if (p.order != "" && loadPage) || (p.order == "" && sortLoads) {
 		p.loads = loads
 	}
 	loaded := p.loads != "" // the rows read bring what load loads
@@ -374,22 +372,39 @@ func (k *rowKey) position(sp *sortSpec) string {
 // the transaction of each INSERT and DELETE, so it is what COUNT(*)
 // would see in the same snapshot.
 func (s *Store) count(ctx context.Context, db querier, p plan) (int, error) {
-	var n int
 	if p.unfiltered {
-		rt := "User"
-		if p.table == "scim_groups" {
-			rt = "Group"
-		}
-		if err := db.QueryRowContext(ctx, s.rebind("SELECT COALESCE(SUM(n), 0) FROM scim_counts WHERE tenant = $1 AND resource_type = $2"),
-			store.TenantFrom(ctx), rt).Scan(&n); err != nil {
-			return 0, fmt.Errorf("sqlstore: count: %w", err)
-		}
-		return n, nil
+		n, _, err := s.keptCount(ctx, db, p.table, store.TenantFrom(ctx))
+		return int(n), err
 	}
+	var n int
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+p.table+" t WHERE "+p.where, p.countArgs()...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlstore: count: %w", err)
 	}
 	return n, nil
+}
+
+// keptCountSQL selects the count the database keeps of a tenant's rows
+// of one type and how many were ever removed ($1 the tenant, $2 the type,
+// resourceTypeOf), then the columns extra lists (", ..." or "").
+func keptCountSQL(extra string) string {
+	return "SELECT COALESCE(SUM(n), 0), COALESCE(SUM(removed), 0)" + extra + " FROM scim_counts WHERE tenant = $1 AND resource_type = $2"
+}
+
+// resourceTypeOf is the resource_type of table's rows in scim_counts.
+func resourceTypeOf(table string) string {
+	if table == "scim_groups" {
+		return "Group"
+	}
+	return "User"
+}
+
+// keptCount reads the count the database keeps of tenant's rows of
+// table, and how many were ever removed (migration 0013).
+func (s *Store) keptCount(ctx context.Context, db querier, table, tenant string) (n, removed int64, err error) {
+	if err := db.QueryRowContext(ctx, s.rebind(keptCountSQL("")), tenant, resourceTypeOf(table)).Scan(&n, &removed); err != nil {
+		return 0, 0, fmt.Errorf("sqlstore: count: %w", err)
+	}
+	return n, removed, nil
 }
 
 // countChecked counts the matches, and those whose value the sort's
@@ -444,14 +459,8 @@ func (s *Store) segmentSQL(p plan, present bool, from *sortPos, limit int) (stri
 		cond = sp.missing
 	}
 	if from != nil && from.present == present {
-		tie := func() string {
-			if s.dialect == Postgres {
-				return "(" + seekOrder + ") > (" + b.arg(from.created) + ", " + b.arg(from.id) + ")"
-			}
-			const key = "COALESCE(t.created, '')"
-			c := b.arg(from.created)
-			return "(" + key + " >= " + c + " AND (" + key + " > " + c + " OR t.id > " + b.arg(from.id) + "))"
-		}
+		tie := func() string { return s.afterCond(b, from.created, from.id) }
+
 		if !present {
 			cond += " AND " + tie()
 		} else {

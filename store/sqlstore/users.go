@@ -51,8 +51,8 @@ func (s *Store) GetUser(ctx context.Context, id string) (_ *resource.User, err e
 // joined the groups by tenant alone and filtered on id, reading every
 // group of the tenant for each membership; the subquery's parameters are
 // the whole primary key, so it is one index probe whatever the estimates
-// (TestUserGroupsColumnPlanWithoutStatistics). A statement that returns a user reads it
-// last, after rowCols (scanUser). SQLite, in process, has no round trip
+// (TestUserGroupsColumnPlanWithoutStatistics). A statement that returns a
+// user reads it last, after rowCols (scanUser). SQLite, in process, has no round trip
 // to save: there the groups are a second, small statement (withGroups),
 // because a statement with the subquery costs more to prepare than the
 // two (about twice the time of both, unprepared, on modernc.org/sqlite;
@@ -148,13 +148,11 @@ func (s *Store) CreateUser(ctx context.Context, u *resource.User) (_ *resource.U
 	if err != nil {
 		return nil, err
 	}
-	query := `INSERT INTO scim_users
-		(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`
+	const insert = `INSERT INTO scim_users
+		(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version) `
+	query := insert + `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)`
 	if s.dialect == SQLite {
-		query = `INSERT INTO scim_users
-		(tenant, id, user_name, user_name_folded, external_id, display_name, active, data, created, last_modified, version)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1
+		query = insert + `SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1
 		WHERE NOT EXISTS (SELECT 1 FROM scim_archived_users WHERE tenant = $1 AND id = $2)`
 	}
 	var out *resource.User
