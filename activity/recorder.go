@@ -21,6 +21,13 @@ type Options struct {
 	QueueSize int
 	// BatchSize is the most entries written in one Append; 0 means 256.
 	BatchSize int
+	// Linger is how long the writer waits for more entries after the
+	// first of a batch before it writes the batch, so that a store that
+	// commits to disk writes a few transactions a second rather than one
+	// per request; Flush and Close end the wait. 0 means 100
+	// milliseconds, negative means no wait (every entry queued alone is
+	// written alone).
+	Linger time.Duration
 	// WriteTimeout bounds each Append; 0 means 10 seconds.
 	WriteTimeout time.Duration
 	// PruneInterval is how often a store that is a [Pruner] is pruned;
@@ -90,6 +97,9 @@ func NewRecorder(s Store, o Options) *Recorder {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
+	}
+	if o.Linger == 0 {
+		o.Linger = 100 * time.Millisecond
 	}
 	if o.PruneInterval == 0 {
 		o.PruneInterval = time.Hour
@@ -259,9 +269,9 @@ func (r *Recorder) mark(ctx context.Context, stop bool) error {
 	}
 }
 
-// run is the writer: it takes an entry, then whatever else is queued up
-// to BatchSize, and writes them in one Append, so that batches grow when
-// the store is slow.
+// run is the writer: it takes an entry, then whatever else is queued
+// within Linger, up to BatchSize, and writes them in one Append, so that
+// batches grow with the load and when the store is slow.
 func (r *Recorder) run() {
 	defer close(r.done)
 	batch := make([]Entry, 0, r.opts.BatchSize)
@@ -271,6 +281,9 @@ func (r *Recorder) run() {
 		defer t.Stop()
 		prune = t.C
 	}
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	defer linger.Stop()
 	for {
 		var it item
 		select {
@@ -280,6 +293,9 @@ func (r *Recorder) run() {
 			continue
 		}
 		batch = batch[:0]
+		if it.marker == nil && r.opts.Linger > 0 {
+			linger.Reset(r.opts.Linger)
+		}
 	collect:
 		for it.marker == nil {
 			batch = append(batch, r.entry(it.ob, it.at))
@@ -288,10 +304,19 @@ func (r *Recorder) run() {
 			}
 			select {
 			case it = <-r.queue:
+				continue
 			default:
+			}
+			if r.opts.Linger < 0 {
+				break
+			}
+			select {
+			case it = <-r.queue:
+			case <-linger.C:
 				break collect
 			}
 		}
+		linger.Stop()
 		r.write(batch)
 		if it.marker != nil { // the loop ended at a marker
 			close(it.marker)

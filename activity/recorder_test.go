@@ -406,6 +406,27 @@ func TestRecorderWritesInBatches(t *testing.T) {
 	}
 }
 
+// TestRecorderLingers: entries observed one by one, as a single client's
+// requests are, wait for the Linger and are written in one Append; Flush
+// ends the wait rather than waiting it out.
+func TestRecorderLingers(t *testing.T) {
+	mem := activity.NewMemoryStore(activity.Retention{Now: func() time.Time { return now }})
+	bs := &batchStore{Store: mem, entered: make(chan struct{}), release: make(chan struct{})}
+	close(bs.release)
+	rec := activity.NewRecorder(bs, activity.Options{Linger: time.Hour, Now: func() time.Time { return now }})
+	defer rec.Close(context.Background())
+	ob := scim.Observation{Tenant: "tenant-a", Method: "GET", Endpoint: "Users", Status: 200}
+	for range 3 {
+		rec.Observe(context.Background(), ob)
+	}
+	if err := rec.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{3}; !reflect.DeepEqual(bs.sizes, want) {
+		t.Errorf("batch sizes %v, want %v", bs.sizes, want)
+	}
+}
+
 // TestRecorderBoundsClientText: what the client sends in headers is kept
 // bounded and valid UTF-8; the request id is the handler's
 // (scim.RequestID), never the client's X-Request-Id unless the app sets

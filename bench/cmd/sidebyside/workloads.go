@@ -207,15 +207,18 @@ func (r *runner) profileTop(s *server, workload, bin, file string) {
 func (r *runner) rounds(workload string, n int, fn func(s *server, round int, smp *sample) error) {
 	r.phase(workload)
 	ss := r.alive()
-	for _, s := range ss {
-		r.profiling(s, workload, true)
-	}
 	for round := range n {
 		for i := range ss {
 			s := ss[(i+round)%len(ss)]
 			smp := r.result(workload, s.kind)
 			if smp.err != "" {
 				continue
+			}
+			if round == 0 {
+				// Started here, not before the first round, so that a
+				// profile of fixed length (a saas kind's) covers this
+				// server's work rather than the servers before it.
+				r.profiling(s, workload, true)
 			}
 			var one sample
 			c0, t0 := r.cpu(s), time.Now()
