@@ -282,3 +282,48 @@ func TestUserGroupsColumnPlanWithoutStatistics(t *testing.T) {
 		t.Errorf("the groups column does not read each group by its primary key:\n%s", strings.Join(plan, "\n"))
 	}
 }
+
+// TestLookupUsesTheGenericPlan: Entra's lookup (a first page, filtered on
+// userName) is a prepared statement whose generic plan PostgreSQL keeps,
+// also on tables without statistics, so that it is not planned again on
+// every request. With LIMIT and OFFSET parameters the generic plan's cost
+// counted the rows an unknown OFFSET skips, the planner chose a custom
+// plan each time, and planning cost more than running it (0.3 ms of a
+// 0.5 ms statement). pgx's stdlib prepares each statement on first use
+// and PostgreSQL decides after five custom plans.
+func TestLookupUsesTheGenericPlan(t *testing.T) {
+	postgresDSN(t)
+	s := dialects[1].new(t)
+	db := s.DB()
+	if _, err := db.Exec("ALTER TABLE scim_users SET (autovacuum_enabled = false)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO scim_users (tenant, id, user_name, user_name_folded, external_id, display_name, active, data, version, created, last_modified)
+		SELECT 'tenant-a', 'u' || i, 'user' || i || '@example.com', 'user' || i || '@example.com', 'ext-' || i, NULL, NULL,
+			'{"userName":"user' || i || '@example.com"}', 1, '2024-01-01T00:00:00.000000000Z', '2024-01-01T00:00:00.000000000Z'
+		FROM generate_series(1, 2000) AS g(i)`); err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1) // one session: its prepared statements are the ones counted
+	ctx := store.WithTenant(context.Background(), "tenant-a")
+	for i := range 10 {
+		e, err := filter.Parse(fmt.Sprintf(`userName eq "USER%d@example.com"`, 1+i*100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.QueryUsers(ctx, store.Query{Filter: e, Page: store.Page{StartIndex: 1, Count: 100}})
+		if err != nil || l.TotalResults != 1 {
+			t.Fatalf("lookup %d: %v, %d results", i, err, l.TotalResults)
+		}
+	}
+	var statement string
+	var generic, custom int
+	err := db.QueryRow(`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+		WHERE statement LIKE '%FROM scim_users t WHERE%user_name_folded%'`).Scan(&statement, &generic, &custom)
+	if err != nil {
+		t.Fatalf("the lookup's prepared statement: %v", err)
+	}
+	if generic == 0 {
+		t.Errorf("the lookup was planned anew each time (%d custom plans, no generic one): %s", custom, statement)
+	}
+}

@@ -439,7 +439,16 @@ func (p plan) selectList() string {
 func (s *Store) pageSQL(p plan, paged bool) (string, []any) {
 	query := "SELECT " + p.selectList() + " FROM " + p.table + " t WHERE " + p.pageWhere() + " ORDER BY " + p.order
 	args := p.args
-	if paged {
+	switch {
+	case paged && p.offset == 0:
+		// A first page (every lookup) has no OFFSET: with a parameter
+		// there, PostgreSQL's generic plan of the prepared statement
+		// costs the rows an unknown OFFSET skips, is never cheaper than a
+		// custom plan, and on tables without statistics each execution
+		// was planned anew (TestLookupUsesTheGenericPlan).
+		args = append(args[:len(args):len(args)], p.limit)
+		query += " LIMIT " + s.ph(len(args))
+	case paged:
 		args = append(args[:len(args):len(args)], p.limit, p.offset)
 		query += " LIMIT " + s.ph(len(args)-1) + " OFFSET " + s.ph(len(args))
 	}
