@@ -627,8 +627,17 @@ func (db *DB) findQueries(table, cols, tenantID, where string, args []any, w Win
 		offset = 0
 	}
 	q.pageArgs = append(q.pageArgs, max(w.Limit, 0)+1, offset)
-	q.page = `SELECT seq, ` + cols + ` FROM ` + table + ` WHERE ` + cond +
-		` ORDER BY seq LIMIT ` + ph(len(q.pageArgs)-1) + ` OFFSET ` + ph(len(q.pageArgs))
+	window := ` ORDER BY seq LIMIT ` + ph(len(q.pageArgs)-1) + ` OFFSET ` + ph(len(q.pageArgs))
+	if offset == 0 {
+		q.page = `SELECT seq, ` + cols + ` FROM ` + table + ` WHERE ` + cond + window
+		return q
+	}
+	// Deeper pages find their rows' seq first, stepping over the rows
+	// before them in an index ((tenant_id, seq), or accounts_visible_seq
+	// for an unfiltered list of users) without reading them, and then
+	// read only the page's rows: the OFFSET of the whole row read every
+	// row it skipped (TestDeepPagesSkipInTheIndex).
+	q.page = `SELECT seq, ` + cols + ` FROM ` + table + ` WHERE seq IN (SELECT seq FROM ` + table + ` WHERE ` + cond + window + `) ORDER BY seq`
 	return q
 }
 

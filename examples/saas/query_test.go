@@ -224,6 +224,23 @@ func TestPagesUseTheSeqIndex(t *testing.T) {
 	}
 }
 
+// TestDeepPagesSkipInTheIndex: a page at an offset (a list at a
+// startIndex) steps over the rows before it in a covering index, so that
+// it reads no row it skips, and then reads its own rows by primary key.
+func TestDeepPagesSkipInTheIndex(t *testing.T) {
+	db := openTestDB(t, "memory")
+	for _, tc := range []struct{ table, where, index string }{
+		{"accounts", scimVisible, "accounts_visible_seq"},
+		{"teams", "", "teams_tenant_seq"},
+	} {
+		q := db.findQueries(tc.table, "id", "t1", tc.where, nil, Window{Offset: 99900, Limit: 100})
+		p := sqlitePlan(t, db, q.page, q.pageArgs)
+		if !strings.Contains(p, "COVERING INDEX "+tc.index) || !strings.Contains(p, "INTEGER PRIMARY KEY") || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("%s page at offset 99900: plan %q, want the skip in the covering index %s and the rows by key", tc.table, p, tc.index)
+		}
+	}
+}
+
 // TestUnfilteredPagesReadTheVisibleIndex: an unfiltered list page of
 // users (an import walk, a list at a random startIndex) counts the
 // tenant's visible accounts from the partial index alone, without reading
