@@ -246,7 +246,8 @@ CREATE TABLE IF NOT EXISTS team_members (
 	CONSTRAINT team_members_id UNIQUE (tenant_id, team_id, member_is_team, member_id),
 	FOREIGN KEY (tenant_id, team_id) REFERENCES teams (tenant_id, id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS team_members_member ON team_members (tenant_id, member_id, member_is_team)
+CREATE INDEX IF NOT EXISTS team_members_by_member ON team_members (tenant_id, member_id, member_is_team, team_id);
+DROP INDEX IF EXISTS team_members_member
 `
 
 // addedColumns are the columns the schema gained after its first

@@ -256,6 +256,20 @@ func TestUnfilteredPagesReadTheVisibleIndex(t *testing.T) {
 	}
 }
 
+// TestTeamsOfAPageReadByMember: the groups of a page of users are read
+// from the memberships of those users alone.
+func TestTeamsOfAPageReadByMember(t *testing.T) {
+	db := openTestDB(t, "memory")
+	args := []any{"t1", false}
+	for i := range 100 {
+		args = append(args, fmt.Sprint("u", i))
+	}
+	p := sqlitePlan(t, db, db.teamsOfAccountsSQL(100), args)
+	if !strings.Contains(p, "COVERING INDEX team_members_by_member (tenant_id=? AND member_id=?") {
+		t.Errorf("plan %q, want the memberships by member from team_members_by_member", p)
+	}
+}
+
 // sqlitePlan is SQLite's EXPLAIN QUERY PLAN of query, its steps' details
 // joined with "; ".
 func sqlitePlan(t *testing.T, db *DB, query string, args []any) string {

@@ -136,9 +136,7 @@ func (db *DB) TeamsOfAccounts(ctx context.Context, tenantID string, ids []string
 		rows, err := queryRows(ctx, db.sql, func(sc interface{ Scan(...any) error }) (r row, err error) {
 			r.team, err = scanTeam(prefixScanner{sc, &r.account})
 			return r, err
-		}, db.q(`SELECT m.member_id, `+prefixed("t.", teamCols)+` FROM teams t
-			JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
-			WHERE m.tenant_id = ? AND m.member_is_team = ? AND m.member_id IN (`+marks(len(chunk))+`) ORDER BY t.seq`), args...)
+		}, db.teamsOfAccountsSQL(len(chunk)), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -147,6 +145,18 @@ func (db *DB) TeamsOfAccounts(ctx context.Context, tenantID string, ids []string
 		}
 	}
 	return out, nil
+}
+
+// teamsOfAccountsSQL is TeamsOfAccounts' statement for n accounts: the
+// memberships are read from team_members_by_member, which holds the team
+// id, so the tenant's other memberships are never read; with the former
+// index (tenant_id, member_id, member_is_team) SQLite, without
+// statistics, chose to read every membership of the tenant from the
+// primary key for each page of users (TestTeamsOfAPageReadByMember).
+func (db *DB) teamsOfAccountsSQL(n int) string {
+	return db.q(`SELECT m.member_id, ` + prefixed("t.", teamCols) + ` FROM teams t
+			JOIN team_members m ON m.tenant_id = t.tenant_id AND m.team_id = t.id
+			WHERE m.tenant_id = ? AND m.member_is_team = ? AND m.member_id IN (` + marks(n) + `) ORDER BY t.seq`)
 }
 
 // membersOf is members for several teams at once: the members of each of
