@@ -48,6 +48,50 @@ func BenchmarkPatchMembersAdd(b *testing.B) {
 	}
 }
 
+// BenchmarkPageGroups reads a page of 100 of 20,000 users on PostgreSQL,
+// at the start (every user of the page in groups of 100, 1,000 and 10,000
+// members) and at 5,001 (in the group of 10,000 only), with the users'
+// groups as a column of the page's statement (column) or as a second
+// statement (statement, what QueryUsers does for a page that is not a
+// lookup).
+func BenchmarkPageGroups(b *testing.B) {
+	postgresDSN(b)
+	s := dialects[1].new(b)
+	bulkUsers(b, s, 20_000)
+	ctx := store.WithTenant(context.Background(), "tenant-a")
+	for _, n := range []int{100, 1_000, 10_000} {
+		ms := make([]resource.Member, n)
+		for i := range ms {
+			ms[i] = resource.Member{Value: fmt.Sprintf("u%07d", i+1), Type: "User"}
+		}
+		if _, err := s.CreateGroup(ctx, &resource.Group{ID: fmt.Sprintf("g%d", n), DisplayName: fmt.Sprintf("Group %d", n), Members: ms}); err != nil {
+			b.Fatalf("CreateGroup: %v", err)
+		}
+	}
+	if _, err := s.DB().Exec("ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	for _, column := range []bool{true, false} {
+		for _, start := range []int{1, 5001} {
+			name := map[bool]string{true: "column", false: "statement"}[column]
+			b.Run(fmt.Sprintf("groups=%s/startIndex=%d", name, start), func(b *testing.B) {
+				defer sqlstore.SetPageGroupsColumn(sqlstore.SetPageGroupsColumn(column))
+				q := store.Query{Page: store.Page{StartIndex: start, Count: 100}}
+				want := 3
+				if start > 1 {
+					want = 1
+				}
+				for b.Loop() {
+					l, err := s.QueryUsers(ctx, q)
+					if err != nil || len(l.Resources) != 100 || len(l.Resources[0].Groups) != want {
+						b.Fatalf("QueryUsers: %v, %d users", err, len(l.Resources))
+					}
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkUserNameLookup answers Entra's `userName eq "…"` lookup through
 // QueryUsers with 10,000 users, or 1,000,000 with SCIM_BENCH_LARGE=1. On
 // PostgreSQL it also reports the database's own execution time (EXPLAIN
@@ -85,7 +129,7 @@ func BenchmarkUserNameLookup(b *testing.B) {
 
 // bulkUsers inserts n users in tenant-a with one INSERT ... SELECT over a
 // generated series, then ANALYZE.
-func bulkUsers(b *testing.B, s *sqlstore.Store, n int) {
+func bulkUsers(b testing.TB, s *sqlstore.Store, n int) {
 	b.Helper()
 	var series, num string
 	if s.Dialect() == sqlstore.Postgres {

@@ -80,3 +80,12 @@ func AnchorSets(s *Store) int {
 func GetUserSQL() string {
 	return "SELECT " + pgUserCols + " FROM scim_users t WHERE tenant = $1 AND id = $2"
 }
+
+// SetPageGroupsColumn has every page of users read the groups as a column
+// of the page's statement on PostgreSQL (on) or only a lookup's (off, the
+// default), and returns the previous setting.
+func SetPageGroupsColumn(on bool) bool {
+	was := pageGroupsColumn
+	pageGroupsColumn = on
+	return was
+}

@@ -84,7 +84,10 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 	b := &builder{dialect: s.dialect, rt: rt, users: users}
 	p := plan{table: "scim_groups", columns: rowCols, rt: rt}
 	if users {
-		p.table, p.loads = "scim_users", s.groupsCol()
+		p.table = "scim_users"
+		if lookup(q.Filter) || pageGroupsColumn {
+			p.loads = s.groupsCol()
+		}
 	}
 	p.where = "t.tenant = " + b.arg(store.TenantFrom(ctx))
 	p.unfiltered = q.Filter == nil
@@ -128,6 +131,23 @@ func (s *Store) plan(ctx context.Context, q store.Query, users bool) (plan, erro
 	}
 	p.args = b.args
 	return p, nil
+}
+
+// lookup reports whether e is one comparison with eq, the filter of an
+// IdP's lookup (userName eq, externalId eq), which matches a row or none.
+// Its users' groups are a column of the page's statement on PostgreSQL
+// (groupsSQL); a page of other users, of up to a hundred and more rows,
+// reads them with a second statement (withGroups), which costs the
+// database less than the column's aggregate per row:
+// BenchmarkPageGroups.
+//
+// pageGroupsColumn, set by BenchmarkPageGroups, has every page read the
+// column instead, to compare the two.
+var pageGroupsColumn bool
+
+func lookup(e filter.Expr) bool {
+	c, ok := e.(*filter.Compare)
+	return ok && c.Op == filter.Eq
 }
 
 // pageWhere is the condition of the page's rows: the matches, after the

@@ -155,3 +155,41 @@ func TestUserGroupsColumn(t *testing.T) {
 		})
 	}
 }
+
+// TestPageGroupsOfOddIDs: a page's groups are found for users whose ids
+// a PostgreSQL array literal must quote or escape (the ids travel as one
+// text[] parameter there, users.go withGroups).
+func TestPageGroupsOfOddIDs(t *testing.T) {
+	ids := []string{`a"b`, `c\d`, `e,f`, `{g}`, `NULL`, ` h `, `ünï`, `""`, `\`}
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			if d.name == "Postgres" {
+				postgresDSN(t)
+			}
+			s := d.new(t)
+			ctx := store.WithTenant(context.Background(), "tenant-a")
+			var ms []resource.Member
+			for i, id := range ids {
+				if _, err := s.CreateUser(ctx, &resource.User{ID: id, UserName: fmt.Sprintf("user%d@example.com", i)}); err != nil {
+					t.Fatal(err)
+				}
+				ms = append(ms, resource.Member{Value: id, Type: "User"})
+			}
+			if _, err := s.CreateGroup(ctx, &resource.Group{ID: "g", DisplayName: "G", Members: ms}); err != nil {
+				t.Fatal(err)
+			}
+			l, err := s.QueryUsers(ctx, store.Query{Page: store.Page{StartIndex: 1, Count: 100}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Resources) != len(ids) {
+				t.Fatalf("%d users, want %d", len(l.Resources), len(ids))
+			}
+			for _, u := range l.Resources {
+				if want := []resource.GroupRef{{Value: "g", Display: "G", Type: "direct"}}; !cmp.Equal(u.Groups, want) {
+					t.Errorf("user %q: groups %+v, want %+v", u.ID, u.Groups, want)
+				}
+			}
+		})
+	}
+}

@@ -68,6 +68,7 @@ type options struct {
 	sizes          []int
 	profile        string // kind:workload
 	profileSeconds int
+	analyze        bool
 	repo           string
 	out            string
 	skipPlots      bool
@@ -133,6 +134,7 @@ func main() {
 	flag.StringVar(&o.repo, "repo", "..", "the library's repository (for ../examples/saas and docs/)")
 	flag.StringVar(&o.out, "out", "", "output directory of the report files (default <repo>/docs/bench)")
 	flag.BoolVar(&o.skipPlots, "no-plots", false, "do not write PNG plots")
+	flag.BoolVar(&o.analyze, "analyze", true, "ANALYZE each PostgreSQL server's tables after each load, as autovacuum would soon after; false measures them as loaded, without statistics")
 	flag.Parse()
 	o.postgresDSN = os.Getenv("SCIM_TEST_POSTGRES_DSN")
 	o.only = map[string]bool{}

@@ -97,7 +97,13 @@ func (r *runner) report() error {
 	fmt.Fprintf(&b, "#### Run %q: %d users, %s\n\n", r.o.label, r.o.users, r.started.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Machine: %d cores (%s), %s/%s, %s, shared with other engineers' work: 1-minute load average %.2f to %.2f over the run (sampled at each phase). The run took %v. Command: `go run ./cmd/sidebyside %s`.\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), lo, hi, time.Since(r.started).Round(time.Second), strings.Join(os.Args[1:], " "))
-	b.WriteString("CPU is the server process's (and, on PostgreSQL, its database backends') from /proc schedstat; \"x floor\" is the ratio to the floor on the same storage (memory, SQLite, PostgreSQL) in this run.\n\n")
+	b.WriteString("CPU is the server process's (and, on PostgreSQL, its database backends') from /proc schedstat; \"x floor\" is the ratio to the floor on the same storage (memory, SQLite, PostgreSQL) in this run.")
+	if r.o.analyze {
+		b.WriteString(" The PostgreSQL servers' tables are ANALYZEd after each load, as autovacuum would soon after (-analyze).")
+	} else {
+		b.WriteString(" The PostgreSQL servers' tables are measured as loaded, without statistics (-analyze=false).")
+	}
+	b.WriteString("\n\n")
 	ks := r.kindsRun()
 
 	simple := func(title, workload string, unit func(time.Duration) string, unitName string) {

@@ -305,6 +305,41 @@ func (r *runner) load(n int) {
 		})
 	}
 	wg.Wait()
+	if r.o.analyze {
+		r.analyze()
+	}
+}
+
+// analyze runs ANALYZE on the tables of each PostgreSQL server's schema,
+// as autovacuum does within a minute or so of a bulk change (its
+// autovacuum_naptime), so that the servers are measured with the
+// statistics a database in service has rather than as freshly loaded.
+// SQLite keeps no statistics unless the app runs ANALYZE, and is left as
+// loaded.
+func (r *runner) analyze() {
+	for _, s := range r.alive() {
+		if s.appName == "" || r.admin == nil {
+			continue
+		}
+		rows, err := r.admin.Query("SELECT tablename FROM pg_tables WHERE schemaname = $1", s.appName)
+		if err != nil {
+			logf("%s: ANALYZE: %v", s.kind, err)
+			continue
+		}
+		var tables []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err == nil {
+				tables = append(tables, t)
+			}
+		}
+		rows.Close()
+		for _, t := range tables {
+			if _, err := r.admin.Exec(`ANALYZE "` + s.appName + `"."` + t + `"`); err != nil {
+				logf("%s: ANALYZE %s: %v", s.kind, t, err)
+			}
+		}
+	}
 }
 
 func (r *runner) loadHTTP(s *server, n int, spent time.Duration) error {
@@ -422,6 +457,9 @@ func (r *runner) measure() error {
 	})
 
 	r.groupWork()
+	if r.o.analyze {
+		r.analyze() // the memberships the group work added
+	}
 	r.mixed()
 	return nil
 }
