@@ -191,6 +191,10 @@ func TestStatementsPerRequest(t *testing.T) {
 					// The next page seeks and repeats the walk's total.
 					{"the next page of a walk", "GET", "/Users?startIndex=101&count=100", "",
 						slices.Concat([]string{"SELECT scim_users"}, pageGroups)},
+					// A filter that matches no one: the page only, no
+					// groups to read for it.
+					{"an empty page", "GET", "/Users?filter=userName%20sw%20%22nobody%22", "",
+						[]string{"SELECT scim_users"}},
 				} {
 					if d := cmp.Diff(step.want, do(step.method, step.target, step.body)); d != "" {
 						t.Errorf("%s: statements (-want +got):\n%s", step.name, d)
