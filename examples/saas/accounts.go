@@ -235,6 +235,9 @@ func (db *DB) DeleteAccount(ctx context.Context, tenantID, id string, expectedVe
 // removed by ArchiveAccount.
 const scimVisible = `scim_removed_at IS NULL`
 
+// scimRemoved is the condition of the accounts ArchiveAccount removed.
+const scimRemoved = `scim_removed_at IS NOT NULL`
+
 // removedKey is the email_folded of an account SCIM removed: it holds the
 // unique (tenant_id, email_folded) index for the account alone (ids are
 // unique per tenant), and it is no login's key, since filter.Fold keys
@@ -271,7 +274,7 @@ func (db *DB) ArchiveAccount(ctx context.Context, tenantID, id string, expectedV
 // removed (ArchiveAccount), from offset in creation order, and their
 // number.
 func (db *DB) RemovedAccounts(ctx context.Context, tenantID string, offset, limit int) ([]Account, int, error) {
-	rows, total, _, err := db.FindAccounts(ctx, tenantID, `scim_removed_at IS NOT NULL`, nil, Window{Offset: offset, Limit: limit})
+	rows, total, _, err := db.FindAccounts(ctx, tenantID, scimRemoved, nil, Window{Offset: offset, Limit: limit})
 	return rows, total, err
 }
 
