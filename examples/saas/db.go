@@ -104,9 +104,10 @@ func (d dialect) String() string {
 
 // DB is the app's database. It is safe for concurrent use.
 type DB struct {
-	sql     *sql.DB
-	dialect dialect
-	now     func() time.Time
+	sql       *sql.DB
+	dialect   dialect
+	now       func() time.Time
+	positions positions // of SCIM's users (positions.go)
 }
 
 // OpenDB opens the database named by spec and creates the app's tables if
@@ -548,10 +549,11 @@ func queryRows[T any](ctx context.Context, q querier, scan func(interface{ Scan(
 const WhereFirstArg = 2
 
 // Window is the page find reads: Limit rows from Offset in creation (seq)
-// order or, when After > 0, the first Limit rows after the row of seq
-// After, so that a page deep in a walk costs what the first one does
-// (the (tenant_id, seq) indexes give both). NoTotal lets find skip the
-// count when the page does not tell it, and answer -1.
+// order, of the rows after the row of seq After when After > 0, so that a
+// page deep in a walk costs what the first one does (the (tenant_id, seq)
+// indexes give both; a page of SCIM's users at an offset starts after a
+// remembered position, positions.go). NoTotal lets find skip the count
+// when the page does not tell it, and answer -1.
 type Window struct {
 	Offset, Limit int
 	After         int64
@@ -567,6 +569,16 @@ type Window struct {
 func find[T any](ctx context.Context, db *DB, table, cols string, scan func(interface{ Scan(...any) error }) (T, error),
 	tenantID, where string, args []any, w Window,
 ) (rows []T, total int, next int64, err error) {
+	known := -1 // the total, when the positions' check read it
+	if table == "accounts" && where == scimVisible && len(args) == 0 {
+		n, ok, err := db.seekVisible(ctx, tenantID, &w)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if ok {
+			known = n
+		}
+	}
 	q := db.findQueries(table, cols, tenantID, where, args, w)
 	if w.Limit > 0 {
 		type row struct {
@@ -592,6 +604,9 @@ func find[T any](ctx context.Context, db *DB, table, cols string, scan func(inte
 		if !more && w.After == 0 && (len(rows) > 0 || w.Offset == 0) {
 			return rows, w.Offset + len(rows), 0, nil
 		}
+	}
+	if known >= 0 {
+		return rows, known, next, nil
 	}
 	if w.NoTotal {
 		return rows, -1, next, nil
@@ -631,7 +646,6 @@ func (db *DB) findQueries(table, cols, tenantID, where string, args []any, w Win
 	if w.After > 0 {
 		q.pageArgs = append(q.pageArgs, w.After)
 		cond += ` AND seq > ` + ph(len(q.pageArgs))
-		offset = 0
 	}
 	q.pageArgs = append(q.pageArgs, max(w.Limit, 0)+1, offset)
 	window := ` ORDER BY seq LIMIT ` + ph(len(q.pageArgs)-1) + ` OFFSET ` + ph(len(q.pageArgs))
@@ -756,37 +770,45 @@ func (db *DB) addRemovedColumn(ctx context.Context, tx *sql.Tx) error {
 
 // accountCountTriggers are the triggers and functions that keep
 // account_counts, per dialect. An UPDATE counts only when it moves an
-// account to another tenant or in or out of SCIM's sight.
+// account to another tenant or in or out of SCIM's sight; moves counts
+// the accounts SCIM saw that were deleted and every such UPDATE, on both
+// tenants: the changes that shift remembered list positions
+// (positions.go), where an insert adds at the end.
 var accountCountTriggers = map[dialect][]string{
 	sqliteDialect: {
 		`CREATE TRIGGER account_counts_insert AFTER INSERT ON accounts BEGIN
-			INSERT INTO account_counts (tenant_id, slot, accounts, visible) VALUES (NEW.tenant_id, 0, 1, NEW.scim_removed_at IS NULL)
+			INSERT INTO account_counts (tenant_id, slot, accounts, visible, moves) VALUES (NEW.tenant_id, 0, 1, NEW.scim_removed_at IS NULL, 0)
 				ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = accounts + excluded.accounts, visible = visible + excluded.visible;
 		END`,
 		`CREATE TRIGGER account_counts_delete AFTER DELETE ON accounts BEGIN
-			UPDATE account_counts SET accounts = accounts - 1, visible = visible - (OLD.scim_removed_at IS NULL)
+			UPDATE account_counts SET accounts = accounts - 1, visible = visible - (OLD.scim_removed_at IS NULL),
+				moves = moves + (OLD.scim_removed_at IS NULL)
 				WHERE tenant_id = OLD.tenant_id AND slot = 0;
 		END`,
 		`CREATE TRIGGER account_counts_update AFTER UPDATE OF tenant_id, scim_removed_at ON accounts
 			WHEN OLD.tenant_id IS NOT NEW.tenant_id OR (OLD.scim_removed_at IS NULL) IS NOT (NEW.scim_removed_at IS NULL) BEGIN
-			UPDATE account_counts SET accounts = accounts - 1, visible = visible - (OLD.scim_removed_at IS NULL)
+			UPDATE account_counts SET accounts = accounts - 1, visible = visible - (OLD.scim_removed_at IS NULL), moves = moves + 1
 				WHERE tenant_id = OLD.tenant_id AND slot = 0;
-			INSERT INTO account_counts (tenant_id, slot, accounts, visible) VALUES (NEW.tenant_id, 0, 1, NEW.scim_removed_at IS NULL)
-				ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = accounts + excluded.accounts, visible = visible + excluded.visible;
+			INSERT INTO account_counts (tenant_id, slot, accounts, visible, moves) VALUES (NEW.tenant_id, 0, 1, NEW.scim_removed_at IS NULL, 1)
+				ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = accounts + excluded.accounts, visible = visible + excluded.visible,
+					moves = moves + excluded.moves;
 		END`,
 	},
 	postgresDialect: {
 		`CREATE FUNCTION account_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
 			IF TG_OP <> 'INSERT' THEN
-				INSERT INTO account_counts AS c (tenant_id, slot, accounts, visible)
-					VALUES (OLD.tenant_id, pg_backend_pid() % 64, -1, -(OLD.scim_removed_at IS NULL)::int)
-					ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = c.accounts + EXCLUDED.accounts, visible = c.visible + EXCLUDED.visible;
+				INSERT INTO account_counts AS c (tenant_id, slot, accounts, visible, moves)
+					VALUES (OLD.tenant_id, pg_backend_pid() % 64, -1, -(OLD.scim_removed_at IS NULL)::int,
+						(TG_OP = 'UPDATE' OR OLD.scim_removed_at IS NULL)::int)
+					ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = c.accounts + EXCLUDED.accounts, visible = c.visible + EXCLUDED.visible,
+						moves = c.moves + EXCLUDED.moves;
 			END IF;
 			IF TG_OP <> 'DELETE' THEN
-				INSERT INTO account_counts AS c (tenant_id, slot, accounts, visible)
-					VALUES (NEW.tenant_id, pg_backend_pid() % 64, 1, (NEW.scim_removed_at IS NULL)::int)
-					ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = c.accounts + EXCLUDED.accounts, visible = c.visible + EXCLUDED.visible;
+				INSERT INTO account_counts AS c (tenant_id, slot, accounts, visible, moves)
+					VALUES (NEW.tenant_id, pg_backend_pid() % 64, 1, (NEW.scim_removed_at IS NULL)::int, (TG_OP = 'UPDATE')::int)
+					ON CONFLICT (tenant_id, slot) DO UPDATE SET accounts = c.accounts + EXCLUDED.accounts, visible = c.visible + EXCLUDED.visible,
+						moves = c.moves + EXCLUDED.moves;
 			END IF;
 			RETURN NULL;
 		END
@@ -816,6 +838,7 @@ func (db *DB) createAccountCounts(ctx context.Context, tx *sql.Tx) error {
 		slot SMALLINT NOT NULL,
 		accounts BIGINT NOT NULL,
 		visible BIGINT NOT NULL,
+		moves BIGINT NOT NULL,
 		PRIMARY KEY (tenant_id, slot)
 	)`}
 	if db.dialect == sqliteDialect {
@@ -830,8 +853,8 @@ func (db *DB) createAccountCounts(ctx context.Context, tx *sql.Tx) error {
 		$$`)
 	}
 	stmts = append(stmts, accountCountTriggers[db.dialect]...)
-	stmts = append(stmts, `INSERT INTO account_counts (tenant_id, slot, accounts, visible)
-		SELECT tenant_id, 0, COUNT(*), COUNT(*) - COUNT(scim_removed_at) FROM accounts GROUP BY tenant_id`)
+	stmts = append(stmts, `INSERT INTO account_counts (tenant_id, slot, accounts, visible, moves)
+		SELECT tenant_id, 0, COUNT(*), COUNT(*) - COUNT(scim_removed_at), 0 FROM accounts GROUP BY tenant_id`)
 	for _, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("db: creating account_counts: %w", err)

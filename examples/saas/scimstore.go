@@ -617,7 +617,7 @@ func window(p store.Page) (Window, error) {
 		if err != nil || seq <= 0 {
 			return Window{}, fmt.Errorf("%w: %q is no position of this store", store.ErrInvalidPosition, p.After)
 		}
-		w.After = seq
+		w.After, w.Offset = seq, 0
 	}
 	return w, nil
 }
