@@ -374,7 +374,10 @@ func TestAccountCountsMigrate(t *testing.T) {
 }
 
 // TestTeamsOfAPageReadByMember: the groups of a page of users are read
-// from the memberships of those users alone.
+// from the memberships of those users alone: on SQLite from
+// team_members_by_member; on PostgreSQL, with users in groups of 100,
+// 1,000 and 10,000 (the side-by-side benchmark's), by an index scan of it
+// per user, never a scan of every membership.
 func TestTeamsOfAPageReadByMember(t *testing.T) {
 	db := openTestDB(t, "memory")
 	args := []any{"t1", false}
@@ -384,6 +387,55 @@ func TestTeamsOfAPageReadByMember(t *testing.T) {
 	p := sqlitePlan(t, db, db.teamsOfAccountsSQL(100), args)
 	if !strings.Contains(p, "COVERING INDEX team_members_by_member (tenant_id=? AND member_id=?") {
 		t.Errorf("plan %q, want the memberships by member from team_members_by_member", p)
+	}
+
+	pg := openTestDB(t, postgresSchema(t))
+	for _, q := range []string{
+		`INSERT INTO teams (tenant_id, id, name, name_folded, name_key, created_at, updated_at, version, scim_external_id, scim_extra)
+			SELECT 't1', 'g' || n, 'G' || n, 'g' || n, 'g' || n, now(), now(), 1, '', '{}' FROM unnest(ARRAY[100, 1000, 10000]) n`,
+		`INSERT INTO team_members (tenant_id, team_id, member_is_team, member_id)
+			SELECT 't1', 'g' || n, false, 'u' || i FROM unnest(ARRAY[100, 1000, 10000]) n, generate_series(1, n) i`,
+		`ANALYZE`,
+	} {
+		if _, err := pg.sql.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var ids []string
+	for i := range 100 {
+		ids = append(ids, fmt.Sprint("u", 5001+i))
+	}
+	teams, err := pg.TeamsOfAccounts(t.Context(), "t1", ids)
+	if err != nil || len(teams) != 100 || len(teams["u5001"]) != 1 || teams["u5001"][0].ID != "g10000" {
+		t.Fatalf("TeamsOfAccounts: %d accounts, u5001 in %+v, %v; want 100, each in g10000", len(teams), teams["u5001"], err)
+	}
+	// The generic plan, which a prepared statement settles on, and the
+	// first custom one.
+	conn, err := pg.sql.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
+		if _, err := conn.ExecContext(t.Context(), "SET plan_cache_mode = "+mode); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+pg.teamsOfAccountsSQL(100), "t1", false, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, l)
+		}
+		rows.Close()
+		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan on team_members") || !strings.Contains(p, "using team_members_by_member") {
+			t.Errorf("%s: plan\n%s\nwant an index scan of team_members_by_member", mode, p)
+		}
 	}
 }
 

@@ -135,6 +135,16 @@ func (s spyStmt) CheckNamedValue(nv *driver.NamedValue) error {
 	return driver.ErrSkip
 }
 
+// CheckNamedValue converts arguments for statements run on the
+// connection as the driver's connection would (pgx takes a []string for
+// a text[] parameter, which database/sql's default converter refuses).
+func (c spyConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if ch, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return ch.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
 func (c spyConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	c.log.add(query)
 	return c.Conn.(driver.QueryerContext).QueryContext(ctx, query, args)
