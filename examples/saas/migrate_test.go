@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/scimkit/scim/resource"
 	"github.com/scimkit/scim/store"
@@ -53,6 +57,87 @@ func TestMigrateFoldKeys(t *testing.T) {
 					t.Errorf("ReplaceGroup(%s) keeping its name: %v", id, err)
 				}
 			}
+		})
+	}
+}
+
+// TestLegacyExtraIsRead: a row whose scim_extra an earlier release wrote
+// (encoding/json's rendering of the Go struct) reads as the resource it
+// holds, and its next write stores the current form, which reads the
+// same.
+func TestLegacyExtraIsRead(t *testing.T) {
+	yes := true
+	u := &resource.User{
+		ID: "a1", UserName: "ada@example.com", DisplayName: "Ada", Active: &yes,
+		Name:       &resource.Name{GivenName: "Ada", FamilyName: "Lovelace", Formatted: "Ada Lovelace"},
+		Emails:     []resource.MultiValue{{Value: "ada@example.com", Type: "work", Primary: &yes}},
+		Enterprise: &resource.EnterpriseUser{Department: "R&D", Manager: &resource.Manager{Value: "m1", DisplayName: "Babbage"}},
+		Extra:      map[string]json.RawMessage{"nickname2": json.RawMessage(`"countess"`)},
+	}
+	g := &resource.Group{ID: "g1", DisplayName: "Engines", Extra: map[string]json.RawMessage{"motto": json.RawMessage(`"compute"`)}}
+	for _, tdb := range testDBs {
+		t.Run(tdb.name, func(t *testing.T) {
+			db := tdb.open(t)
+			s := NewSCIMStore(db)
+			ctx := store.WithTenant(t.Context(), "t")
+			if _, err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CreateGroup(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			// The earlier release's encoding of what the mapping keeps.
+			a, err := accountFromUser("t", u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rest := resource.User{Name: &resource.Name{Formatted: "Ada Lovelace"}, Emails: u.Emails,
+				Enterprise: &resource.EnterpriseUser{Manager: &resource.Manager{DisplayName: "Babbage"}}, Extra: u.Extra}
+			legacy, _ := json.Marshal((*plainUser)(&rest))
+			legacyGroup, _ := json.Marshal((*plainGroup)(&resource.Group{Extra: g.Extra}))
+			if !legacyExtra(legacy) || legacyExtra(a.SCIMExtra) {
+				t.Fatalf("legacyExtra: %s is %v, %s is %v", legacy, legacyExtra(legacy), a.SCIMExtra, legacyExtra(a.SCIMExtra))
+			}
+			for _, stmt := range []struct {
+				sql   string
+				extra []byte
+			}{
+				{"UPDATE accounts SET scim_extra = ? WHERE id = 'a1'", legacy},
+				{"UPDATE teams SET scim_extra = ? WHERE id = 'g1'", legacyGroup},
+			} {
+				if _, err := db.sql.ExecContext(ctx, db.q(stmt.sql), string(stmt.extra)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			check := func(when string) {
+				t.Helper()
+				got, err := s.GetUser(ctx, "a1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(u, got, cmpopts.IgnoreFields(resource.User{}, "Meta")); d != "" {
+					t.Errorf("%s: user (-want +got):\n%s", when, d)
+				}
+				gg, err := s.GetGroup(ctx, "g1", store.WithMembers)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(g, gg, cmpopts.IgnoreFields(resource.Group{}, "Meta")); d != "" {
+					t.Errorf("%s: group (-want +got):\n%s", when, d)
+				}
+			}
+			check("legacy rows")
+			if _, err := s.ReplaceUser(ctx, u, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ReplaceGroup(ctx, g, ""); err != nil {
+				t.Fatal(err)
+			}
+			var extra string
+			if err := db.sql.QueryRowContext(ctx, "SELECT scim_extra FROM accounts WHERE id = 'a1'").Scan(&extra); err != nil || legacyExtra([]byte(extra)) {
+				t.Errorf("scim_extra after a write: %s, %v; want the current form", extra, err)
+			}
+			check("rewritten rows")
 		})
 	}
 }
