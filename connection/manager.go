@@ -41,6 +41,26 @@ type Options struct {
 	TouchInterval time.Duration
 	// Rand is the source of secrets and token IDs; crypto/rand when nil.
 	Rand io.Reader
+	// VerifyCache, when positive, is how long Verify trusts a token it
+	// verified without asking the store again (one lookup fewer per
+	// request). A token revoked, or a connection disabled, through this
+	// Manager is refused at once; through another Manager (another
+	// replica) or the store directly, within VerifyCache. Zero: every
+	// Verify asks the store, and a revocation anywhere holds from the
+	// next request on.
+	VerifyCache time.Duration
+}
+
+// maxVerified bounds the tokens a Manager's VerifyCache holds: past it,
+// the cache starts afresh.
+const maxVerified = 4096
+
+// verified is a token VerifyCache holds, with its connection, until
+// until.
+type verified struct {
+	c     Connection
+	t     Token
+	until time.Time
 }
 
 // Manager issues, verifies, lists and revokes Secret Tokens and saves
@@ -61,11 +81,17 @@ type Manager struct {
 	flushing  bool
 
 	flushMu sync.Mutex // serialises Flush
+
+	cacheFor time.Duration
+	cmu      sync.Mutex
+	cache    map[Hash]verified // by the secret's hash
+	gen      uint64            // counts the changes that emptied cache
 }
 
 // NewManager returns a Manager over s.
 func NewManager(s Store, opts Options) *Manager {
-	m := &Manager{store: s, now: opts.Now, interval: opts.TouchInterval, rand: opts.Rand, pending: map[string]time.Time{}}
+	m := &Manager{store: s, now: opts.Now, interval: opts.TouchInterval, rand: opts.Rand, pending: map[string]time.Time{},
+		cacheFor: opts.VerifyCache}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -115,10 +141,24 @@ func (m *Manager) Save(ctx context.Context, c Connection) (Connection, error) {
 		return Connection{}, err
 	}
 	c.Updated = now
+	defer m.forget()
 	if err := m.store.PutConnection(ctx, c); err != nil {
 		return Connection{}, err
 	}
 	return c, nil
+}
+
+// forget empties the VerifyCache, after a change that may refuse a token
+// it holds: a Verify that read the store before the change does not put
+// its answer in the cache after it (gen).
+func (m *Manager) forget() {
+	if m.cacheFor <= 0 {
+		return
+	}
+	m.cmu.Lock()
+	m.cache = nil
+	m.gen++
+	m.cmu.Unlock()
 }
 
 // Issue creates a Secret Token for the tenant's connection and returns
@@ -219,6 +259,17 @@ func (m *Manager) Verify(ctx context.Context, secret string) (Connection, Token,
 		return Connection{}, Token{}, fmt.Errorf("%w: not a well-formed token", ErrUnknownToken)
 	}
 	h := HashSecret(secret)
+	var gen uint64
+	if m.cacheFor > 0 {
+		m.cmu.Lock()
+		v, ok := m.cache[h]
+		gen = m.gen
+		m.cmu.Unlock()
+		if ok && m.now().Before(v.until) {
+			m.touch(v.t)
+			return v.c, v.t, nil
+		}
+	}
 	c, t, err := m.store.LookupToken(ctx, h)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -238,6 +289,16 @@ func (m *Manager) Verify(ctx context.Context, secret string) (Connection, Token,
 		return Connection{}, Token{}, fmt.Errorf("token %s of tenant %q, revoked at %s: %w", t.ID, t.Tenant, t.Revoked.Format(time.RFC3339), ErrRevoked)
 	case !c.Enabled:
 		return c, t, fmt.Errorf("tenant %q, token %s: %w", c.Tenant, t.ID, ErrDisabled)
+	}
+	if m.cacheFor > 0 {
+		m.cmu.Lock()
+		if m.gen == gen {
+			if m.cache == nil || len(m.cache) >= maxVerified {
+				m.cache = map[Hash]verified{}
+			}
+			m.cache[h] = verified{c: c, t: t, until: m.now().Add(m.cacheFor)}
+		}
+		m.cmu.Unlock()
 	}
 	m.touch(t)
 	return c, t, nil
@@ -331,9 +392,10 @@ func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
 }
 
 // Revoke revokes the tenant's token id: from the next request on, it is
-// refused with ErrUnknownToken, on every replica (nothing is cached).
-// Revoking a revoked token is not an error; an unknown one is
-// [ErrNotFound].
+// refused with ErrRevoked, on every replica (within Options.VerifyCache
+// on the others when it is set). Revoking a revoked token is not an
+// error; an unknown one is [ErrNotFound].
 func (m *Manager) Revoke(ctx context.Context, tenant, id string) error {
+	defer m.forget()
 	return m.store.RevokeToken(ctx, tenant, id, m.now().UTC())
 }

@@ -93,3 +93,75 @@ func TestTokensListsUsesBeingFlushed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyCache: with Options.VerifyCache a verified token is trusted
+// without a store lookup for that long; revoking it or disabling its
+// connection through the same Manager refuses it at once, through another
+// Manager (another replica) once the cached answer is older than
+// VerifyCache. Without it every Verify looks the token up.
+func TestVerifyCache(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st := &lookupCounter{MemoryStore: connection.NewMemoryStore()}
+	m := connection.NewManager(st, connection.Options{Now: clock, VerifyCache: 5 * time.Second})
+	other := connection.NewManager(st, connection.Options{Now: clock})
+	if _, err := m.Save(ctx, connection.Connection{Tenant: "t", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	issue := func() (string, connection.Token) {
+		t.Helper()
+		secret, tok, err := m.Issue(ctx, "t", "Entra")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+	verify := func(step, secret string, want error, lookups int64) {
+		t.Helper()
+		before := st.lookups.Load()
+		c, _, err := m.Verify(ctx, secret)
+		if !errors.Is(err, want) || (want == nil && c.Tenant != "t") {
+			t.Errorf("%s: Verify = %q, %v; want tenant t, %v", step, c.Tenant, err, want)
+		}
+		if n := st.lookups.Load() - before; n != lookups {
+			t.Errorf("%s: %d lookups, want %d", step, n, lookups)
+		}
+	}
+	secret, tok := issue()
+	verify("first use", secret, nil, 1)
+	verify("cached", secret, nil, 0)
+	now = now.Add(4 * time.Second)
+	verify("4 s later", secret, nil, 0)
+	if err := m.Revoke(ctx, "t", tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	verify("revoked here", secret, connection.ErrRevoked, 1)
+
+	secret, tok = issue()
+	verify("a new token", secret, nil, 1)
+	if err := other.Revoke(ctx, "t", tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	verify("revoked by another replica, within the cache", secret, nil, 0)
+	now = now.Add(5 * time.Second)
+	verify("revoked by another replica, after the cache", secret, connection.ErrRevoked, 1)
+
+	secret, _ = issue()
+	verify("a third token", secret, nil, 1)
+	if _, err := m.Save(ctx, connection.Connection{Tenant: "t", Enabled: false}); err != nil {
+		t.Fatal(err)
+	}
+	verify("disabled here", secret, connection.ErrDisabled, 1)
+
+	plain := connection.NewManager(st, connection.Options{Now: clock})
+	if _, err := plain.Save(ctx, connection.Connection{Tenant: "t", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		before := st.lookups.Load()
+		if _, _, err := plain.Verify(ctx, secret); err != nil || st.lookups.Load()-before != 1 {
+			t.Errorf("without VerifyCache, use %d: %v, %d lookups; want 1", i, err, st.lookups.Load()-before)
+		}
+	}
+}

@@ -105,6 +105,10 @@ func (a *App) AddTenant(ctx context.Context, st ScriptedTenant) error {
 	return nil
 }
 
+// verifyCache is how long the app trusts a verified Secret Token
+// (connection.Options.VerifyCache).
+const verifyCache = 2 * time.Second
+
 // newApp opens the database and builds the app; it returns it with its
 // root handler: the app's own pages and the SCIM 2.0 endpoint at
 // /scim/v2. Close the app to record the tokens' last use and close the
@@ -136,7 +140,11 @@ func newApp(ctx context.Context, cfg Config) (*App, http.Handler, error) {
 		return nil, nil, err
 	}
 	cstore := NewConnectionStore(db)
-	conns := connection.NewManager(cstore, connection.Options{Now: cfg.Clock})
+	// A verified Secret Token is trusted for two seconds without a
+	// lookup: a token revoked or a connection disabled on the settings
+	// page of this process is refused at once, on another replica within
+	// two seconds.
+	conns := connection.NewManager(cstore, connection.Options{Now: cfg.Clock, VerifyCache: verifyCache})
 	token, err := setUpTenant(ctx, db, cstore, conns, cfg.DemoTenant, cfg.Token, true)
 	if err != nil {
 		db.Close()

@@ -22,6 +22,9 @@ import (
 //     ETIMEDOUT, EHOSTUNREACH and ENETUNREACH, and io.ErrUnexpectedEOF (a
 //     connection closed mid-reply);
 //   - database/sql: driver.ErrBadConn and sql.ErrConnDone;
+//   - an error with a SafeToRetry() bool method that answers true (pgx's
+//     for a statement it did not send, as "conn closed" on a connection
+//     that died while idle in the pool);
 //   - PostgreSQL, by SQLSTATE (an error with a SQLState() string method,
 //     as pgx's *pgconn.PgError): class 08 (connection exception), 57P01
 //     to 57P03 (the server is shutting down or starting), 53300 (too many
@@ -48,6 +51,10 @@ func Unavailable(err error) bool {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
+		return true
+	}
+	var r retrier
+	if errors.As(err, &r) && r.SafeToRetry() {
 		return true
 	}
 	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,

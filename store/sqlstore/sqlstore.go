@@ -215,6 +215,10 @@ func (s *Store) writeOne(ctx context.Context, fn func(ctx context.Context, q que
 // *pgconn.PgError, lib/pq's *pq.Error has Code instead, see below).
 type sqlStater interface{ SQLState() string }
 
+// retrier is implemented by pgx's errors for a statement it did not send
+// to the server (SafeToRetry).
+type retrier interface{ SafeToRetry() bool }
+
 // coder is implemented by modernc.org/sqlite's *sqlite.Error: the extended
 // result code.
 type coder interface{ Code() int }

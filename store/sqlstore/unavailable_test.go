@@ -204,7 +204,11 @@ func TestOutageAnswers503SQLiteBusy(t *testing.T) {
 type (
 	sqlStateErr string
 	codeErr     int
+	retryErr    bool // SafeToRetry's answer, as pgconn's "conn closed"
 )
+
+func (e retryErr) Error() string     { return "conn closed" }
+func (e retryErr) SafeToRetry() bool { return bool(e) }
 
 func (e sqlStateErr) Error() string    { return "SQLSTATE " + string(e) }
 func (e sqlStateErr) SQLState() string { return string(e) }
@@ -237,7 +241,9 @@ func TestUnavailableClassification(t *testing.T) {
 		{sqlStateErr("23505"), false}, // unique_violation
 		{sqlStateErr("42601"), false}, // syntax_error
 		{sqlStateErr("22021"), false}, // character_not_in_repertoire (NUL): the client's mistake
-		{codeErr(5), true},            // SQLITE_BUSY
+		{fmt.Errorf("begin: %w", retryErr(true)), true}, // pgx on a connection that died idle
+		{retryErr(false), false},
+		{codeErr(5), true}, // SQLITE_BUSY
 		{codeErr(517), true},          // SQLITE_BUSY_SNAPSHOT
 		{codeErr(6), true},            // SQLITE_LOCKED
 		{codeErr(2067), false},        // SQLITE_CONSTRAINT_UNIQUE
