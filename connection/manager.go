@@ -373,7 +373,21 @@ func (m *Manager) flush(ctx context.Context) error {
 // Tokens returns the tenant's tokens, revoked ones included, oldest
 // first, with LastUsed including the uses not yet flushed (and those a
 // flush is writing now, which a read of the store may not see yet).
+//
+// The uses not yet written are taken both before the store is read and
+// after: a flush that writes them and forgets them while the read runs
+// would otherwise hide them from both.
 func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
+	m.mu.Lock()
+	before := make(map[string]time.Time, len(m.pending)+len(m.inflight))
+	for _, uses := range []map[string]time.Time{m.pending, m.inflight} {
+		for id, at := range uses {
+			if at.After(before[id]) {
+				before[id] = at
+			}
+		}
+	}
+	m.mu.Unlock()
 	ts, err := m.store.Tokens(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -382,7 +396,7 @@ func (m *Manager) Tokens(ctx context.Context, tenant string) ([]Token, error) {
 	defer m.mu.Unlock()
 	for i := range ts {
 		ts[i].Hash = Hash{}
-		for _, uses := range []map[string]time.Time{m.pending, m.inflight} {
+		for _, uses := range []map[string]time.Time{before, m.pending, m.inflight} {
 			if at, ok := uses[ts[i].ID]; ok && at.After(ts[i].LastUsed) {
 				ts[i].LastUsed = at.UTC()
 			}

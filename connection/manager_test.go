@@ -94,6 +94,62 @@ func TestTokensListsUsesBeingFlushed(t *testing.T) {
 	}
 }
 
+// staleReadStore's Tokens reads the tokens, then waits for release
+// before it answers; its TouchTokens waits for that read to have begun.
+type staleReadStore struct {
+	*connection.MemoryStore
+	reading, release chan struct{}
+}
+
+func (s *staleReadStore) Tokens(ctx context.Context, tenant string) ([]connection.Token, error) {
+	ts, err := s.MemoryStore.Tokens(ctx, tenant)
+	close(s.reading)
+	<-s.release
+	return ts, err
+}
+
+func (s *staleReadStore) TouchTokens(ctx context.Context, uses []connection.Use) error {
+	<-s.reading
+	return s.MemoryStore.TouchTokens(ctx, uses)
+}
+
+// TestTokensListsUsesFlushedDuringTheRead: a flush that writes a use and
+// forgets it while Tokens reads the store (the read saw the store before
+// the write) does not hide the use.
+func TestTokensListsUsesFlushedDuringTheRead(t *testing.T) {
+	ctx := context.Background()
+	st := &staleReadStore{MemoryStore: connection.NewMemoryStore(), reading: make(chan struct{}), release: make(chan struct{})}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := connection.NewManager(st, connection.Options{Now: func() time.Time { return now }})
+	if _, err := m.Save(ctx, connection.Connection{Tenant: "t", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := m.Issue(ctx, "t", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Verify(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		ts  []connection.Token
+		err error
+	}
+	got := make(chan result)
+	go func() {
+		ts, err := m.Tokens(ctx, "t")
+		got <- result{ts, err}
+	}()
+	if err := m.Flush(ctx); err != nil { // done once the use is written and forgotten
+		t.Fatal(err)
+	}
+	close(st.release)
+	r := <-got
+	if r.err != nil || len(r.ts) != 1 || !r.ts[0].LastUsed.Equal(now) {
+		t.Errorf("Tokens while a flush wrote the use = %+v, %v; want LastUsed %v", r.ts, r.err, now)
+	}
+}
+
 // TestVerifyCache: with Options.VerifyCache a verified token is trusted
 // without a store lookup for that long; revoking it or disabling its
 // connection through the same Manager refuses it at once, through another
