@@ -160,14 +160,22 @@ func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []a
 // are written in the same transaction, with version 1.
 func (db *DB) InsertAccount(ctx context.Context, a Account, out ...OutboxRow) (Account, error) {
 	a.CreatedAt, a.UpdatedAt, a.Version = db.created(a.CreatedAt, a.UpdatedAt)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
+	insert := `INSERT INTO accounts (tenant_id, id, email, email_folded, given_name,
 			family_name, full_name, job_title, department, manager_id, disabled, created_at, updated_at, version,
-			scim_external_id, scim_extra, scim_active, display_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
-			a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
-			a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a))
-		if err != nil {
+			scim_external_id, scim_extra, scim_active, display_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{a.TenantID, a.ID, a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle,
+		a.Department, a.ManagerID, a.Disabled, db.timeArg(a.CreatedAt), db.timeArg(a.UpdatedAt), a.Version,
+		a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a)}
+	if db.dialect == postgresDialect {
+		if q, qargs, ok := db.writeOneSQL(insert+` RETURNING version`, args, "version", out); ok {
+			if err := db.sql.QueryRowContext(ctx, q, qargs...).Scan(&a.Version); err != nil {
+				return Account{}, insertErr(err)
+			}
+			return a, nil
+		}
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, db.q(insert), args...); err != nil {
 			return insertErr(err)
 		}
 		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(a.Version, 10))
@@ -189,21 +197,35 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 		a.UpdatedAt = db.now()
 	}
 	a.UpdatedAt = db.stamp(a.UpdatedAt)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		row := tx.QueryRowContext(ctx, db.q(`UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
+	update := `UPDATE accounts SET email = ?, email_folded = ?, given_name = ?,
 			family_name = ?, full_name = ?, job_title = ?, department = ?, manager_id = ?, disabled = ?,
 			updated_at = ?, version = version + 1, scim_external_id = ?, scim_extra = ?, scim_active = ?, display_folded = ?
-			WHERE tenant_id = ? AND id = ? AND `+scimVisible+` AND (? = 0 OR version = ?)
-			RETURNING created_at, version`),
-			a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
-			a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a),
-			a.TenantID, a.ID, expectedVersion, expectedVersion)
+			WHERE tenant_id = ? AND id = ? AND ` + scimVisible + ` AND (? = 0 OR version = ?)
+			RETURNING created_at, version`
+	args := []any{a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
+		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a),
+		a.TenantID, a.ID, expectedVersion, expectedVersion}
+	scan := func(q querier, row *sql.Row) error {
 		err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
 		if errors.Is(err, sql.ErrNoRows) {
-			return db.accountVersionErr(ctx, tx, a.TenantID, a.ID)
+			return db.accountVersionErr(ctx, q, a.TenantID, a.ID)
 		}
 		if err != nil {
 			return insertErr(err)
+		}
+		return nil
+	}
+	if db.dialect == postgresDialect {
+		if q, qargs, ok := db.writeOneSQL(update, args, "created_at, version", out); ok {
+			if err := scan(db.sql, db.sql.QueryRowContext(ctx, q, qargs...)); err != nil {
+				return Account{}, err
+			}
+			return a, nil
+		}
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := scan(tx, tx.QueryRowContext(ctx, db.q(update), args...)); err != nil {
+			return err
 		}
 		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(a.Version, 10))
 	})

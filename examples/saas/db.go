@@ -1192,6 +1192,58 @@ func (db *DB) writeOutbox(ctx context.Context, tx *sql.Tx, rows []OutboxRow, ver
 	return nil
 }
 
+// writeOneSQL is, on PostgreSQL, write (one INSERT or UPDATE of one row,
+// with "?" placeholders for args, RETURNING cols, which include version)
+// and the INSERT of the outbox rows out as one statement, which needs no
+// BEGIN and COMMIT (two round trips of a write's four): WITH w AS
+// (write), tenant_lock AS (...), e AS (INSERT INTO app_events ... FROM
+// tenant_lock, w, ...) SELECT cols FROM w. The events' version is the
+// one w returns, and they are written only when w wrote a row; the
+// advisory lock is held to the statement's commit, as in writeOutbox. ok
+// is false when out is not one INSERT's rows (more than outboxChunk, or
+// several tenants): the caller then writes in a transaction.
+func (db *DB) writeOneSQL(write string, args []any, cols string, out []OutboxRow) (query string, qargs []any, ok bool) {
+	write = db.q(write)
+	if len(out) == 0 {
+		return write, args, true
+	}
+	if len(out) > outboxChunk {
+		return "", nil, false
+	}
+	for _, r := range out {
+		if r.Tenant != out[0].Tenant {
+			return "", nil, false
+		}
+	}
+	insert, qargs := pgOutboxInsert(out, slices.Clone(args), "w.version::text", ", w", micros(db.now()))
+	return `WITH w AS (` + write + `), ` + insert + ` SELECT ` + cols + ` FROM w`, qargs, true
+}
+
+// pgOutboxInsert is, on PostgreSQL, the CTEs tenant_lock (the tenant's
+// advisory lock, see writeOutbox) and e (the INSERT of rows, all of one
+// tenant, into app_events) for a WITH clause, with their parameters
+// numbered after args, which it returns extended: each row's version is
+// the expression version, over the FROM items tenant_lock and from.
+func pgOutboxInsert(rows []OutboxRow, args []any, version, from string, now int64) (string, []any) {
+	args = append(args, rows[0].Tenant, now)
+	tenant, at := len(args)-1, len(args)
+	var q strings.Builder
+	fmt.Fprintf(&q, `tenant_lock AS (SELECT pg_advisory_xact_lock(7244, hashtext($%d))),
+		e AS (INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type, version, payload, created_at)
+			SELECT v.id, $%d, v.resource_type, v.resource_id, v.type, %s, v.payload, $%d::bigint
+			FROM tenant_lock%s, (VALUES `, tenant, tenant, version, at, from)
+	for i, r := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		p := len(args)
+		fmt.Fprintf(&q, "(%d, $%d, $%d, $%d, $%d, $%d)", i, p+1, p+2, p+3, p+4, p+5)
+		args = append(args, r.ID, r.ResourceType, r.ResourceID, r.Type, string(r.Payload))
+	}
+	q.WriteString(`) AS v (n, id, resource_type, resource_id, type, payload) ORDER BY v.n)`)
+	return q.String(), args
+}
+
 // outboxChunk bounds the rows of one outbox INSERT (and so its
 // parameters, of which SQLite takes at most 32,766).
 const outboxChunk = 100
@@ -1201,21 +1253,8 @@ const outboxChunk = 100
 func (db *DB) outboxInsert(rows []OutboxRow, version string, now int64) (string, []any) {
 	var q strings.Builder
 	if db.dialect == postgresDialect {
-		args := []any{rows[0].Tenant, version, now}
-		q.WriteString(`WITH tenant_lock AS (SELECT pg_advisory_xact_lock(7244, hashtext($1)))
-			INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type, version, payload, created_at)
-			SELECT v.id, $1, v.resource_type, v.resource_id, v.type, $2, v.payload, $3::bigint
-			FROM tenant_lock, (VALUES `)
-		for i, r := range rows {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			p := len(args)
-			fmt.Fprintf(&q, "(%d, $%d, $%d, $%d, $%d, $%d)", i, p+1, p+2, p+3, p+4, p+5)
-			args = append(args, r.ID, r.ResourceType, r.ResourceID, r.Type, string(r.Payload))
-		}
-		q.WriteString(`) AS v (n, id, resource_type, resource_id, type, payload) ORDER BY v.n`)
-		return q.String(), args
+		ctes, args := pgOutboxInsert(rows, []any{version}, "$1", "", now)
+		return `WITH ` + ctes + ` SELECT`, args
 	}
 	args := make([]any, 0, 8*len(rows))
 	q.WriteString(`INSERT INTO app_events (id, tenant_id, resource_type, resource_id, type, version, payload, created_at) VALUES `)

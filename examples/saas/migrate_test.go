@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -13,16 +14,23 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
+// reopenableDBs are the databases a migration test opens twice: the
+// spec names one database for both.
+var reopenableDBs = []struct {
+	name string
+	spec func(t *testing.T) string
+}{
+	{"SQLite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "saas.db") }},
+	{"Postgres", postgresSchema},
+}
+
 // TestMigrateFoldKeys opens a database made before the team name keys
 // (email_folded held the orbit's smallest rune, "Kai" with a Kelvin sign
 // under "Kai", and teams had no name key): OpenDB refolds the emails,
 // keeps teams that share a name, and from then on the Kelvin sign is k.
 func TestMigrateFoldKeys(t *testing.T) {
-	for _, tc := range []struct{ name, spec func(t *testing.T) string }{
-		{func(*testing.T) string { return "SQLite" }, func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "saas.db") }},
-		{func(*testing.T) string { return "Postgres" }, postgresSchema},
-	} {
-		t.Run(tc.name(t), func(t *testing.T) {
+	for _, tc := range reopenableDBs {
+		t.Run(tc.name, func(t *testing.T) {
 			spec := tc.spec(t)
 			db := openTestDB(t, spec)
 			for _, q := range []string{
@@ -55,6 +63,49 @@ func TestMigrateFoldKeys(t *testing.T) {
 			for _, id := range []string{"g1", "g2"} {
 				if _, err := s.ReplaceGroup(ctx, &resource.Group{ID: id, DisplayName: "Admins"}, ""); err != nil {
 					t.Errorf("ReplaceGroup(%s) keeping its name: %v", id, err)
+				}
+			}
+		})
+	}
+}
+
+// TestAccountCountsMigrate opens a database made before account_counts,
+// with accounts in two tenants, one of them removed by SCIM: OpenDB counts
+// them, and the triggers count what follows.
+func TestAccountCountsMigrate(t *testing.T) {
+	for _, tc := range reopenableDBs {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := tc.spec(t)
+			db := openTestDB(t, spec)
+			ctx := t.Context()
+			drop := []string{`DROP TRIGGER account_counts_insert`, `DROP TRIGGER account_counts_delete`, `DROP TRIGGER account_counts_update`, `DROP TABLE account_counts`}
+			if db.dialect == postgresDialect {
+				drop = []string{`DROP FUNCTION account_counts_change CASCADE`, `DROP FUNCTION account_counts_truncate CASCADE`, `DROP TABLE account_counts`}
+			}
+			for _, stmt := range drop {
+				if _, err := db.sql.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			for i, tenant := range []string{"t1", "t1", "t1", "t2"} {
+				if _, err := db.InsertAccount(ctx, Account{TenantID: tenant, ID: fmt.Sprint("a", i), Email: fmt.Sprintf("a%d@example.com", i)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.ArchiveAccount(ctx, "t1", "a0", 0, db.now()); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			db = openTestDB(t, spec)
+			if _, err := db.InsertAccount(ctx, Account{TenantID: "t2", ID: "a9", Email: "a9@example.com"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				tenant, where string
+				want          int
+			}{{"t1", "", 3}, {"t1", scimVisible, 2}, {"t1", scimRemoved, 1}, {"t2", "", 2}, {"t2", scimVisible, 2}} {
+				if _, total, _, err := db.FindAccounts(ctx, c.tenant, c.where, nil, Window{}); err != nil || total != c.want {
+					t.Errorf("tenant %s, where %q: total %d, %v; want %d", c.tenant, c.where, total, err, c.want)
 				}
 			}
 		})

@@ -75,7 +75,9 @@ func TestStatementsPerRequest(t *testing.T) {
 				{"the next page of users", `/Users?startIndex=101&count=100`, []string{"accounts", "teams"}, users - pageSize, "", "", 0},
 				{"a page of groups with members", `/Groups?count=100`, []string{"teams", "team_members"}, 4, "", "", 0},
 				{"GET a user", `/Users/acct-0001`, []string{"accounts", "teams"}, -1, "", "", 0},
-				// A new account is in no team: its create reads none.
+				// A new account is in no team: its create reads none. On
+				// PostgreSQL the INSERT and the outbox's are one statement
+				// (db.go writeOneSQL), without BEGIN and COMMIT.
 				{"POST a user", `/Users`, []string{"accounts", "app_events"}, -1, "POST",
 					`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"new@example.com","active":true}`, 201},
 			} {
@@ -97,6 +99,9 @@ func TestStatementsPerRequest(t *testing.T) {
 				// which orders a tenant's events, is taken by the
 				// outbox's INSERT itself (writeOutbox in db.go).
 				want := step.want
+				if tc.name == "Postgres" && step.method == "POST" {
+					want = []string{"accounts"}
+				}
 				if d := cmp.Diff(want, got); d != "" {
 					t.Errorf("%s: statements by table (-want +got):\n%s\nall statements:\n%s", step.name, d, strings.Join(queries, "\n"))
 				}
