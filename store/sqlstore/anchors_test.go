@@ -118,3 +118,67 @@ func TestAnchoredPagesExact(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentPagesWaitForTheTake: a deep page that arrives while
+// another request takes the positions waits for that take and then seeks
+// from them, rather than reading its page by OFFSET meanwhile (at a
+// million users each such page cost as much as the take), and both pages
+// are the ones OFFSET reads.
+func TestConcurrentPagesWaitForTheTake(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			if d.name == "Postgres" {
+				postgresDSN(t)
+			}
+			s := d.new(t)
+			sqlstore.SetAnchorStep(s, 10)
+			ctx := store.WithTenant(context.Background(), "t1")
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			var all []string
+			for i := range 200 {
+				id := fmt.Sprintf("u%04d", i)
+				u := &resource.User{ID: id, UserName: id + "@example.com"}
+				u.Meta.Created, u.Meta.LastModified = t0.Add(time.Duration(i)*time.Second), t0
+				if _, err := s.CreateUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, id)
+			}
+			taking, release, waiting := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			sqlstore.SetAnchorHooks(s, func() { close(taking); <-release }, func() { close(waiting) })
+			type page struct {
+				ids   []string
+				total int
+				err   error
+			}
+			read := func(start int, out chan<- page) {
+				l, err := s.QueryUsers(ctx, store.Query{Page: store.Page{StartIndex: start, Count: 5}})
+				var p page
+				p.err, p.total = err, l.TotalResults
+				for _, u := range l.Resources {
+					p.ids = append(p.ids, u.ID)
+				}
+				out <- p
+			}
+			first, second := make(chan page, 1), make(chan page, 1)
+			go read(151, first)
+			<-taking
+			go read(121, second)
+			select {
+			case <-waiting:
+			case p := <-second:
+				t.Fatalf("the page at 121 was read while the positions were taken (%v, %v): want it to wait", p.ids, p.err)
+			}
+			close(release)
+			for _, c := range []struct {
+				start int
+				got   chan page
+			}{{151, first}, {121, second}} {
+				p := <-c.got
+				if want := all[c.start-1 : c.start+4]; p.err != nil || !slices.Equal(p.ids, want) || p.total != 200 {
+					t.Errorf("page at %d: %v of %d, %v; want %v of 200", c.start, p.ids, p.total, p.err, want)
+				}
+			}
+		})
+	}
+}
