@@ -61,19 +61,16 @@ type anchorSet struct {
 	last       seekKey
 }
 
-// anchors holds a Store's remembered positions. building holds, per
-// tenant and type being taken, a channel closed when the take ends.
+// anchors holds a Store's remembered positions.
 type anchors struct {
 	step     int
 	mu       sync.Mutex
 	sets     map[string]*anchorSet
-	building map[string]chan struct{}
-	taking   func() // a test's hooks: a take begins,
-	waiting  func() // a request begins to wait for one
+	building map[string]bool
 }
 
 func newAnchors() *anchors {
-	return &anchors{step: defaultAnchorStep, sets: map[string]*anchorSet{}, building: map[string]chan struct{}{}}
+	return &anchors{step: defaultAnchorStep, sets: map[string]*anchorSet{}, building: map[string]bool{}}
 }
 
 func anchorKey(table, tenant string) string { return table + "\x00" + tenant }
@@ -81,8 +78,8 @@ func anchorKey(table, tenant string) string { return table + "\x00" + tenant }
 // anchorPage rewrites p, a page of the default order without a filter
 // or a position at an offset of at least one step, to seek from the
 // remembered position before it, and returns the tenant's total. ok is
-// false when there is none that holds (taking them afresh, or waiting
-// for the request that is taking them), and p is then left as it was.
+// false when there is none that holds (taking them afresh when no other
+// request is), and p is then left as it was.
 func (s *Store) anchorPage(ctx context.Context, db querier, p *plan) (total int, ok bool, err error) {
 	a := s.anchors
 	if a == nil || !p.seek || !p.unfiltered || p.after != "" || p.offset < a.step || p.limit <= 0 {
@@ -90,64 +87,31 @@ func (s *Store) anchorPage(ctx context.Context, db querier, p *plan) (total int,
 	}
 	tenant := store.TenantFrom(ctx)
 	key := anchorKey(p.table, tenant)
-	// use seeks from set if it still holds.
-	use := func(set *anchorSet) (int, bool, error) {
-		n, removed, tail, err := s.anchorCheck(ctx, db, p.table, tenant, set.last)
-		if err != nil || removed != set.removed || n != set.n+tail || tail > anchorMaxTail {
-			return 0, false, err
-		}
-		s.seekFrom(p, set, a.step)
-		return int(n), true, nil
-	}
 	a.mu.Lock()
 	set := a.sets[key]
 	a.mu.Unlock()
 	if set != nil {
-		if total, ok, err := use(set); err != nil || ok {
-			return total, ok, err
+		n, removed, tail, err := s.anchorCheck(ctx, db, p.table, tenant, set.last)
+		if err != nil {
+			return 0, false, err
+		}
+		if removed == set.removed && n == set.n+tail && tail <= anchorMaxTail {
+			s.seekFrom(p, set, a.step)
+			return int(n), true, nil
 		}
 	}
-	_, inTx := ctx.Value(txKey{s}).(*txState)
 	a.mu.Lock()
-	if done, ok := a.building[key]; ok && inTx {
+	if a.building[key] {
 		a.mu.Unlock()
-		return 0, false, nil // holding a connection the take may need: OFFSET
-	} else if ok {
-		// Another request takes them: wait for it rather than page by
-		// OFFSET meanwhile, which steps over as many rows as the take
-		// reads (at a million users, each concurrent deep page cost what
-		// the take did: TestConcurrentPagesWaitForTheTake).
-		waiting := a.waiting
-		a.mu.Unlock()
-		if waiting != nil {
-			waiting()
-		}
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return 0, false, ctx.Err()
-		}
-		a.mu.Lock()
-		set = a.sets[key]
-		a.mu.Unlock()
-		if set == nil {
-			return 0, false, nil // the take failed or found none: OFFSET
-		}
-		return use(set)
+		return 0, false, nil // another request takes them: page by OFFSET meanwhile
 	}
-	done := make(chan struct{})
-	a.building[key] = done
-	taking := a.taking
+	a.building[key] = true
 	a.mu.Unlock()
 	defer func() {
 		a.mu.Lock()
 		delete(a.building, key)
 		a.mu.Unlock()
-		close(done)
 	}()
-	if taking != nil {
-		taking()
-	}
 	if set, err = s.takeAnchors(ctx, p.table, tenant, a.step); err != nil || set == nil {
 		return 0, false, err
 	}

@@ -89,11 +89,3 @@ func SetPageGroupsColumn(on bool) bool {
 	pageGroupsColumn = on
 	return was
 }
-
-// SetAnchorHooks has s call taking as a take of positions begins and
-// waiting as a request begins to wait for one.
-func SetAnchorHooks(s *Store, taking, waiting func()) {
-	s.anchors.mu.Lock()
-	s.anchors.taking, s.anchors.waiting = taking, waiting
-	s.anchors.mu.Unlock()
-}
