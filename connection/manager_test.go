@@ -66,12 +66,11 @@ func (s *slowTouchStore) TouchTokens(ctx context.Context, uses []connection.Use)
 	return s.MemoryStore.TouchTokens(ctx, uses)
 }
 
-// TestTokensListsUsesBeingFlushed: while the background flush writes a
-// use, Tokens still reports it (the use is neither pending nor stored).
-func TestTokensListsUsesBeingFlushed(t *testing.T) {
+// usedToken returns a Manager over st, at the time now, with tenant t's
+// connection and one token, verified once (its use not yet written).
+func usedToken(t *testing.T, st connection.Store, now time.Time) *connection.Manager {
+	t.Helper()
 	ctx := context.Background()
-	st := &slowTouchStore{MemoryStore: connection.NewMemoryStore(), started: make(chan struct{}), release: make(chan struct{})}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := connection.NewManager(st, connection.Options{Now: func() time.Time { return now }})
 	if _, err := m.Save(ctx, connection.Connection{Tenant: "t", Enabled: true}); err != nil {
 		t.Fatal(err)
@@ -83,6 +82,16 @@ func TestTokensListsUsesBeingFlushed(t *testing.T) {
 	if _, _, err := m.Verify(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// TestTokensListsUsesBeingFlushed: while the background flush writes a
+// use, Tokens still reports it (the use is neither pending nor stored).
+func TestTokensListsUsesBeingFlushed(t *testing.T) {
+	ctx := context.Background()
+	st := &slowTouchStore{MemoryStore: connection.NewMemoryStore(), started: make(chan struct{}), release: make(chan struct{})}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := usedToken(t, st, now)
 	<-st.started // the background flush is writing the use
 	ts, err := m.Tokens(ctx, "t")
 	close(st.release)
@@ -120,17 +129,7 @@ func TestTokensListsUsesFlushedDuringTheRead(t *testing.T) {
 	ctx := context.Background()
 	st := &staleReadStore{MemoryStore: connection.NewMemoryStore(), reading: make(chan struct{}), release: make(chan struct{})}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := connection.NewManager(st, connection.Options{Now: func() time.Time { return now }})
-	if _, err := m.Save(ctx, connection.Connection{Tenant: "t", Enabled: true}); err != nil {
-		t.Fatal(err)
-	}
-	secret, _, err := m.Issue(ctx, "t", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := m.Verify(ctx, secret); err != nil {
-		t.Fatal(err)
-	}
+	m := usedToken(t, st, now)
 	type result struct {
 		ts  []connection.Token
 		err error
