@@ -167,34 +167,41 @@ func (s *Store) takeAnchors(ctx context.Context, table, tenant string, step int)
 		if err != nil {
 			return err
 		}
-		rows, err := q.QueryContext(ctx, s.rebind(`SELECT c, id, rn, total FROM (
-			SELECT COALESCE(t.created, '') AS c, t.id, ROW_NUMBER() OVER (ORDER BY `+seekOrder+`) AS rn, COUNT(*) OVER () AS total
+		// The rows numbered a multiple of step, and those from the kept
+		// count n on: the last row when the count is right, and any rows
+		// past it when it is not. No COUNT(*) OVER (): a window over the
+		// whole partition makes SQLite buffer every row before the first
+		// (at a million users the take cost seconds, 31% of the CPU of the
+		// side-by-side mixed load that had to take them).
+		rows, err := q.QueryContext(ctx, s.rebind(`SELECT c, id, rn FROM (
+			SELECT COALESCE(t.created, '') AS c, t.id, ROW_NUMBER() OVER (ORDER BY `+seekOrder+`) AS rn
 			FROM `+table+` t WHERE t.tenant = $1) w
-			WHERE rn % $2 = 0 OR rn = total ORDER BY rn`), tenant, step)
+			WHERE rn % $2 = 0 OR rn >= $3 ORDER BY rn`), tenant, step, n)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		set = &anchorSet{n: n, removed: removed}
-		var rowsN int64
+		var maxRN int64
 		for rows.Next() {
 			var k seekKey
 			var rn int64
-			if err := rows.Scan(&k.created, &k.id, &rn, &rowsN); err != nil {
+			if err := rows.Scan(&k.created, &k.id, &rn); err != nil {
 				return err
 			}
-			if rn%int64(step) == 0 {
+			if rn%int64(step) == 0 && rn <= n {
 				set.keys = append(set.keys, k)
 			}
-			if rn == rowsN {
+			if rn == n {
 				set.last = k
 			}
+			maxRN = rn
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if n == 0 || rowsN != n {
-			set = nil
+		if n == 0 || maxRN != n {
+			set = nil // the kept count is not the rows' (fewer, or more)
 		}
 		return nil
 	})
