@@ -795,6 +795,12 @@ var accountCountTriggers = map[dialect][]string{
 		END`,
 	},
 	postgresDialect: {
+		`CREATE FUNCTION account_counts_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			DELETE FROM account_counts;
+			RETURN NULL;
+		END
+		$$`,
 		`CREATE FUNCTION account_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
 			IF TG_OP <> 'INSERT' THEN
@@ -843,14 +849,6 @@ func (db *DB) createAccountCounts(ctx context.Context, tx *sql.Tx) error {
 	)`}
 	if db.dialect == sqliteDialect {
 		stmts[0] += " WITHOUT ROWID" // the rows are their key
-	}
-	if db.dialect == postgresDialect {
-		stmts = append(stmts, `CREATE FUNCTION account_counts_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-		BEGIN
-			DELETE FROM account_counts;
-			RETURN NULL;
-		END
-		$$`)
 	}
 	stmts = append(stmts, accountCountTriggers[db.dialect]...)
 	stmts = append(stmts, `INSERT INTO account_counts (tenant_id, slot, accounts, visible, moves)

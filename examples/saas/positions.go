@@ -38,7 +38,7 @@ import (
 
 // positionStep is the distance between remembered positions, the most
 // accounts a page steps over; positionTenants bounds the tenants
-// remembered.
+// remembered (their positions, and when they were taken).
 const (
 	positionStep    = 100
 	positionTenants = 256
@@ -113,7 +113,7 @@ func (db *DB) seekVisible(ctx context.Context, tenantID string, w *Window) (tota
 		p.mu.Lock()
 		recent := time.Since(p.taken[tenantID]) < positionRetake
 		if !recent {
-			if p.taken == nil {
+			if p.taken == nil || len(p.taken) >= positionTenants {
 				p.taken = map[string]time.Time{}
 			}
 			p.taken[tenantID] = time.Now()

@@ -153,6 +153,15 @@ type (
 // legacyExtra reports whether extra is the earlier release's encoding.
 func legacyExtra(extra []byte) bool { return bytes.HasPrefix(extra, []byte(`{"ID":`)) }
 
+// decodeExtra reads extra into v, the resource, or, in the earlier
+// release's encoding, into legacy, the same resource as its plain type.
+func decodeExtra(extra []byte, v json.Unmarshaler, legacy any) error {
+	if legacyExtra(extra) {
+		return json.Unmarshal(extra, legacy)
+	}
+	return v.UnmarshalJSON(extra)
+}
+
 // accountFromUser maps a SCIM user onto an account row of tenant.
 func accountFromUser(tenant string, u *resource.User) (Account, error) {
 	a := Account{
@@ -203,11 +212,7 @@ func accountFromUser(tenant string, u *resource.User) (Account, error) {
 func userFromAccount(a *Account, teams []Team) (*resource.User, error) {
 	u := &resource.User{}
 	if len(a.SCIMExtra) > 0 {
-		decode := u.UnmarshalJSON
-		if legacyExtra(a.SCIMExtra) {
-			decode = func(b []byte) error { return json.Unmarshal(b, (*plainUser)(u)) }
-		}
-		if err := decode(a.SCIMExtra); err != nil {
+		if err := decodeExtra(a.SCIMExtra, u, (*plainUser)(u)); err != nil {
 			return nil, fmt.Errorf("saas: decoding SCIM attributes of account %q: %w", a.ID, err)
 		}
 	}
@@ -282,11 +287,7 @@ func teamMembers(ms []resource.Member) []TeamMember {
 func groupFromTeam(t *Team) (*resource.Group, error) {
 	g := &resource.Group{}
 	if len(t.SCIMExtra) > 0 {
-		decode := g.UnmarshalJSON
-		if legacyExtra(t.SCIMExtra) {
-			decode = func(b []byte) error { return json.Unmarshal(b, (*plainGroup)(g)) }
-		}
-		if err := decode(t.SCIMExtra); err != nil {
+		if err := decodeExtra(t.SCIMExtra, g, (*plainGroup)(g)); err != nil {
 			return nil, fmt.Errorf("saas: decoding SCIM attributes of team %q: %w", t.ID, err)
 		}
 	}

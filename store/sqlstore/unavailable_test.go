@@ -231,23 +231,24 @@ func TestUnavailableClassification(t *testing.T) {
 		{sql.ErrConnDone, true},
 		{fmt.Errorf("query: %w", context.DeadlineExceeded), true},
 		{fmt.Errorf("%w", io.ErrUnexpectedEOF), true},
-		{sqlStateErr("08006"), true},                    // connection_failure
-		{sqlStateErr("08001"), true},                    // sqlclient_unable_to_establish_sqlconnection
-		{sqlStateErr("57P01"), true},                    // admin_shutdown
-		{sqlStateErr("57P02"), true},                    // crash_shutdown
-		{sqlStateErr("57P03"), true},                    // cannot_connect_now
-		{sqlStateErr("53300"), true},                    // too_many_connections
-		{sqlStateErr("55P03"), true},                    // lock_not_available
-		{sqlStateErr("23505"), false},                   // unique_violation
-		{sqlStateErr("42601"), false},                   // syntax_error
-		{sqlStateErr("22021"), false},                   // character_not_in_repertoire (NUL): the client's mistake
-		{fmt.Errorf("begin: %w", retryErr(true)), true}, // pgx on a connection that died idle
+		{sqlStateErr("08006"), true},  // connection_failure
+		{sqlStateErr("08001"), true},  // sqlclient_unable_to_establish_sqlconnection
+		{sqlStateErr("57P01"), true},  // admin_shutdown
+		{sqlStateErr("57P02"), true},  // crash_shutdown
+		{sqlStateErr("57P03"), true},  // cannot_connect_now
+		{sqlStateErr("53300"), true},  // too_many_connections
+		{sqlStateErr("55P03"), true},  // lock_not_available
+		{sqlStateErr("23505"), false}, // unique_violation
+		{sqlStateErr("42601"), false}, // syntax_error
+		{sqlStateErr("22021"), false}, // character_not_in_repertoire (NUL): the client's mistake
+		{codeErr(5), true},            // SQLITE_BUSY
+		{codeErr(517), true},          // SQLITE_BUSY_SNAPSHOT
+		{codeErr(6), true},            // SQLITE_LOCKED
+		{codeErr(2067), false},        // SQLITE_CONSTRAINT_UNIQUE
+		{codeErr(1), false},           // SQLITE_ERROR
+		// pgx on a connection that died idle in the pool:
+		{fmt.Errorf("begin: %w", retryErr(true)), true},
 		{retryErr(false), false},
-		{codeErr(5), true},     // SQLITE_BUSY
-		{codeErr(517), true},   // SQLITE_BUSY_SNAPSHOT
-		{codeErr(6), true},     // SQLITE_LOCKED
-		{codeErr(2067), false}, // SQLITE_CONSTRAINT_UNIQUE
-		{codeErr(1), false},    // SQLITE_ERROR
 		{fmt.Errorf("x: %w", store.ErrUnavailable), true},
 		{sql.ErrNoRows, false},
 		{context.Canceled, false}, // the client went away; not the database
