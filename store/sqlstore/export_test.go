@@ -69,6 +69,29 @@ func (r *recorder) QueryRowContext(ctx context.Context, query string, args ...an
 // remembers (anchors.go), so that tests see them at small sizes.
 func SetAnchorStep(s *Store, step int) { s.anchors.step = step }
 
+// SetAnchorAhead sets how many rows past a page's offset a take of the
+// positions reads at least.
+func SetAnchorAhead(s *Store, rows int) { s.anchors.ahead = rows }
+
+// ForgetAnchors drops every position s remembers.
+func ForgetAnchors(s *Store) {
+	s.anchors.mu.Lock()
+	defer s.anchors.mu.Unlock()
+	clear(s.anchors.sets)
+}
+
+// AnchorKeys returns how many positions s remembers of the tenant's
+// users, and whether they were read to the last row.
+func AnchorKeys(s *Store, tenant string) (n int, verified bool) {
+	s.anchors.mu.Lock()
+	defer s.anchors.mu.Unlock()
+	set := s.anchors.sets[anchorKey("scim_users", tenant)]
+	if set == nil {
+		return 0, false
+	}
+	return len(set.keys), set.verified
+}
+
 // AnchorSets returns how many tenants' positions s remembers.
 func AnchorSets(s *Store) int {
 	s.anchors.mu.Lock()

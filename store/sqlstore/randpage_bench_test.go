@@ -61,6 +61,12 @@ func BenchmarkQueryUsersRandomPage(b *testing.B) {
 // randPageMembers of them. analyze runs VACUUM ANALYZE after.
 func randPageTenant(tb testing.TB, s *sqlstore.Store, analyze bool) {
 	tb.Helper()
+	bulkTenant(tb, s, randPageUsers, analyze)
+}
+
+// bulkTenant is randPageTenant with users users.
+func bulkTenant(tb testing.TB, s *sqlstore.Store, users int, analyze bool) {
+	tb.Helper()
 	db := s.DB()
 	num := func(width int) string {
 		if s.Dialect() == sqlstore.Postgres {
@@ -75,12 +81,12 @@ func randPageTenant(tb testing.TB, s *sqlstore.Store, analyze bool) {
 		return fmt.Sprintf("(WITH RECURSIVE c(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM c WHERE i < %d) SELECT i FROM c)", lo, hi)
 	}
 	const batch = 5_000
-	for lo := 1; lo <= randPageUsers; lo += batch {
+	for lo := 1; lo <= users; lo += batch {
 		query := `INSERT INTO scim_users (tenant, id, user_name, user_name_folded, external_id, display_name, active, data, version, created, last_modified)
 			SELECT 'tenant-a', 'u' || {n}, 'user' || {n} || '@example.com', 'user' || {n} || '@example.com', 'ext-' || {n}, NULL, NULL,
 				'{"userName":"user' || {n} || '@example.com","externalId":"ext-' || {n} || '"}', 1,
 				'2024-01-01T00:00:00.' || {ns} || 'Z', '2024-01-01T00:00:00.' || {ns} || 'Z'
-			FROM ` + series(lo, min(lo+batch-1, randPageUsers))
+			FROM ` + series(lo, min(lo+batch-1, users))
 		query = strings.NewReplacer("{n}", num(7), "{ns}", num(9)).Replace(query)
 		if _, err := db.Exec(query); err != nil {
 			tb.Fatalf("bulk insert of users: %v", err)
@@ -134,5 +140,71 @@ func BenchmarkConcurrentCreates(b *testing.B) {
 				})
 			})
 		}
+	}
+}
+
+// BenchmarkPositionTake reads, at 200,000 users, the page of 100 at the
+// end with no position remembered, so that the store takes them all
+// (anchors.go: one recursive statement that steps from each position to
+// the next with LIMIT 1 OFFSET 99, and the count of the rows after the
+// last), beside the two statements it is measured against: the same
+// page by OFFSET (what a take should cost about), and the one statement
+// that numbers every row with ROW_NUMBER() and keeps every 100th, which
+// the take was before.
+func BenchmarkPositionTake(b *testing.B) {
+	const users = 200_000
+	for _, d := range dialects {
+		b.Run(d.name, func(b *testing.B) {
+			if d.name == "Postgres" {
+				postgresDSN(b)
+			}
+			s := d.new(b)
+			bulkTenant(b, s, users, s.Dialect() == sqlstore.Postgres)
+			ctx := store.WithTenant(context.Background(), "tenant-a")
+			rt := resource.DefaultRegistry().User
+			ph := "?"
+			if s.Dialect() == sqlstore.Postgres {
+				ph = "$1"
+			}
+			rows := func(b *testing.B, want int, query string) {
+				rows, err := s.DB().QueryContext(ctx, query, "tenant-a")
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer rows.Close()
+				n := 0
+				for rows.Next() {
+					n++
+				}
+				if err := rows.Err(); err != nil || n != want {
+					b.Fatalf("%d rows, %v; want %d", n, err, want)
+				}
+			}
+			b.Run("take", func(b *testing.B) {
+				for b.Loop() {
+					sqlstore.ForgetAnchors(s)
+					l, err := s.QueryUsers(ctx, store.Query{ResourceType: rt, Page: store.Page{StartIndex: users - 99, Count: 100}})
+					if err != nil || len(l.Resources) != 100 || l.TotalResults != users {
+						b.Fatalf("QueryUsers: %v, %d users of %d", err, len(l.Resources), l.TotalResults)
+					}
+					if keys, verified := sqlstore.AnchorKeys(s, "tenant-a"); keys != users/100 || !verified {
+						b.Fatalf("%d positions taken, to the end %v", keys, verified)
+					}
+				}
+			})
+			b.Run("offsetPage", func(b *testing.B) {
+				for b.Loop() {
+					rows(b, 100, "SELECT id FROM scim_users t WHERE t.tenant = "+ph+
+						" ORDER BY COALESCE(t.created, ''), t.id LIMIT 100 OFFSET "+strconv.Itoa(users-100))
+				}
+			})
+			b.Run("rowNumber", func(b *testing.B) {
+				for b.Loop() {
+					rows(b, users/100, `SELECT c, id, rn FROM (
+						SELECT COALESCE(t.created, '') AS c, t.id, ROW_NUMBER() OVER (ORDER BY COALESCE(t.created, ''), t.id) AS rn
+						FROM scim_users t WHERE t.tenant = `+ph+`) w WHERE rn % 100 = 0 ORDER BY rn`)
+				}
+			})
+		})
 	}
 }
