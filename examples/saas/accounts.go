@@ -122,6 +122,30 @@ func (db *DB) AccountByID(ctx context.Context, tenantID, id string) (Account, er
 		db.q(`SELECT `+accountCols+` FROM accounts WHERE tenant_id = ? AND id = ?`), tenantID, id))
 }
 
+// AccountTeams returns the account with id, as AccountByID does, and the
+// teams it is a member of, in team creation order, holding only their
+// ID, TenantID and Name: on PostgreSQL in one statement (the teams a
+// column of the account's row), on SQLite in two, which in process cost
+// less than the one with a subquery.
+func (db *DB) AccountTeams(ctx context.Context, tenantID, id string) (Account, []Team, error) {
+	if db.dialect != postgresDialect {
+		a, err := db.AccountByID(ctx, tenantID, id)
+		if err != nil {
+			return Account{}, nil, err
+		}
+		teams, err := db.TeamsOfAccount(ctx, tenantID, id)
+		return a, teams, err
+	}
+	var teams []byte
+	a, err := scanAccount(suffixScanner{db.sql.QueryRowContext(ctx, `SELECT `+accountCols+`, `+pgTeamRefs("a.tenant_id", "a.id")+
+		` FROM accounts a WHERE tenant_id = $1 AND id = $2`, tenantID, id), &teams})
+	if err != nil {
+		return Account{}, nil, err
+	}
+	refs, err := decodeTeamRefs(tenantID, teams)
+	return a, refs, err
+}
+
 // AccountByEmail returns the account whose login is email, ignoring case,
 // or ErrNoRows. It reads the unique email index.
 func (db *DB) AccountByEmail(ctx context.Context, tenantID, email string) (Account, error) {
@@ -193,6 +217,18 @@ func (db *DB) InsertAccount(ctx context.Context, a Account, out ...OutboxRow) (A
 // another account has the new email. The outbox rows out are written in
 // the same transaction, with the new version.
 func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int64, out ...OutboxRow) (Account, error) {
+	a, _, err := db.updateAccount(ctx, a, expectedVersion, false, out)
+	return a, err
+}
+
+// UpdateAccountTeams is UpdateAccount that also returns the teams the
+// account is a member of after the write, as AccountTeams does: on
+// PostgreSQL read by the UPDATE statement itself.
+func (db *DB) UpdateAccountTeams(ctx context.Context, a Account, expectedVersion int64, out ...OutboxRow) (Account, []Team, error) {
+	return db.updateAccount(ctx, a, expectedVersion, true, out)
+}
+
+func (db *DB) updateAccount(ctx context.Context, a Account, expectedVersion int64, withTeams bool, out []OutboxRow) (Account, []Team, error) {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = db.now()
 	}
@@ -205,8 +241,9 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 	args := []any{a.Email, emailKey(a.Email), a.GivenName, a.FamilyName, a.FullName, a.JobTitle, a.Department, a.ManagerID,
 		a.Disabled, db.timeArg(a.UpdatedAt), a.SCIMExternalID, string(a.SCIMExtra), nullBool(a.SCIMActive), displayKey(&a),
 		a.TenantID, a.ID, expectedVersion, expectedVersion}
-	scan := func(q querier, row *sql.Row) error {
-		err := row.Scan(timeCol{&a.CreatedAt}, &a.Version)
+	var teams []byte
+	scan := func(q querier, row *sql.Row, dest ...any) error {
+		err := row.Scan(append([]any{timeCol{&a.CreatedAt}, &a.Version}, dest...)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return db.accountVersionErr(ctx, q, a.TenantID, a.ID)
 		}
@@ -216,11 +253,20 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 		return nil
 	}
 	if db.dialect == postgresDialect {
-		if q, qargs, ok := db.writeOneSQL(update, args, "created_at, version", out); ok {
-			if err := scan(db.sql, db.sql.QueryRowContext(ctx, q, qargs...)); err != nil {
-				return Account{}, err
+		update, cols, dest := update, "created_at, version", []any(nil)
+		if withTeams {
+			update += ", " + pgTeamRefs("accounts.tenant_id", "accounts.id") + " AS teams"
+			cols, dest = cols+", teams", []any{&teams}
+		}
+		if q, qargs, ok := db.writeOneSQL(update, args, cols, out); ok {
+			if err := scan(db.sql, db.sql.QueryRowContext(ctx, q, qargs...), dest...); err != nil {
+				return Account{}, nil, err
 			}
-			return a, nil
+			if !withTeams {
+				return a, nil, nil
+			}
+			refs, err := decodeTeamRefs(a.TenantID, teams)
+			return a, refs, err
 		}
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -229,10 +275,11 @@ func (db *DB) UpdateAccount(ctx context.Context, a Account, expectedVersion int6
 		}
 		return db.writeOutbox(ctx, tx, out, strconv.FormatInt(a.Version, 10))
 	})
-	if err != nil {
-		return Account{}, err
+	if err != nil || !withTeams {
+		return a, nil, err
 	}
-	return a, nil
+	refs, err := db.TeamsOfAccount(ctx, a.TenantID, a.ID)
+	return a, refs, err
 }
 
 // DeleteAccount deletes the account and its team memberships, bumping

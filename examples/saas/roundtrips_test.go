@@ -4,6 +4,7 @@ import (
 	stdcmp "cmp"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,6 +57,7 @@ func TestStatementsPerRequest(t *testing.T) {
 			for _, step := range []struct {
 				name, path string
 				want       []string // the statements, by the tables they read or write
+				pg         []string // on PostgreSQL, when not want
 				items      int      // resources in the ListResponse; -1 for a single resource
 				method     string   // GET when empty
 				body       string
@@ -64,21 +66,30 @@ func TestStatementsPerRequest(t *testing.T) {
 				// The first request looks the Secret Token up; the
 				// others are within verifyCache of it (the test's clock
 				// stands still) and do not.
-				{"Entra's lookup, a hit", `/Users?filter=userName+eq+%22user0007@example.com%22`, []string{"scim_tokens", "accounts", "teams"}, 1, "", "", 0},
-				{"Entra's lookup, a miss", `/Users?filter=userName+eq+%22nobody@example.com%22`, []string{"accounts"}, 0, "", "", 0},
+				{"Entra's lookup, a hit", `/Users?filter=userName+eq+%22user0007@example.com%22`, []string{"scim_tokens", "accounts", "teams"}, nil, 1, "", "", 0},
+				{"Entra's lookup, a miss", `/Users?filter=userName+eq+%22nobody@example.com%22`, []string{"accounts"}, nil, 0, "", "", 0},
 				// A page with more after it: its total from the one row
 				// the database keeps (account_counts), not a COUNT(*).
-				{"a full page of users", `/Users?startIndex=1&count=100`, []string{"accounts", "account_counts", "teams"}, pageSize, "", "", 0},
+				{"a full page of users", `/Users?startIndex=1&count=100`, []string{"accounts", "account_counts", "teams"}, nil, pageSize, "", "", 0},
 				// The next page of a startIndex walk seeks after the previous page's
 				// last row (the handler's seek cache) and repeats the total the
 				// walk counted: no COUNT.
-				{"the next page of users", `/Users?startIndex=101&count=100`, []string{"accounts", "teams"}, users - pageSize, "", "", 0},
-				{"a page of groups with members", `/Groups?count=100`, []string{"teams", "team_members"}, 4, "", "", 0},
-				{"GET a user", `/Users/acct-0001`, []string{"accounts", "teams"}, -1, "", "", 0},
+				{"the next page of users", `/Users?startIndex=101&count=100`, []string{"accounts", "teams"}, nil, users - pageSize, "", "", 0},
+				{"a page of groups with members", `/Groups?count=100`, []string{"teams", "team_members"}, nil, 4, "", "", 0},
+				// On PostgreSQL a user's teams are a column of its
+				// account's row (accounts.go AccountTeams).
+				{"GET a user", `/Users/acct-0001`, []string{"accounts", "teams"}, []string{"accounts"}, -1, "", "", 0},
+				// The read the PATCH applies to, and the conditional
+				// UPDATE with its outbox rows, which on PostgreSQL also
+				// returns the teams after the write (UpdateAccountTeams)
+				// and is one statement; on SQLite the teams are read
+				// after the transaction.
+				{"Entra's PATCH", `/Users/acct-0001`, []string{"accounts", "teams", "accounts", "app_events", "teams"}, []string{"accounts", "accounts"}, -1, "PATCH",
+					`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`, 0},
 				// A new account is in no team: its create reads none. On
 				// PostgreSQL the INSERT and the outbox's are one statement
 				// (db.go writeOneSQL), without BEGIN and COMMIT.
-				{"POST a user", `/Users`, []string{"accounts", "app_events"}, -1, "POST",
+				{"POST a user", `/Users`, []string{"accounts", "app_events"}, []string{"accounts"}, -1, "POST",
 					`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"new@example.com","active":true}`, 201},
 			} {
 				stop := log.Record()
@@ -99,8 +110,8 @@ func TestStatementsPerRequest(t *testing.T) {
 				// which orders a tenant's events, is taken by the
 				// outbox's INSERT itself (writeOutbox in db.go).
 				want := step.want
-				if tc.name == "Postgres" && step.method == "POST" {
-					want = []string{"accounts"}
+				if tc.name == "Postgres" && step.pg != nil {
+					want = step.pg
 				}
 				if d := cmp.Diff(want, got); d != "" {
 					t.Errorf("%s: statements by table (-want +got):\n%s\nall statements:\n%s", step.name, d, strings.Join(queries, "\n"))
@@ -109,6 +120,23 @@ func TestStatementsPerRequest(t *testing.T) {
 					if n := len(r.object(t)["Resources"].([]any)); n != step.items {
 						t.Errorf("%s: %d resources, want %d", step.name, n, step.items)
 					}
+				}
+			}
+			// A user read, and a user written, with its teams in the
+			// statement (PostgreSQL) or after it (SQLite): the teams it
+			// is in, in team creation order.
+			for _, r := range []reply{
+				entra.do("GET", "/Users/acct-0001", ""),
+				entra.do("PATCH", "/Users/acct-0001", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"title","value":"Engineer"}]}`),
+			} {
+				entra.want(r, 200, "a user with its teams")
+				var got []string
+				for _, g := range r.object(t)["groups"].([]any) {
+					g := g.(map[string]any)
+					got = append(got, g["value"].(string)+"="+g["display"].(string))
+				}
+				if want := []string{"team-1=Everyone", "team-x0=Team 0", "team-x1=Team 1", "team-x2=Team 2"}; !slices.Equal(got, want) {
+					t.Errorf("the user's groups are %v, want %v", got, want)
 				}
 			}
 			// The batched reads give each user its own teams.
@@ -127,12 +155,14 @@ func TestStatementsPerRequest(t *testing.T) {
 	}
 }
 
-// firstTable is the table a statement names first after FROM or INTO,
-// or the statement's first word.
+// firstTable is the table a statement names first after FROM, INTO or
+// UPDATE outside its scalar subqueries (a user's teams column), or the
+// statement's first word.
 func firstTable(q string) string {
-	f := strings.Fields(q)
+	f := strings.Fields(withoutSubqueries(q))
 	for i, w := range f {
-		if (strings.EqualFold(w, "FROM") || strings.EqualFold(w, "INTO")) && i+1 < len(f) {
+		w = strings.TrimLeft(w, "(")
+		if (strings.EqualFold(w, "FROM") || strings.EqualFold(w, "INTO") || strings.EqualFold(w, "UPDATE")) && i+1 < len(f) {
 			return strings.Trim(f[i+1], "(),")
 		}
 	}
@@ -140,4 +170,27 @@ func firstTable(q string) string {
 		return f[0]
 	}
 	return ""
+}
+
+// withoutSubqueries returns q without its parenthesised SELECTs.
+func withoutSubqueries(q string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(q, "(SELECT")
+		if i < 0 {
+			return b.String() + q
+		}
+		b.WriteString(q[:i])
+		depth, j := 0, i
+		for ; j < len(q); j++ {
+			if q[j] == '(' {
+				depth++
+			} else if q[j] == ')' {
+				if depth--; depth == 0 {
+					break
+				}
+			}
+		}
+		q = q[min(j+1, len(q)):]
+	}
 }

@@ -340,44 +340,40 @@ func expectedVersion(v string) (int64, error) {
 	return n, nil
 }
 
-// user loads the SCIM view of an account.
-func (s *SCIMStore) user(ctx context.Context, a *Account) (*resource.User, error) {
-	teams, err := s.db.TeamsOfAccount(ctx, a.TenantID, a.ID)
-	if err != nil {
-		return nil, dbErr(err)
-	}
-	return userFromAccount(a, teams)
-}
-
 // GetUser implements store.Users.
 func (s *SCIMStore) GetUser(ctx context.Context, id string) (*resource.User, error) {
-	a, err := s.db.AccountByID(ctx, store.TenantFrom(ctx), id)
+	a, teams, err := s.db.AccountTeams(ctx, store.TenantFrom(ctx), id)
 	if err != nil {
 		return nil, dbErr(err)
 	}
 	if !a.SCIMRemovedAt.IsZero() {
 		return nil, fmt.Errorf("%w: account %q was removed by SCIM", store.ErrNotFound, id)
 	}
-	return s.user(ctx, &a)
+	return userFromAccount(&a, teams)
 }
 
 // CreateUser implements store.Users.
 func (s *SCIMStore) CreateUser(ctx context.Context, u *resource.User) (*resource.User, error) {
-	return s.writeAccount(ctx, u, "", true, func(a Account, _ int64, out []OutboxRow) (Account, error) {
-		return s.db.InsertAccount(ctx, a, out...)
+	return s.writeAccount(ctx, u, "", func(a Account, _ int64, out []OutboxRow) (Account, []Team, error) {
+		// A new account is in no team yet (a team's members must exist
+		// when they are added), so there are no teams to read.
+		a, err := s.db.InsertAccount(ctx, a, out...)
+		return a, nil, err
 	})
 }
 
 // ReplaceUser implements store.Users.
 func (s *SCIMStore) ReplaceUser(ctx context.Context, u *resource.User, version string) (*resource.User, error) {
-	return s.writeAccount(ctx, u, version, false, func(a Account, want int64, out []OutboxRow) (Account, error) {
-		return s.db.UpdateAccount(ctx, a, want, out...)
+	return s.writeAccount(ctx, u, version, func(a Account, want int64, out []OutboxRow) (Account, []Team, error) {
+		// The teams as they are after the write (a concurrent member
+		// PATCH may have changed them), on PostgreSQL read by the UPDATE.
+		return s.db.UpdateAccountTeams(ctx, a, want, out...)
 	})
 }
 
-// writeAccount is writeTeam for users; created says write inserts the
-// account.
-func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, created bool, write func(a Account, want int64, out []OutboxRow) (Account, error)) (*resource.User, error) {
+// writeAccount is writeTeam for users; write returns the account as
+// written and its teams.
+func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version string, write func(a Account, want int64, out []OutboxRow) (Account, []Team, error)) (*resource.User, error) {
 	want, err := expectedVersion(version)
 	if err != nil {
 		return nil, err
@@ -390,16 +386,12 @@ func (s *SCIMStore) writeAccount(ctx context.Context, u *resource.User, version 
 	if err != nil {
 		return nil, err
 	}
-	if a, err = write(a, want, out); err != nil {
+	a, teams, err := write(a, want, out)
+	if err != nil {
 		return nil, dbErr(err)
 	}
 	s.wrote(out)
-	if created {
-		// A new account is in no team yet (a team's members must exist
-		// when they are added), so there are no teams to read.
-		return userFromAccount(&a, nil)
-	}
-	return s.user(ctx, &a)
+	return userFromAccount(&a, teams)
 }
 
 // DeleteUser implements store.Users; the DB removes the account from its

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,6 +156,34 @@ func (db *DB) TeamsOfAccounts(ctx context.Context, tenantID string, ids []string
 	return out, nil
 }
 
+// pgTeamRefs is, on PostgreSQL, a scalar subquery of the teams the
+// account whose tenant and id are the SQL expressions tenant and id is a
+// member of, as a JSON array of [id, name] pairs in team creation order:
+// a user's groups, read in the statement that reads or writes its
+// account rather than in a second round trip.
+func pgTeamRefs(tenant, id string) string {
+	return `(SELECT COALESCE(json_agg(json_build_array(t.id, t.name) ORDER BY t.seq), '[]') FROM team_members m
+		JOIN teams t ON t.tenant_id = m.tenant_id AND t.id = m.team_id
+		WHERE m.tenant_id = ` + tenant + ` AND m.member_id = ` + id + ` AND NOT m.member_is_team)`
+}
+
+// decodeTeamRefs reads pgTeamRefs' column into teams of tenant holding
+// their ID and Name.
+func decodeTeamRefs(tenant string, b []byte) ([]Team, error) {
+	var pairs [][2]string
+	if err := json.Unmarshal(b, &pairs); err != nil {
+		return nil, fmt.Errorf("saas: reading an account's teams: %w", err)
+	}
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	teams := make([]Team, len(pairs))
+	for i, p := range pairs {
+		teams[i] = Team{TenantID: tenant, ID: p[0], Name: p[1]}
+	}
+	return teams, nil
+}
+
 // teamsOfAccountsSQL is TeamsOfAccounts' statement for n accounts: the
 // memberships are read by member from team_members_by_member, which
 // holds the team id, so the tenant's other memberships are never read
@@ -217,6 +246,17 @@ type prefixScanner struct {
 
 func (p prefixScanner) Scan(dest ...any) error {
 	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+// suffixScanner scans a row's last column into last and the others as
+// the wrapped scanner's caller asks.
+type suffixScanner struct {
+	row  interface{ Scan(...any) error }
+	last any
+}
+
+func (p suffixScanner) Scan(dest ...any) error {
+	return p.row.Scan(append(dest[:len(dest):len(dest)], p.last)...)
 }
 
 // marks is n comma-separated placeholders, for an IN list.
