@@ -177,6 +177,45 @@ func (db *DB) FindAccounts(ctx context.Context, tenantID, where string, args []a
 	return find(ctx, db, "accounts", accountCols, scanAccount, tenantID, where, args, w)
 }
 
+// FindAccountsTeams is FindAccounts that also returns the teams of each
+// account found, by account ID, as AccountTeams does: on PostgreSQL as a
+// column of the page's statement, on SQLite by TeamsOfAccounts.
+func (db *DB) FindAccountsTeams(ctx context.Context, tenantID, where string, args []any, w Window) ([]Account, map[string][]Team, int, int64, error) {
+	if db.dialect != postgresDialect {
+		rows, total, next, err := db.FindAccounts(ctx, tenantID, where, args, w)
+		if err != nil || len(rows) == 0 {
+			return rows, nil, total, next, err
+		}
+		ids := make([]string, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+		}
+		teams, err := db.TeamsOfAccounts(ctx, tenantID, ids)
+		return rows, teams, total, next, err
+	}
+	type withTeams struct {
+		a     Account
+		teams []Team
+	}
+	found, total, next, err := find(ctx, db, "accounts", accountCols+", "+pgTeamRefs("accounts.tenant_id", "accounts.id"),
+		func(row interface{ Scan(...any) error }) (r withTeams, err error) {
+			var teams []byte
+			if r.a, err = scanAccount(suffixScanner{row, &teams}); err != nil {
+				return r, err
+			}
+			r.teams, err = decodeTeamRefs(tenantID, teams)
+			return r, err
+		}, tenantID, where, args, w)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	rows, teams := make([]Account, len(found)), make(map[string][]Team, len(found))
+	for i, r := range found {
+		rows[i], teams[r.a.ID] = r.a, r.teams
+	}
+	return rows, teams, total, next, nil
+}
+
 // InsertAccount inserts a new account with Version 1 and returns it. It
 // returns ErrDuplicateKey if the ID exists and ErrEmailTaken if another
 // account of the tenant has the email: the unique indexes decide, so two

@@ -389,6 +389,25 @@ func TestTeamsOfAPageReadByMember(t *testing.T) {
 		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan on team_members") || !strings.Contains(p, "using team_members_by_member") {
 			t.Errorf("%s: plan\n%s\nwant an index scan of team_members_by_member", mode, p)
 		}
+		// The teams column of a page's or a PATCH's statement reads
+		// them by member too.
+		var plan2 []string
+		rows, err = conn.QueryContext(t.Context(), "EXPLAIN SELECT "+pgTeamRefs("a.tenant_id", "a.id")+
+			" FROM (SELECT $1::text AS tenant_id, unnest($2::text[]) AS id) a", "t1", ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				t.Fatal(err)
+			}
+			plan2 = append(plan2, l)
+		}
+		rows.Close()
+		if p := strings.Join(plan2, "\n"); strings.Contains(p, "Seq Scan on team_members") || !strings.Contains(p, "using team_members_by_member") {
+			t.Errorf("%s: teams column plan\n%s\nwant an index scan of team_members_by_member", mode, p)
+		}
 	}
 }
 

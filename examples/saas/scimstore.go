@@ -477,26 +477,16 @@ func (s *SCIMStore) ListArchivedUsers(ctx context.Context, p store.Page) (store.
 
 // ListUsers implements store.Users, in account creation order.
 func (s *SCIMStore) ListUsers(ctx context.Context, p store.Page) (store.UserList, error) {
-	rows, total, _, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), scimVisible, nil, Window{Offset: max(p.StartIndex, 1) - 1, Limit: p.Count})
+	rows, teams, total, _, err := s.db.FindAccountsTeams(ctx, store.TenantFrom(ctx), scimVisible, nil, Window{Offset: max(p.StartIndex, 1) - 1, Limit: p.Count})
 	if err != nil {
 		return store.UserList{}, dbErr(err)
 	}
-	return s.userList(ctx, rows, total)
+	return s.userList(rows, teams, total)
 }
 
-func (s *SCIMStore) userList(ctx context.Context, rows []Account, total int) (store.UserList, error) {
+// userList is the list of the accounts rows with their teams.
+func (s *SCIMStore) userList(rows []Account, teams map[string][]Team, total int) (store.UserList, error) {
 	out := store.UserList{TotalResults: total, Resources: make([]*resource.User, 0, len(rows))}
-	if len(rows) == 0 {
-		return out, nil
-	}
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	teams, err := s.db.TeamsOfAccounts(ctx, rows[0].TenantID, ids)
-	if err != nil {
-		return store.UserList{}, dbErr(err)
-	}
 	for i := range rows {
 		u, err := userFromAccount(&rows[i], teams[rows[i].ID])
 		if err != nil {
@@ -590,11 +580,11 @@ func (s *SCIMStore) QueryUsers(ctx context.Context, q store.Query) (store.UserLi
 	if err != nil {
 		return store.UserList{}, err
 	}
-	rows, total, next, err := s.db.FindAccounts(ctx, store.TenantFrom(ctx), where, args, w)
+	rows, teams, total, next, err := s.db.FindAccountsTeams(ctx, store.TenantFrom(ctx), where, args, w)
 	if err != nil {
 		return store.UserList{}, dbErr(err)
 	}
-	l, err := s.userList(ctx, rows, total)
+	l, err := s.userList(rows, teams, total)
 	l.Next = position(next)
 	return l, err
 }
