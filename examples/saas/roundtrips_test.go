@@ -162,7 +162,7 @@ func TestStatementsPerRequest(t *testing.T) {
 // UPDATE outside its scalar subqueries (a user's teams column), or the
 // statement's first word.
 func firstTable(q string) string {
-	f := strings.Fields(withoutSubqueries(q))
+	f := strings.Fields(sqlspy.WithoutSubqueries(q))
 	for i, w := range f {
 		w = strings.TrimLeft(w, "(")
 		if (strings.EqualFold(w, "FROM") || strings.EqualFold(w, "INTO") || strings.EqualFold(w, "UPDATE")) && i+1 < len(f) {
@@ -173,27 +173,4 @@ func firstTable(q string) string {
 		return f[0]
 	}
 	return ""
-}
-
-// withoutSubqueries returns q without its parenthesised SELECTs.
-func withoutSubqueries(q string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(q, "(SELECT")
-		if i < 0 {
-			return b.String() + q
-		}
-		b.WriteString(q[:i])
-		depth, j := 0, i
-		for ; j < len(q); j++ {
-			if q[j] == '(' {
-				depth++
-			} else if q[j] == ')' {
-				if depth--; depth == 0 {
-					break
-				}
-			}
-		}
-		q = q[min(j+1, len(q)):]
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"strings"
 	"sync"
 )
 
@@ -158,4 +159,28 @@ func (c spyConn) ExecContext(ctx context.Context, query string, args []driver.Na
 func (c spyConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	c.log.add("BEGIN")
 	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+// WithoutSubqueries returns the statement q without its parenthesised
+// SELECTs (scalar subqueries, a CTE's reads), so that a test counting
+// statements by the table they name sees the statement's own.
+func WithoutSubqueries(q string) string {
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] == '(' && len(q) >= i+7 && strings.EqualFold(q[i+1:i+7], "SELECT") {
+			depth := 0
+			for ; i < len(q); i++ {
+				if q[i] == '(' {
+					depth++
+				} else if q[i] == ')' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
 }

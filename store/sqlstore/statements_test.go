@@ -22,7 +22,7 @@ import (
 // statementKind is a statement by its verb and the first table it names
 // outside its scalar subqueries (a user's groups column).
 func statementKind(q string) string {
-	f := strings.Fields(withoutSubqueries(q))
+	f := strings.Fields(sqlspy.WithoutSubqueries(q))
 	if len(f) == 0 {
 		return ""
 	}
@@ -33,28 +33,6 @@ func statementKind(q string) string {
 		}
 	}
 	return verb
-}
-
-// withoutSubqueries returns q without its parenthesised SELECTs.
-func withoutSubqueries(q string) string {
-	var b strings.Builder
-	for i := 0; i < len(q); i++ {
-		if q[i] == '(' && len(q) >= i+7 && strings.EqualFold(q[i+1:i+7], "SELECT") {
-			depth := 0
-			for ; i < len(q); i++ {
-				if q[i] == '(' {
-					depth++
-				} else if q[i] == ')' {
-					if depth--; depth == 0 {
-						break
-					}
-				}
-			}
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
 }
 
 // TestStatementsPerRequest counts what the SQL store sends the database
