@@ -158,11 +158,11 @@ func (db *DB) TeamsOfAccounts(ctx context.Context, tenantID string, ids []string
 
 // pgTeamRefs is, on PostgreSQL, a scalar subquery of the teams the
 // account whose tenant and id are the SQL expressions tenant and id is a
-// member of, as a JSON array of [id, name] pairs in team creation order:
-// a user's groups, read in the statement that reads or writes its
-// account rather than in a second round trip.
+// member of, as a JSON array of [id, name] pairs in team creation order
+// (NULL for none): a user's groups, read in the statement that reads or
+// writes its account rather than in a second round trip.
 func pgTeamRefs(tenant, id string) string {
-	return `(SELECT COALESCE(json_agg(json_build_array(t.id, t.name) ORDER BY t.seq), '[]') FROM team_members m
+	return `(SELECT json_agg(json_build_array(t.id, t.name) ORDER BY t.seq) FROM team_members m
 		JOIN teams t ON t.tenant_id = m.tenant_id AND t.id = m.team_id
 		WHERE m.tenant_id = ` + tenant + ` AND m.member_id = ` + id + ` AND NOT m.member_is_team)`
 }
@@ -170,6 +170,9 @@ func pgTeamRefs(tenant, id string) string {
 // decodeTeamRefs reads pgTeamRefs' column into teams of tenant holding
 // their ID and Name.
 func decodeTeamRefs(tenant string, b []byte) ([]Team, error) {
+	if b == nil {
+		return nil, nil // in no team: most users, nothing to decode
+	}
 	var pairs [][2]string
 	if err := json.Unmarshal(b, &pairs); err != nil {
 		return nil, fmt.Errorf("saas: reading an account's teams: %w", err)

@@ -40,11 +40,11 @@ import (
 // remembered row to a little past its offset (anchorAhead rows, or as
 // many as are remembered, whichever is more), in one statement over the
 // order's index that costs one to three times what reading that page by
-// OFFSET from there would (BenchmarkPositionTake). A walk from the start therefore takes them in a handful of
-// reads that double each time, and a client jumping to the end of a
-// million users pays once for about one OFFSET page, not for every row's key
-// while the other clients' deep pages wait or step over every row
-// themselves. One request of a tenant takes them at a time; a page
+// OFFSET from there would (BenchmarkPositionTake). A walk from the start
+// therefore takes them in a handful of reads that double each time, and
+// a client jumping to the end of a million users pays about one OFFSET
+// page once, not for every row's key while the other clients' deep pages
+// wait or step over every row themselves. One request of a tenant takes them at a time; a page
 // within anchorAhead rows of the furthest remembered position seeks from
 // it and steps over the rest with OFFSET meanwhile, and one further waits
 // for the take and then extends them itself if it must. Filtered queries
@@ -233,16 +233,21 @@ func (s *Store) seekFrom(p *plan, set *anchorSet, step int) {
 	p.args = append(p.args[:len(p.args):len(p.args)], b.args...)
 }
 
-// lastRowSQL is the scalar subquery of the key column col ("created" or
-// "id") of the tenant's ($1) last row in the default order.
-func lastRowSQL(table, col string) string {
-	if col == "created" {
-		col = "COALESCE(t.created, '')"
-	} else {
-		col = "t." + col
+// lastRowSQL is the two scalar subqueries of the key (created as
+// ordered, and id) of the tenant's ($1) last row in the default order,
+// which lastRow scans.
+func lastRowSQL(table string) string {
+	last := func(col string) string {
+		return "(SELECT " + col + " FROM " + table + " t WHERE t.tenant = $1 ORDER BY COALESCE(t.created, '') DESC, t.id DESC LIMIT 1)"
 	}
-	return "(SELECT " + col + " FROM " + table + " t WHERE t.tenant = $1 ORDER BY COALESCE(t.created, '') DESC, t.id DESC LIMIT 1)"
+	return last("COALESCE(t.created, '')") + ", " + last("t.id")
 }
+
+// lastRow is the destination of lastRowSQL's columns: NULL when the
+// tenant has no rows.
+type lastRow struct{ created, id sql.NullString }
+
+func (l *lastRow) key() seekKey { return seekKey{l.created.String, l.id.String} }
 
 // anchorCheck reads, in one statement, the tenant's kept count and
 // removals, the number of its rows after set's last row and the key of
@@ -253,11 +258,10 @@ func lastRowSQL(table, col string) string {
 func (s *Store) anchorCheck(ctx context.Context, db querier, table, tenant string, set *anchorSet) (_ *anchorSet, n int64, err error) {
 	b := &builder{dialect: s.dialect, base: 2}
 	cond := s.afterCond(b, set.last.created, set.last.id) // numbered after $1 and $2, with no "$" on SQLite
-	query := s.rebind(keptCountSQL(", (SELECT COUNT(*) FROM " + table + " t WHERE t.tenant = $1 AND " + cond + "), " +
-		lastRowSQL(table, "created") + ", " + lastRowSQL(table, "id")))
+	query := s.rebind(keptCountSQL(", (SELECT COUNT(*) FROM " + table + " t WHERE t.tenant = $1 AND " + cond + "), " + lastRowSQL(table)))
 	args := append([]any{tenant, resourceTypeOf(table)}, b.args...)
 	var removed, tail int64
-	var last struct{ created, id sql.NullString }
+	var last lastRow
 	if err := db.QueryRowContext(ctx, query, args...).Scan(&n, &removed, &tail, &last.created, &last.id); err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: positions: %w", err)
 	}
@@ -268,7 +272,7 @@ func (s *Store) anchorCheck(ctx context.Context, db querier, table, tenant strin
 		return set, n, nil
 	}
 	now := *set
-	now.n, now.last = n, seekKey{last.created.String, last.id.String}
+	now.n, now.last = n, last.key()
 	return &now, n, nil
 }
 
@@ -289,15 +293,15 @@ func (s *Store) takeAnchors(ctx context.Context, table, tenant string, from *anc
 		}
 		if from == nil {
 			from = &anchorSet{}
-			var last struct{ created, id sql.NullString }
-			query := s.rebind(keptCountSQL(", " + lastRowSQL(table, "created") + ", " + lastRowSQL(table, "id")))
+			var last lastRow
+			query := s.rebind(keptCountSQL(", " + lastRowSQL(table)))
 			if err := q.QueryRowContext(ctx, query, tenant, resourceTypeOf(table)).Scan(&from.n, &from.removed, &last.created, &last.id); err != nil {
 				return err
 			}
 			if total = from.n; from.n == 0 || !last.id.Valid {
 				return nil
 			}
-			from.last = seekKey{last.created.String, last.id.String}
+			from.last = last.key()
 		}
 		set = from
 		have := len(from.keys)
@@ -346,9 +350,10 @@ func (s *Store) takeAnchors(ctx context.Context, table, tenant string, from *anc
 // start in the default order, of the step-th after that, and so on: want
 // of them, or to the last row if all is set. Each is found by an index
 // range from the one before that steps over step-1 entries (LIMIT 1
-// OFFSET step-1), which costs what an OFFSET page does: numbering every
-// row with ROW_NUMBER() instead made SQLite's take six times as slow (219
-// against 36 ms at 200,000 users), PostgreSQL's 1.4 times.
+// OFFSET step-1). BenchmarkPositionTake, at 200,000 users: numbering
+// every row with ROW_NUMBER() instead made the take 5.3 times as slow on
+// SQLite (265 against 50 ms; the OFFSET page to the end is 20 ms), 1.1
+// times on PostgreSQL.
 func (s *Store) stepKeys(ctx context.Context, q querier, table, tenant string, start seekKey, step int, want int64, all bool) ([]seekKey, error) {
 	b := &builder{dialect: s.dialect, base: 1}
 	c, id := b.arg(start.created), b.arg(start.id)
