@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/connection"
+	"github.com/scimkit/scim/internal/testclock"
 )
 
 // lookupCounter counts the token lookups of a memory store.
@@ -156,8 +157,9 @@ func TestTokensListsUsesFlushedDuringTheRead(t *testing.T) {
 // VerifyCache. Without it every Verify looks the token up.
 func TestVerifyCache(t *testing.T) {
 	ctx := context.Background()
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
+	// Verify's background flush of a use reads the clock too.
+	clk := testclock.New(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	clock := clk.Now
 	st := &lookupCounter{MemoryStore: connection.NewMemoryStore()}
 	m := connection.NewManager(st, connection.Options{Now: clock, VerifyCache: 5 * time.Second})
 	other := connection.NewManager(st, connection.Options{Now: clock})
@@ -186,7 +188,7 @@ func TestVerifyCache(t *testing.T) {
 	secret, tok := issue()
 	verify("first use", secret, nil, 1)
 	verify("cached", secret, nil, 0)
-	now = now.Add(4 * time.Second)
+	clk.Add(4 * time.Second)
 	verify("4 s later", secret, nil, 0)
 	if err := m.Revoke(ctx, "t", tok.ID); err != nil {
 		t.Fatal(err)
@@ -199,7 +201,7 @@ func TestVerifyCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	verify("revoked by another replica, within the cache", secret, nil, 0)
-	now = now.Add(5 * time.Second)
+	clk.Add(5 * time.Second)
 	verify("revoked by another replica, after the cache", secret, connection.ErrRevoked, 1)
 
 	secret, _ = issue()
