@@ -12,6 +12,11 @@
 # port, with trust authentication. PostgreSQL refuses to run as root: as root
 # the cluster runs as the OS user "postgres" (or "scimtest", created when
 # neither exists). Everything but the export lines goes to stderr.
+#
+# The tests' cluster runs with fsync and full_page_writes off: a commit
+# does not wait for the disk. SCIM_PG_DURABLE=1 starts one with
+# PostgreSQL's defaults instead (every commit flushes its WAL), for the
+# benchmarks that measure a write path as deployed (docs/benchmarks.md).
 set -euo pipefail
 
 log() { echo "postgres.sh: $*" >&2; }
@@ -63,7 +68,8 @@ start() {
       user=scimtest
     fi
   fi
-  local dir port
+  local dir port durability="-c fsync=off -c full_page_writes=off"
+  [ "${SCIM_PG_DURABLE:-}" = 1 ] && durability=""
   dir=$(mktemp -d /tmp/scim-pg.XXXXXX)
   chmod 700 "$dir"
   [ "$(id -u)" -eq 0 ] && chown "$user" "$dir"
@@ -71,9 +77,9 @@ start() {
   as "$user" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
   as "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=200" start >&2 ||
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=200" start >&2 ||
     { cat "$dir/server.log" >&2; exit 1; }
-  log "PostgreSQL ($bin) on 127.0.0.1:$port, data in $dir, running as $user"
+  log "PostgreSQL ($bin) on 127.0.0.1:$port, data in $dir, running as $user${durability:+, fsync off}"
   echo "export SCIM_PG_DIR='$dir'"
   echo "export SCIM_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
 }
