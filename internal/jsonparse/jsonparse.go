@@ -16,7 +16,10 @@
 package jsonparse
 
 import (
+	"slices"
 	"strconv"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/scimtype"
 )
@@ -119,17 +122,32 @@ func EqualFold(a, b string) bool {
 	return true
 }
 
-// parser holds the input and the position.
+// parser holds the input and the position, and the members and elements
+// of the objects and arrays being read (nested ones above their
+// parents'): each object or array, once read, takes a copy of exactly its
+// own, so that a value costs one allocation for its members however many
+// there are, rather than one per doubling of an append.
 type parser struct {
 	data     []byte
 	pos      int
 	maxDepth int
+	mems     []Member
+	elems    []Value
 }
 
 // Parse parses data as one JSON value, with arrays and objects nested at
 // most maxDepth deep. Errors are *Error.
 func Parse(data []byte, maxDepth int) (Value, error) {
-	p := parser{data: data, maxDepth: maxDepth}
+	st := stacks.Get().(*stack)
+	defer st.put()
+	p := parser{data: data, maxDepth: maxDepth, mems: st.mems[:0], elems: st.elems[:0]}
+	defer func() {
+		// A value read in full cleared its members and elements off
+		// the stacks; a failed parse may leave some.
+		clear(p.mems)
+		clear(p.elems)
+		st.mems, st.elems = p.mems[:0], p.elems[:0]
+	}()
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -140,6 +158,28 @@ func Parse(data []byte, maxDepth int) (Value, error) {
 		return Value{}, p.syntax("unexpected data after the JSON value")
 	}
 	return v, nil
+}
+
+// stack is a parser's members and elements, kept between parses
+// (stacks) so that a parse allocates only the copies its values take.
+type stack struct {
+	mems  []Member
+	elems []Value
+}
+
+var stacks = sync.Pool{New: func() any { return new(stack) }}
+
+// maxKept is the most members or elements a stack keeps for the next
+// parse; a larger one (a PATCH of thousands of members) is let go.
+const maxKept = 1024
+
+// put returns the stack, empty (it must not keep an input's values
+// alive), to stacks, unless it grew past maxKept.
+func (st *stack) put() {
+	if cap(st.mems) > maxKept || cap(st.elems) > maxKept {
+		return
+	}
+	stacks.Put(st)
 }
 
 func (p *parser) syntax(msg string) *Error {
@@ -175,12 +215,13 @@ func (p *parser) value(depth int) (Value, *Error) {
 			p.pos++
 			break
 		}
+		mark := len(p.mems)
 		for {
 			p.skipSpace()
 			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 				return Value{}, p.syntax("expected a string key")
 			}
-			key, err := p.str()
+			key, err := p.key()
 			if err != nil {
 				return Value{}, err
 			}
@@ -194,7 +235,7 @@ func (p *parser) value(depth int) (Value, *Error) {
 			if err != nil {
 				return Value{}, err
 			}
-			v.Mems = append(v.Mems, Member{Key: key, Val: val})
+			p.mems = append(p.mems, Member{Key: key, Val: val})
 			p.skipSpace()
 			if p.pos >= len(p.data) {
 				return Value{}, p.syntax("unexpected end of input in object")
@@ -209,6 +250,9 @@ func (p *parser) value(depth int) (Value, *Error) {
 			}
 			return Value{}, p.syntax("expected ',' or '}'")
 		}
+		v.Mems = slices.Clone(p.mems[mark:])
+		clear(p.mems[mark:])
+		p.mems = p.mems[:mark]
 	case c == '[':
 		if depth >= p.maxDepth {
 			return Value{}, p.syntax("nesting deeper than " + strconv.Itoa(p.maxDepth))
@@ -220,13 +264,14 @@ func (p *parser) value(depth int) (Value, *Error) {
 			p.pos++
 			break
 		}
+		mark := len(p.elems)
 		for {
 			p.skipSpace()
 			el, err := p.value(depth + 1)
 			if err != nil {
 				return Value{}, err
 			}
-			v.Elems = append(v.Elems, el)
+			p.elems = append(p.elems, el)
 			p.skipSpace()
 			if p.pos >= len(p.data) {
 				return Value{}, p.syntax("unexpected end of input in array")
@@ -241,6 +286,9 @@ func (p *parser) value(depth int) (Value, *Error) {
 			}
 			return Value{}, p.syntax("expected ',' or ']'")
 		}
+		v.Elems = slices.Clone(p.elems[mark:])
+		clear(p.elems[mark:])
+		p.elems = p.elems[:mark]
 	case c == '"':
 		s, err := p.str()
 		if err != nil {
@@ -317,6 +365,26 @@ func (p *parser) number() *Error {
 		}
 	}
 	return nil
+}
+
+// key scans an object's key starting at its opening quote, as str does,
+// but returns a name of knownKeys without allocating it.
+func (p *parser) key() (string, *Error) {
+	start := p.pos + 1
+	for i := start; i < len(p.data) && i-start <= maxKnownKey; i++ {
+		c := p.data[i]
+		if c == '"' {
+			if k, ok := knownKeys[string(p.data[start:i])]; ok {
+				p.pos = i + 1
+				return k, nil
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	return p.str()
 }
 
 // str scans a JSON string starting at its opening quote and returns it
