@@ -229,14 +229,13 @@ func decStr(v *jvalue, path string) (string, error) {
 // decBool accepts JSON booleans and, for Entra, the strings "true" and
 // "false" in any case under quirk.BoolStrings (docs/idp-compatibility.md#entra-bool-strings).
 func decBool(v *jvalue, path string, q tol) (*bool, error) {
-	t, f := true, false
 	switch v.Kind {
 	case jNull:
 		return nil, nil
 	case jTrue:
-		return &t, nil
+		return new(true), nil
 	case jFalse:
-		return &f, nil
+		return new(false), nil
 	case jString:
 		if b, ok := q.bool(v.Str); ok {
 			return &b, nil
@@ -289,8 +288,11 @@ func decComplex(v *jvalue, path string, q tol) (*jvalue, error) {
 // subStr decodes the string sub-attribute name of obj.
 func subStr(obj *jvalue, name, path string) (string, error) {
 	v := obj.Get(name)
-	if v == nil {
+	switch {
+	case v == nil:
 		return "", nil
+	case v.Kind == jString:
+		return v.Str, nil
 	}
 	return decStr(v, path+"."+name)
 }
@@ -299,8 +301,11 @@ func subStr(obj *jvalue, name, path string) (string, error) {
 // unassigned, false kept (RFC 7643 §2.5).
 func subBool(obj *jvalue, name, path string, q tol) (*bool, error) {
 	v := obj.Get(name)
-	if v == nil {
+	switch {
+	case v == nil:
 		return nil, nil
+	case v.Kind == jTrue || v.Kind == jFalse:
+		return new(v.Kind == jTrue), nil
 	}
 	return decBool(v, path+"."+name, q)
 }
